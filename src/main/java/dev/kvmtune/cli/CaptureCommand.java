@@ -1,0 +1,74 @@
+package dev.kvmtune.cli;
+
+import dev.kvmtune.ExitCodes;
+import dev.kvmtune.KvmtuneException;
+import dev.kvmtune.facts.DirectoryRoot;
+import dev.kvmtune.facts.Root;
+import dev.kvmtune.facts.snapshot.Capture;
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code kvmtune capture}: a snapshot of everything facts reads, for use on another machine. */
+@Command(name = "capture", mixinStandardHelpOptions = true,
+        description = {"Write a snapshot (.tar.gz) of every file 'kvmtune facts' reads, at the same paths,",
+            "with metadata (tool version, host, time, uname, unreadable files). Secrets in process",
+            "command lines are redacted and the redactions listed. Read it back anywhere with --snapshot.",
+            "",
+            "Examples:",
+            "  kvmtune capture -o host.tar.gz",
+            "  kvmtune facts --snapshot host.tar.gz"})
+public final class CaptureCommand implements Callable<Integer> {
+    @ParentCommand
+    KvmtuneCommand parent;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE", description = "Snapshot file to write (.tar.gz).")
+    Path output;
+
+    @Option(names = "--max-size", paramLabel = "MIB", defaultValue = "256",
+            description = "Bound on the snapshot's content in MiB; files past it are listed as omitted (default: ${DEFAULT-VALUE}).")
+    long maxMib;
+
+    @Override
+    public Integer call() throws IOException {
+        if (parent.snapshot != null) {
+            throw new KvmtuneException(ExitCodes.BAD_INPUT, "capture reads a live host or a --root directory, not a snapshot");
+        }
+        if (maxMib <= 0) throw new KvmtuneException(ExitCodes.BAD_INPUT, "--max-size must be positive");
+        Path dir = output.toAbsolutePath().getParent();
+        if (dir == null || !Files.isDirectory(dir)) throw new KvmtuneException(ExitCodes.BAD_INPUT, output + ": directory does not exist");
+        if (!Files.isWritable(dir)) throw new KvmtuneException(ExitCodes.BAD_INPUT, output + ": directory is not writable");
+        DirectoryRoot source;
+        try (Root r = parent.openRoot()) {
+            source = (DirectoryRoot) r;
+        }
+        spec.commandLine().getErr().println("kvmtune: capturing " + source.describe() + " ...");
+        spec.commandLine().getErr().flush();
+        Capture.Result res;
+        try {
+            res = Capture.capture(source, output, maxMib << 20, KvmtuneCommand.version(), Clock.systemUTC());
+        } catch (AccessDeniedException e) {
+            throw new KvmtuneException(ExitCodes.BAD_INPUT, output + ": permission denied");
+        }
+        var out = spec.commandLine().getOut();
+        if (parent.format == OutputFormat.json) {
+            out.print(Json.write(res));
+        } else {
+            out.printf("wrote %s: %d files, %d bytes compressed; %d unreadable, %d omitted, %d redactions%n",
+                    res.file(), res.files(), res.bytes(), res.unreadable(), res.omitted(), res.redactions());
+        }
+        out.flush();
+        return 0;
+    }
+}

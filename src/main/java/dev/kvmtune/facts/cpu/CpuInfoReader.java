@@ -1,0 +1,80 @@
+package dev.kvmtune.facts.cpu;
+
+import dev.kvmtune.facts.Root;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Reads {@code /proc/cpuinfo} (arch/x86/kernel/cpu/proc.c; arch/arm64/kernel/cpuinfo.c): vendor,
+ * model name and the flags kvmtune reasons about. x86 prints {@code vendor_id}, {@code model name}
+ * and {@code flags}; arm64 prints {@code CPU implementer} and {@code Features} instead.
+ */
+public final class CpuInfoReader {
+    public static final String PATH = "proc/cpuinfo";
+
+    /** CPU flags that matter for virtualization and realtime tuning (Documentation/arch/x86/cpuinfo.rst). */
+    public static final List<String> RELEVANT_FLAGS = List.of(
+            "vmx", "svm", "x2apic", "pdpe1gb", "pse", "constant_tsc", "nonstop_tsc",
+            "tsc_deadline_timer", "hypervisor");
+
+    /**
+     * @param vendor    vendor_id (x86) or "CPU implementer" (arm64); null when absent
+     * @param modelName model name; null when absent
+     * @param flags     all flags of the first processor
+     * @param relevant  each relevant flag and whether it is present
+     */
+    public record CpuInfo(String source, String vendor, String modelName, Set<String> flags, Map<String, Boolean> relevant) {
+        public boolean has(String flag) {
+            return flags.contains(flag);
+        }
+    }
+
+    private CpuInfoReader() {
+    }
+
+    public static Optional<CpuInfo> read(Root root) {
+        return root.read(PATH).map(CpuInfoReader::parse);
+    }
+
+    /** Parses the first processor block; the others repeat it on every machine kvmtune targets. */
+    static CpuInfo parse(String text) {
+        String vendor = null;
+        String model = null;
+        Set<String> flags = new TreeSet<>();
+        boolean seenProcessor = false;
+        for (String line : text.split("\n")) {
+            int colon = line.indexOf(':');
+            if (colon < 0) {
+                if (line.isBlank() && seenProcessor && (vendor != null || !flags.isEmpty())) break;
+                continue;
+            }
+            String key = line.substring(0, colon).strip();
+            String value = line.substring(colon + 1).strip();
+            switch (key) {
+                case "processor" -> seenProcessor = true;
+                case "vendor_id", "CPU implementer" -> {
+                    if (vendor == null) vendor = value;
+                }
+                case "model name" -> {
+                    if (model == null) model = value;
+                }
+                case "flags", "Features" -> {
+                    if (flags.isEmpty()) {
+                        for (String f : value.split("\\s+")) {
+                            if (!f.isEmpty()) flags.add(f);
+                        }
+                    }
+                }
+                default -> {
+                }
+            }
+        }
+        Map<String, Boolean> relevant = new TreeMap<>();
+        for (String f : RELEVANT_FLAGS) relevant.put(f, flags.contains(f));
+        return new CpuInfo(PATH, vendor, model, flags, relevant);
+    }
+}

@@ -1,0 +1,72 @@
+package dev.kvmtune.facts.cpu;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.kvmtune.facts.Root;
+import dev.kvmtune.facts.Sourced;
+import dev.kvmtune.facts.kernel.KernelCmdline;
+import dev.kvmtune.util.CpuSet;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * CPU isolation as the kernel reports it ({@code sys/devices/system/cpu/isolated} and
+ * {@code nohz_full}, Documentation/ABI/testing/sysfs-devices-system-cpu) and as the command line
+ * asked for it (isolcpus with its flags, nohz_full, rcu_nocbs, irqaffinity;
+ * Documentation/admin-guide/kernel-parameters.txt). Both are kept, because they differ when the
+ * kernel rejected or ignored part of the request.
+ */
+public final class IsolationReader {
+    public static final String ISOLATED = "sys/devices/system/cpu/isolated";
+    public static final String NOHZ_FULL = "sys/devices/system/cpu/nohz_full";
+
+    /** A CPU list parameter from the command line; {@code error} when it did not parse. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Requested(String raw, CpuSet cpus, List<String> flags, String error) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Isolation(Sourced<CpuSet> isolated, Sourced<CpuSet> nohzFull,
+                            Requested isolcpus, Requested nohzFullParam, Requested rcuNocbs, Requested irqaffinity) {
+    }
+
+    private IsolationReader() {
+    }
+
+    public static Isolation read(Root root, KernelCmdline cmdline, int lastCpu) {
+        // the kernel prints "(null)" in nohz_full when it is not set on some versions
+        Sourced<CpuSet> nohz = Sourced.read(root, NOHZ_FULL, s -> s.equals("(null)") ? CpuSet.EMPTY : CpuSet.parseList(s));
+        Sourced<CpuSet> isolated = Sourced.read(root, ISOLATED, CpuSet::parseList);
+        KernelCmdline c = cmdline == null ? KernelCmdline.parse("") : cmdline;
+        return new Isolation(isolated, nohz,
+                requested(c, "isolcpus", lastCpu, true),
+                requested(c, "nohz_full", lastCpu, false),
+                requested(c, "rcu_nocbs", lastCpu, false),
+                requested(c, "irqaffinity", lastCpu, false));
+    }
+
+    /**
+     * Parses {@code isolcpus=[flag,...,]cpulist} (flags: nohz, domain, managed_irq) or a plain CPU
+     * list parameter. The last occurrence wins, as the kernel's __setup handlers overwrite.
+     */
+    static Requested requested(KernelCmdline c, String name, int lastCpu, boolean hasFlags) {
+        var v = c.last(name);
+        if (v.isEmpty()) return null;
+        String raw = v.get();
+        List<String> flags = new ArrayList<>();
+        String list = raw;
+        if (hasFlags) {
+            String[] parts = raw.split(",");
+            int i = 0;
+            while (i < parts.length && !parts[i].isEmpty() && Character.isLetter(parts[i].charAt(0)) && !parts[i].equals("N") && !parts[i].equals("all")) {
+                flags.add(parts[i]);
+                i++;
+            }
+            list = String.join(",", java.util.Arrays.copyOfRange(parts, i, parts.length));
+        }
+        try {
+            return new Requested(raw, CpuSet.parseList(list, lastCpu), flags, null);
+        } catch (IllegalArgumentException e) {
+            return new Requested(raw, null, flags, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package dev.kvmtune.facts.numa;
+
+import dev.kvmtune.facts.Root;
+import dev.kvmtune.util.CpuSet;
+import dev.kvmtune.util.Numbers;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads the NUMA nodes under {@code sys/devices/system/node}. A kernel built without NUMA has no
+ * such directory: the result is then empty, which callers show as "no NUMA information", never as
+ * a node with zero memory.
+ */
+public final class NumaReader {
+    public static final String DIR = "sys/devices/system/node";
+
+    private NumaReader() {
+    }
+
+    public static List<NumaNode> read(Root root) {
+        List<NumaNode> nodes = new ArrayList<>();
+        for (String name : root.list(DIR)) {
+            if (!name.startsWith("node") || name.length() <= 4) continue;
+            long id = Numbers.parseLong(name.substring(4), -1);
+            if (id < 0) continue;
+            String d = DIR + "/" + name;
+            CpuSet cpus = root.read(d + "/cpulist").map(s -> {
+                try {
+                    return CpuSet.parseList(s);
+                } catch (IllegalArgumentException e) {
+                    return null;
+                }
+            }).orElse(null);
+            long[] mem = root.read(d + "/meminfo").map(NumaReader::parseMeminfo).orElse(new long[] {-1, -1});
+            List<Integer> dist = root.read(d + "/distance").map(NumaReader::parseDistance).orElse(List.of());
+            nodes.add(new NumaNode((int) id, cpus, mem[0], mem[1], dist, HugepagePool.readAll(root, d + "/hugepages"), d));
+        }
+        nodes.sort((a, b) -> Integer.compare(a.id(), b.id()));
+        return nodes;
+    }
+
+    /** Node meminfo lines look like {@code Node 0 MemTotal:       24576000 kB}. Returns total, free. */
+    static long[] parseMeminfo(String text) {
+        long total = -1;
+        long free = -1;
+        for (String line : text.split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length < 4 || !f[0].equals("Node")) continue;
+            if (f[2].equals("MemTotal:")) total = Numbers.parseLong(f[3], -1);
+            if (f[2].equals("MemFree:")) free = Numbers.parseLong(f[3], -1);
+        }
+        return new long[] {total, free};
+    }
+
+    static List<Integer> parseDistance(String text) {
+        List<Integer> d = new ArrayList<>();
+        for (String f : text.trim().split("\\s+")) {
+            long v = Numbers.parseLong(f, -1);
+            if (v < 0) return List.of();
+            d.add((int) v);
+        }
+        return d;
+    }
+}
