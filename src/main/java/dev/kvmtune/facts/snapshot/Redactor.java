@@ -79,7 +79,10 @@ public final class Redactor {
                 int eq = sub[k].indexOf('=');
                 if (eq <= 0) continue;
                 String key = sub[k].substring(0, eq).toLowerCase(Locale.ROOT);
-                if (SECRET_KEYS.contains(key) || (secretObject && key.equals("data"))) {
+                String value = sub[k].substring(eq + 1);
+                // password=on is QEMU's switch that a password is set, not the password
+                boolean flag = Set.of("on", "off", "yes", "no", "true", "false").contains(value);
+                if (!flag && (SECRET_KEYS.contains(key) || (secretObject && key.equals("data")))) {
                     sub[k] = sub[k].substring(0, eq + 1) + REDACTED;
                     changes.add(new Change(i, secretObject && key.equals("data") ? "secret object data" : key));
                     changed = true;

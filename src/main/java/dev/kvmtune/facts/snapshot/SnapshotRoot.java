@@ -100,7 +100,9 @@ public final class SnapshotRoot implements Root {
                     put(archive, path, new LinkNode(e.getLinkName()));
                 } else if (e.isLink()) {
                     throw refuse(archive, current, "hard links are not accepted");
-                } else if (e.isFile()) {
+                } else if (e.isCharacterDevice() || e.isBlockDevice() || e.isFIFO()) {
+                    throw refuse(archive, current, "device files, FIFOs and other special entries are not accepted");
+                } else if (isPlainFile(e)) {
                     long size = e.getSize();
                     if (size > MAX_ENTRY_BYTES) throw refuse(archive, current, "entry of " + size + " bytes exceeds the " + MAX_ENTRY_BYTES + "-byte limit");
                     total += size;
@@ -125,6 +127,11 @@ public final class SnapshotRoot implements Root {
         if (metadata == null) {
             throw new BadInputException(archive + ": not a kvmtune snapshot: no " + SnapshotMetadata.FILE_NAME + " in the archive");
         }
+    }
+
+    private static boolean isPlainFile(TarArchiveEntry e) {
+        byte f = e.getLinkFlag();
+        return f == TarArchiveEntry.LF_NORMAL || f == TarArchiveEntry.LF_OLDNORM || f == TarArchiveEntry.LF_CONTIG;
     }
 
     private static SnapshotMetadata parseMetadata(String archive, byte[] data) {

@@ -1,0 +1,93 @@
+package dev.kvmtune.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kvmtune.testing.Cli;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CliTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void helpAndVersion() {
+        Cli.Result help = Cli.run("--help");
+        assertThat(help.exit()).isZero();
+        assertThat(help.out()).contains("facts", "capture", "audit", "Exit codes");
+        assertThat(Cli.run("--version").out()).startsWith("kvmtune ");
+        assertThat(Cli.run("facts", "--help").out()).contains("kvmtune facts --snapshot host.tar.gz");
+    }
+
+    @Test
+    void usageErrorsExitTwo() {
+        Cli.Result r = Cli.run("facts", "--no-such-option");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("--no-such-option");
+        assertThat(Cli.run("facts", "--format", "yaml").exit()).isEqualTo(2);
+    }
+
+    @Test
+    void badSnapshotIsOneLineExitTwo() throws IOException {
+        Path garbage = tmp.resolve("garbage.tar.gz");
+        Files.write(garbage, new byte[] {1, 2, 3, 4, 5});
+        Cli.Result r = Cli.run("facts", "--snapshot", garbage.toString());
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err().strip().lines()).hasSize(1);
+        assertThat(r.err()).startsWith("kvmtune: " + garbage);
+        assertThat(r.out()).isEmpty();
+
+        Cli.Result missing = Cli.run("facts", "--snapshot", tmp.resolve("nope.tar.gz").toString());
+        assertThat(missing.exit()).isEqualTo(2);
+        assertThat(missing.err()).contains("no such snapshot file");
+
+        Cli.Result trace = Cli.run("facts", "--snapshot", garbage.toString(), "--stacktrace");
+        assertThat(trace.err()).contains("at dev.kvmtune");
+    }
+
+    @Test
+    void rootMustBeADirectory() {
+        Cli.Result r = Cli.run("facts", "--root", tmp.resolve("absent").toString());
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("--root must name a directory");
+    }
+
+    @Test
+    void emptyDirectoryRootIsAllUnknownNotZero() throws IOException {
+        Cli.Result r = Cli.run("facts", "--root", tmp.toString(), "--format", "json");
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertThat(j.at("/kernel/cmdline/status").asText()).isEqualTo("missing");
+        assertThat(j.at("/sysctls/kernel.watchdog/status").asText()).isEqualTo("missing");
+        assertThat(j.at("/numa").size()).isZero();
+        assertThat(Cli.run("facts", "--root", tmp.toString()).out()).contains("no NUMA information", "unknown");
+    }
+
+    @Test
+    void captureThenFactsFromTheSnapshot() throws IOException {
+        Path out = tmp.resolve("live.tar.gz");
+        Cli.Result c = Cli.run("capture", "-o", out.toString(), "--format", "json");
+        assertThat(c.exit()).as(c.err()).isZero();
+        assertThat(new ObjectMapper().readTree(c.out()).get("files").asInt()).isGreaterThan(20);
+        Cli.Result f = Cli.run("facts", "--snapshot", out.toString(), "--format", "json");
+        assertThat(f.exit()).as(f.err()).isZero();
+        assertThat(new ObjectMapper().readTree(f.out()).at("/root").asText()).isEqualTo("snapshot " + out);
+        Cli.Result again = Cli.run("capture", "--snapshot", out.toString(), "-o", tmp.resolve("x.tar.gz").toString());
+        assertThat(again.exit()).isEqualTo(2);
+        Cli.Result noDir = Cli.run("capture", "-o", tmp.resolve("no/such/dir.tar.gz").toString());
+        assertThat(noDir.exit()).isEqualTo(2);
+        assertThat(noDir.err()).contains("directory does not exist");
+    }
+
+    @Test
+    void auditRunsOnThisHost() {
+        Cli.Result r = Cli.run("audit");
+        assertThat(r.exit()).as(r.err()).isIn(0, 3);
+        assertThat(r.out()).isNotBlank();
+    }
+}
