@@ -40,7 +40,10 @@ final class FactsText {
     }
 
     private void kv(String key, Object value) {
-        line("  %-26s %s", key, value);
+        // plain padding: String.format is the slowest thing in a cold JVM's text output
+        sb.append("  ").append(key);
+        for (int i = key.length(); i < 26; i++) sb.append(' ');
+        sb.append(' ').append(value).append('\n');
     }
 
     private void all(HostFacts f) {
