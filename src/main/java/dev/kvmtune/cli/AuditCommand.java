@@ -1,20 +1,33 @@
 package dev.kvmtune.cli;
 
+import dev.kvmtune.BadInputException;
+import dev.kvmtune.ExitCodes;
 import dev.kvmtune.facts.HostFacts;
 import dev.kvmtune.facts.HostFactsCollector;
 import dev.kvmtune.facts.Root;
+import dev.kvmtune.rules.Audit;
+import dev.kvmtune.rules.Profile;
+import dev.kvmtune.rules.ProfileLoader;
+import dev.kvmtune.rules.Severity;
+import dev.kvmtune.util.CpuSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code kvmtune audit}: checks the host against a profile. */
+/** {@code kvmtune audit}: checks the host against a profile and explains every finding. */
 @Command(name = "audit", mixinStandardHelpOptions = true,
-        description = {"Audit this host against a tuning profile.",
+        description = {"Audit the host against a tuning profile; every finding says why it matters, what was read,",
+            "what was expected, how to fix it now and persistently, and whether a reboot is needed.",
+            "Profiles: auto (default), virtual-host, virtual-guest, realtime-virtual-host, realtime-virtual-guest,",
+            "or a YAML file that extends one of them. --format also takes markdown.",
             "",
-            "Example:",
-            "  kvmtune audit"})
+            "Examples:",
+            "  kvmtune audit",
+            "  kvmtune audit --profile realtime-virtual-host --isolated 2-3 --fail-on warn",
+            "  kvmtune audit --snapshot host.tar.gz --format json"})
 public final class AuditCommand implements Callable<Integer> {
     @ParentCommand
     KvmtuneCommand parent;
@@ -22,20 +35,47 @@ public final class AuditCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Option(names = "--profile", paramLabel = "P|FILE", defaultValue = "auto", description = "Profile name or YAML file (default: ${DEFAULT-VALUE}).")
+    String profile;
+
+    @Option(names = "--isolated", paramLabel = "CPUS", description = "The isolated CPU set (default: from isolcpus/nohz_full, else the profile's default).")
+    String isolated;
+
+    @Option(names = "--fail-on", paramLabel = "SEVERITY", defaultValue = "fail",
+            description = "Exit 3 when a finding is at or above this: info, warn, fail (default: ${DEFAULT-VALUE}).")
+    String failOn;
+
     @Override
     public Integer call() {
+        Severity threshold;
+        try {
+            threshold = Severity.parse(failOn);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException("--fail-on takes info, warn or fail, not '" + failOn + "'");
+        }
+        if (threshold == Severity.PASS) throw new BadInputException("--fail-on takes info, warn or fail, not '" + failOn + "'");
+        CpuSet iso = null;
+        if (isolated != null) {
+            try {
+                iso = CpuSet.parseList(isolated);
+            } catch (IllegalArgumentException e) {
+                throw new BadInputException("--isolated: " + e.getMessage());
+            }
+        }
         try (Root root = parent.openRoot()) {
             HostFacts facts = HostFactsCollector.collect(root);
+            String[] choice = Audit.chooseProfile(profile, facts);
+            Profile p = ProfileLoader.load(choice[0]);
+            Audit.Report report = Audit.run(facts, root, p, choice[1], iso);
             var out = spec.commandLine().getOut();
-            if (parent.format == OutputFormat.json) {
-                out.print(Json.write(facts));
-            } else {
-                out.print(FactsText.render(facts));
-                out.println();
-                out.println("No profile is checked yet: these are the facts an audit starts from.");
+            switch (parent.format) {
+                case json -> out.print(Json.write(report));
+                case markdown -> out.print(AuditText.markdown(report));
+                case text -> out.print(AuditText.text(report, System.console() != null && System.getenv("NO_COLOR") == null));
             }
             out.flush();
-            return 0;
+            boolean failing = report.findings().stream().anyMatch(f -> f.severity() != Severity.PASS && f.severity().atLeast(threshold));
+            return failing ? ExitCodes.FINDINGS : ExitCodes.OK;
         }
     }
 }

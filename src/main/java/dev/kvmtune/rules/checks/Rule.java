@@ -1,0 +1,12 @@
+package dev.kvmtune.rules.checks;
+
+import dev.kvmtune.rules.AuditContext;
+import dev.kvmtune.rules.Finding;
+import java.util.List;
+
+/** A check across settings or layers, with a stable dotted id. */
+public interface Rule {
+    String id();
+
+    List<Finding> check(AuditContext ctx);
+}

@@ -1,0 +1,40 @@
+package dev.kvmtune.rules.checks;
+
+import dev.kvmtune.rules.Finding;
+import dev.kvmtune.rules.Severity;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Every rule by id; profiles name the ones they use. */
+public final class Rules {
+    public static final Map<String, Rule> ALL = new LinkedHashMap<>();
+
+    static {
+        for (Rule r : List.of(
+                new IsolationRules.NohzFullWithinRcuNocbs(),
+                new IsolationRules.BootCpuNotNohzFull(),
+                new IsolationRules.IsolcpusEqualsNohzFull(),
+                new IsolationRules.WholeCores(),
+                new IsolationRules.NohzFullNeedsKernel(),
+                new IsolationRules.IrqsOffIsolated(),
+                new IsolationRules.KernelThreadsOffIsolated(),
+                new IsolationRules.UserThreadsOffIsolated(),
+                new IsolationRules.SoftirqRcuPriority(),
+                new MemoryRules.SwapOff(),
+                new MemoryRules.GiganticPagesNeedPdpe1gb(),
+                new AdviceRules.PcieAspmTypo(),
+                new AdviceRules.ElevatorIgnored(),
+                new AdviceRules.RtPeriodMinusOne())) {
+            ALL.put(r.id(), r);
+        }
+    }
+
+    private Rules() {
+    }
+
+    static Finding of(String id, Severity s, String area, String title, String why, List<String> evidence, String expected,
+                      String actual, Finding.Fix fix, boolean reboot, String reference) {
+        return new Finding(id, s, area, title, why, evidence, expected, actual, fix, reboot, reference);
+    }
+}

@@ -1,0 +1,25 @@
+package dev.kvmtune.rules.settings;
+
+import dev.kvmtune.rules.AuditContext;
+import dev.kvmtune.rules.Finding;
+import dev.kvmtune.rules.SettingSpec;
+import dev.kvmtune.rules.Severity;
+import java.util.List;
+
+/** A kernel build option, from boot/config-RELEASE or proc/config.gz. Only a new kernel changes it. */
+final class KernelConfigSetting implements SettingKind {
+    @Override
+    public Finding check(AuditContext ctx, SettingSpec spec) {
+        var config = ctx.facts().kernel().config();
+        String expected = ctx.expand(spec.expected());
+        if (config == null) {
+            return SettingKinds.finding(spec, Severity.INFO, List.of("no boot/config-<release> or proc/config.gz"), expected, "unknown", null, false);
+        }
+        String actual = config.options().getOrDefault(spec.key(), "absent");
+        boolean ok = SettingKinds.sameValue(expected, actual) || (expected.equals("y") && actual.equals("m"));
+        Finding.Fix fix = new Finding.Fix(null, "boot a kernel built with " + spec.key() + "=" + expected
+                + (spec.key().equals("CONFIG_PREEMPT_RT") ? " (Debian: linux-image-rt-amd64; RHEL: kernel-rt)" : ""));
+        return SettingKinds.finding(spec, ok ? Severity.PASS : SysctlSetting.sev(spec), List.of(config.source() + ": " + spec.key() + "=" + actual),
+                expected, actual, ok ? null : fix, !ok);
+    }
+}

@@ -1,0 +1,31 @@
+package dev.kvmtune.rules.settings;
+
+import dev.kvmtune.facts.Sourced;
+import dev.kvmtune.facts.sysctl.SysctlReader;
+import dev.kvmtune.rules.AuditContext;
+import dev.kvmtune.rules.Finding;
+import dev.kvmtune.rules.SettingSpec;
+import dev.kvmtune.rules.Severity;
+import java.util.List;
+
+/** A sysctl under proc/sys (Documentation/admin-guide/sysctl/). */
+final class SysctlSetting implements SettingKind {
+    @Override
+    public Finding check(AuditContext ctx, SettingSpec spec) {
+        Sourced<String> v = ctx.facts().sysctls().get(spec.key());
+        if (v == null) v = SysctlReader.read(ctx.root(), spec.key());
+        String expected = ctx.expand(spec.expected());
+        List<String> evidence = List.of(v.source() + " = " + v);
+        Finding.Fix fix = new Finding.Fix("sysctl -w " + spec.key() + "=" + expected,
+                "/etc/sysctl.d/90-kvmtune.conf: " + spec.key() + " = " + expected);
+        if (!v.isPresent()) {
+            return SettingKinds.finding(spec, Severity.INFO, evidence, expected, "not available on this kernel (" + v + ")", null, false);
+        }
+        boolean ok = SettingKinds.sameValue(expected, v.value());
+        return SettingKinds.finding(spec, ok ? Severity.PASS : sev(spec), evidence, expected, v.value(), ok ? null : fix, false);
+    }
+
+    static Severity sev(SettingSpec spec) {
+        return spec.severity() == null ? Severity.WARN : spec.severity();
+    }
+}

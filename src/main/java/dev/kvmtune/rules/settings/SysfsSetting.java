@@ -1,0 +1,29 @@
+package dev.kvmtune.rules.settings;
+
+import dev.kvmtune.facts.Sourced;
+import dev.kvmtune.facts.memory.MemoryReader;
+import dev.kvmtune.rules.AuditContext;
+import dev.kvmtune.rules.Finding;
+import dev.kvmtune.rules.SettingSpec;
+import dev.kvmtune.rules.Severity;
+import java.util.List;
+
+/**
+ * A value in sysfs or procfs, by root-relative path. Selection files ({@code always [madvise] never})
+ * are compared on the bracketed choice.
+ */
+final class SysfsSetting implements SettingKind {
+    @Override
+    public Finding check(AuditContext ctx, SettingSpec spec) {
+        Sourced<String> v = Sourced.read(ctx.root(), spec.key(), s -> s.contains("[") ? MemoryReader.selected(s) : s);
+        String expected = ctx.expand(spec.expected());
+        List<String> evidence = List.of(spec.key() + " = " + v);
+        if (!v.isPresent()) {
+            return SettingKinds.finding(spec, Severity.INFO, evidence, expected, "not available (" + v + ")", null, false);
+        }
+        boolean ok = SettingKinds.sameValue(expected, v.value());
+        Finding.Fix fix = new Finding.Fix("echo " + expected + " > /" + spec.key(),
+                "a tuned profile [sysfs] line /" + spec.key() + "=" + expected + ", or a systemd-tmpfiles line 'w /" + spec.key() + " - - - - " + expected + "'");
+        return SettingKinds.finding(spec, ok ? Severity.PASS : SysctlSetting.sev(spec), evidence, expected, v.value(), ok ? null : fix, false);
+    }
+}
