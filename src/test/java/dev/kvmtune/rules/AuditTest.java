@@ -24,9 +24,7 @@ class AuditTest {
     Path tmp;
 
     void put(String path, String text) throws IOException {
-        Path p = tmp.resolve(path);
-        Files.createDirectories(p.getParent());
-        Files.writeString(p, text);
+        dev.kvmtune.testing.Trees.put(tmp, path, text);
     }
 
     /** cpu0/cpu2 share core 0, cpu1/cpu3 share core 1 (the usual Intel numbering). */

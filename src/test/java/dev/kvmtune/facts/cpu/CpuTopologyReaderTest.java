@@ -16,9 +16,7 @@ class CpuTopologyReaderTest {
     Path tmp;
 
     void put(String path, String text) throws IOException {
-        Path p = tmp.resolve(path);
-        Files.createDirectories(p.getParent());
-        Files.writeString(p, text);
+        dev.kvmtune.testing.Trees.put(tmp, path, text);
     }
 
     void cpu(int n, int core, String siblings) throws IOException {
