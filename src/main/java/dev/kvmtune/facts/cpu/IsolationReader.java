@@ -44,6 +44,22 @@ public final class IsolationReader {
                 requested(c, "irqaffinity", lastCpu, false));
     }
 
+    /** The leading flags of an isolcpus value ({@code nohz,domain,managed_irq,2-5} gives the three words). */
+    public static List<String> isolcpusFlags(String raw) {
+        List<String> flags = new ArrayList<>();
+        for (String part : raw.split(",")) {
+            if (part.isEmpty() || !Character.isLetter(part.charAt(0)) || part.equals("N") || part.equals("all")) break;
+            flags.add(part);
+        }
+        return flags;
+    }
+
+    /** The CPU list of an isolcpus value, without its leading flags. */
+    public static String isolcpusList(String raw) {
+        List<String> parts = List.of(raw.split(","));
+        return String.join(",", parts.subList(Math.min(parts.size(), isolcpusFlags(raw).size()), parts.size()));
+    }
+
     /**
      * Parses {@code isolcpus=[flag,...,]cpulist} (flags: nohz, domain, managed_irq) or a plain CPU
      * list parameter. The last occurrence wins, as the kernel's __setup handlers overwrite.
@@ -52,17 +68,8 @@ public final class IsolationReader {
         var v = c.last(name);
         if (v.isEmpty()) return null;
         String raw = v.get();
-        List<String> flags = new ArrayList<>();
-        String list = raw;
-        if (hasFlags) {
-            String[] parts = raw.split(",");
-            int i = 0;
-            while (i < parts.length && !parts[i].isEmpty() && Character.isLetter(parts[i].charAt(0)) && !parts[i].equals("N") && !parts[i].equals("all")) {
-                flags.add(parts[i]);
-                i++;
-            }
-            list = String.join(",", java.util.Arrays.copyOfRange(parts, i, parts.length));
-        }
+        List<String> flags = hasFlags ? isolcpusFlags(raw) : List.of();
+        String list = hasFlags ? isolcpusList(raw) : raw;
         try {
             return new Requested(raw, CpuSet.parseList(list, lastCpu), flags, null);
         } catch (IllegalArgumentException e) {

@@ -1,5 +1,6 @@
 package dev.kvmtune.rules.settings;
 
+import dev.kvmtune.facts.cpu.IsolationReader;
 import dev.kvmtune.facts.kernel.BootLoaderReader;
 import dev.kvmtune.facts.kernel.KernelCmdline;
 import dev.kvmtune.rules.AuditContext;
@@ -63,13 +64,7 @@ final class CmdlineSetting implements SettingKind {
 
     /** CPU set of a list parameter, without isolcpus's leading flags. */
     static CpuSet cpus(String key, String value) {
-        String list = value;
-        if (key.equals("isolcpus")) {
-            List<String> parts = new ArrayList<>(List.of(value.split(",")));
-            while (!parts.isEmpty() && !parts.get(0).isEmpty() && Character.isLetter(parts.get(0).charAt(0))) parts.remove(0);
-            list = String.join(",", parts);
-        }
-        return CpuSet.parseList(list);
+        return CpuSet.parseList(key.equals("isolcpus") ? IsolationReader.isolcpusList(value) : value);
     }
 
     private static String describe(String key, String expected) {
