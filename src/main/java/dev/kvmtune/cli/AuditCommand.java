@@ -64,7 +64,7 @@ public final class AuditCommand implements Callable<Integer> {
         }
         try (Root root = parent.openRoot()) {
             HostFacts facts = HostFactsCollector.collect(root);
-            String[] choice = Audit.chooseProfile(profile, facts);
+            String[] choice = Audit.chooseProfile(profile, facts, root.exists("dev/kvm"));
             Profile p = ProfileLoader.load(choice[0]);
             Audit.Report report = Audit.run(facts, root, p, choice[1], iso);
             var out = spec.commandLine().getOut();

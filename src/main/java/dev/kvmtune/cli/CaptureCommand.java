@@ -5,6 +5,8 @@ import dev.kvmtune.KvmtuneException;
 import dev.kvmtune.facts.DirectoryRoot;
 import dev.kvmtune.facts.Root;
 import dev.kvmtune.facts.snapshot.Capture;
+import dev.kvmtune.rules.Audit;
+import dev.kvmtune.rules.ProfileLoader;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -57,7 +59,12 @@ public final class CaptureCommand implements Callable<Integer> {
         spec.commandLine().getErr().flush();
         Capture.Result res;
         try {
-            res = Capture.capture(source, output, maxMib << 20, KvmtuneCommand.version(), Clock.systemUTC());
+            // audit every built-in profile through the recording root, so that an audit of the
+            // snapshot reads what an audit of this host would
+            res = Capture.capture(source, output, maxMib << 20, KvmtuneCommand.version(), Clock.systemUTC(), (facts, rec) -> {
+                rec.exists("dev/kvm");
+                for (String p : ProfileLoader.BUILT_IN) Audit.run(facts, rec, ProfileLoader.load(p), "capture", null);
+            });
         } catch (AccessDeniedException e) {
             throw new KvmtuneException(ExitCodes.BAD_INPUT, output + ": permission denied");
         }

@@ -32,12 +32,20 @@ public final class Audit {
 
     /** "auto": a guest profile when the CPU says it is virtualized and offers no vmx/svm, else a host profile. */
     public static String[] chooseProfile(String requested, HostFacts facts) {
+        return chooseProfile(requested, facts, false);
+    }
+
+    /** @param hasDevKvm whether the root has dev/kvm, mentioned when a guest can host VMs too */
+    public static String[] chooseProfile(String requested, HostFacts facts, boolean hasDevKvm) {
         if (requested != null && !requested.equals("auto")) return new String[] {requested, "given with --profile"};
         var id = facts.cpu().identity();
         if (id == null) return new String[] {"virtual-host", "auto: proc/cpuinfo unreadable, assuming a host"};
         boolean hyper = id.has("hypervisor");
         boolean virt = id.has("vmx") || id.has("svm");
-        if (hyper && !virt) return new String[] {"virtual-guest", "auto: the CPU has the hypervisor flag and no vmx/svm, so this is a guest"};
+        if (hyper && !virt) {
+            return new String[] {"virtual-guest", "auto: the CPU has the hypervisor flag and no vmx/svm, so this is a guest"
+                    + (hasDevKvm ? " (it has /dev/kvm too: --profile virtual-host audits it as a KVM host)" : "")};
+        }
         return new String[] {"virtual-host", "auto: " + (virt ? "the CPU offers " + (id.has("vmx") ? "vmx" : "svm") : "no hypervisor flag") + ", so this is a host"};
     }
 
@@ -65,7 +73,8 @@ public final class Audit {
         AuditContext ctx = new AuditContext(facts, root, isolated, source, housekeeping);
         List<Finding> findings = new ArrayList<>();
         for (SettingSpec s : profile.settings() == null ? List.<SettingSpec>of() : profile.settings()) {
-            if (s.expected().contains("${isolated}") && !ctx.hasIsolation()) continue;
+            boolean needsIsolated = s.expected().contains("${isolated}") || (s.cpus() != null && s.cpus().contains("${isolated}"));
+            if (needsIsolated && !ctx.hasIsolation()) continue;
             findings.add(SettingKinds.KINDS.get(s.kind()).check(ctx, s));
         }
         Set<String> seen = new HashSet<>();

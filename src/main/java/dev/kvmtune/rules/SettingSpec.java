@@ -6,14 +6,16 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 /**
  * One desired setting of a profile.
  *
- * @param kind      cmdline, sysctl, sysfs, module-param, kernel-config
- * @param key       parameter, sysctl name, root-relative path, module.param, CONFIG_ option
+ * @param kind      cmdline, sysctl, sysfs, module-param, kernel-config, thread-sched, irq-affinity, service
+ * @param key       parameter, sysctl name, root-relative path, module.param, CONFIG_ option, thread-name
+ *                  regex, {@code movable} or {@code default} IRQs, service process name
  * @param expected  desired value; {@code ${isolated}} and {@code ${housekeeping}} stand for the
  *                  audit's CPU sets; for cmdline also "present" and "absent"
  * @param severity  of the finding when the setting does not match
  * @param area      group in the report: isolation, power, memory, interrupts, scheduling, kernel, ...
  * @param why       two or three sentences: what it does, why it matters, its cost
  * @param reference where it is documented
+ * @param cpus      thread-sched only: check just the per-CPU threads bound to these CPUs
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -25,15 +27,20 @@ public record SettingSpec(
         String area,
         String title,
         String why,
-        String reference) {
+        String reference,
+        String cpus) {
 
     /** Identity within a profile: kind and key. */
     public String identity() {
         return kind + ":" + key;
     }
 
-    /** Stable dotted id for findings: kind.key, e.g. {@code sysctl.kernel.watchdog}. */
+    /**
+     * Stable dotted id for findings: kind.key, e.g. {@code sysctl.kernel.watchdog}; a thread-name
+     * regex keeps only its name characters ({@code ^ksoftirqd/} gives {@code thread_sched.ksoftirqd}).
+     */
     public String id() {
-        return kind.replace('-', '_') + "." + key.replace('/', '.');
+        String k = key.replace('/', '.').replaceAll("[^A-Za-z0-9_.-]", "").replaceAll("\\.{2,}", ".").replaceAll("^\\.|\\.$", "");
+        return kind.replace('-', '_') + "." + k;
     }
 }

@@ -114,16 +114,100 @@ class AuditTest {
     }
 
     @Test
-    void irqsOffIsolated() throws IOException {
+    void cStatesDeeperThanC1OnIsolatedCpus() throws IOException {
         DirectoryRoot r = host("");
-        put("proc/irq/24/smp_affinity_list", "0-3\n");
-        put("proc/irq/24/effective_affinity_list", "0\n");
-        assertThat(run("irq.off_isolated", r, CpuSet.parseList("1,3")).get(0).severity()).isEqualTo(Severity.PASS);
-        put("proc/irq/25/smp_affinity_list", "0-3\n");
-        put("proc/irq/25/effective_affinity_list", "3\n");
-        Finding bad = run("irq.off_isolated", r, CpuSet.parseList("1,3")).get(0);
-        assertThat(bad.severity()).isEqualTo(Severity.FAIL);
-        assertThat(bad.evidence()).containsExactly("irq 25 effective 3");
+        for (int c = 0; c < 4; c++) {
+            String d = "sys/devices/system/cpu/cpu" + c + "/cpuidle/";
+            put(d + "state0/name", "POLL\n");
+            put(d + "state0/latency", "0\n");
+            put(d + "state0/disable", "0\n");
+            put(d + "state1/name", "C6\n");
+            put(d + "state1/latency", "133\n");
+            put(d + "state1/disable", c == 1 || c == 3 ? "1\n" : "0\n");
+        }
+        assertThat(run("bios.cstates", r, CpuSet.parseList("1,3")).get(0).severity()).isEqualTo(Severity.PASS);
+        Finding bad = run("bios.cstates", r, CpuSet.parseList("0-3")).get(0);
+        assertThat(bad.severity()).isEqualTo(Severity.WARN);
+        assertThat(bad.actual()).isEqualTo("C6 (133 µs)");
+        assertThat(run("bios.cstates", host("idle=poll"), CpuSet.parseList("0-3")).get(0).severity()).isEqualTo(Severity.PASS);
+    }
+
+    @Test
+    void smtActive() throws IOException {
+        DirectoryRoot r = host("");
+        put("sys/devices/system/cpu/smt/active", "1\n");
+        assertThat(run("bios.smt", r, null).get(0).severity()).isEqualTo(Severity.WARN);
+        put("sys/devices/system/cpu/smt/active", "0\n");
+        assertThat(run("bios.smt", r, null).get(0).severity()).isEqualTo(Severity.PASS);
+    }
+
+    @Test
+    void virtualizationFlagOrDevKvm() throws IOException {
+        DirectoryRoot r = host("");
+        assertThat(run("bios.virtualization", r, null).get(0).severity()).isEqualTo(Severity.PASS);
+        put("proc/cpuinfo", "processor\t: 0\nvendor_id\t: GenuineIntel\nflags\t\t: pse hypervisor\n\n");
+        assertThat(run("bios.virtualization", r, null).get(0).severity()).isEqualTo(Severity.FAIL);
+        put("dev/kvm", "");
+        Finding nested = run("bios.virtualization", r, null).get(0);
+        assertThat(nested.severity()).isEqualTo(Severity.INFO);
+        assertThat(nested.actual()).contains("/dev/kvm exists");
+    }
+
+    @Test
+    void iommuFromDmarAndGroups() throws IOException {
+        DirectoryRoot r = host("");
+        Finding off = run("bios.iommu", r, null).get(0);
+        assertThat(off.severity()).isEqualTo(Severity.INFO);
+        assertThat(off.actual()).startsWith("no DMAR table");
+        put("sys/firmware/acpi/tables/DMAR", "DMAR");
+        assertThat(run("bios.iommu", r, null).get(0).fix().persistent()).startsWith("intel_iommu=on");
+        Files.createDirectories(tmp.resolve("sys/class/iommu/dmar0"));
+        Files.createDirectories(tmp.resolve("sys/kernel/iommu_groups/0"));
+        assertThat(run("bios.iommu", r, null).get(0).severity()).isEqualTo(Severity.PASS);
+    }
+
+    @Test
+    void numaNodesPerPackage() throws IOException {
+        DirectoryRoot r = host("");
+        assertThat(run("bios.numa", r, null).get(0).severity()).isEqualTo(Severity.PASS);
+        put("sys/devices/system/cpu/cpu3/topology/physical_package_id", "1\n");
+        Finding bad = run("bios.numa", r, null).get(0);
+        assertThat(bad.severity()).isEqualTo(Severity.WARN);
+        assertThat(bad.actual()).isEqualTo("1 nodes for 2 packages");
+    }
+
+    @Test
+    void manualChecklistIsNeverAPass() throws IOException {
+        Finding f = run("bios.manual_checklist", host(""), null).get(0);
+        assertThat(f.severity()).isEqualTo(Severity.INFO);
+        assertThat(f.evidence()).contains("Patrol Scrub and Demand Scrub: Disabled");
+    }
+
+    @Test
+    void hugepagesOnEveryNodeThatRunsVcpus() throws IOException {
+        DirectoryRoot r = host("");
+        put("sys/devices/system/node/node0/cpulist", "0-1\n");
+        put("sys/devices/system/node/node1/cpulist", "2-3\n");
+        put("sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages", "4\n");
+        put("sys/devices/system/node/node0/hugepages/hugepages-1048576kB/nr_hugepages", "4\n");
+        put("sys/devices/system/node/node1/hugepages/hugepages-1048576kB/nr_hugepages", "0\n");
+        assertThat(run("memory.hugepages.per_node", r, CpuSet.parseList("1")).get(0).severity()).isEqualTo(Severity.PASS);
+        Finding bad = run("memory.hugepages.per_node", r, CpuSet.parseList("1,3")).get(0);
+        assertThat(bad.id()).isEqualTo("memory.hugepages.per_node.1G");
+        assertThat(bad.severity()).isEqualTo(Severity.WARN);
+        assertThat(bad.actual()).isEqualTo("none on node1");
+    }
+
+    @Test
+    void qemuRealtimeMlockIsFlagged() throws IOException {
+        DirectoryRoot r = host("");
+        dev.kvmtune.testing.Trees.thread(tmp, 900, 900, "qemu-system-x86", false, 0, 0, 0, "0-3");
+        put("proc/900/cmdline", "qemu-system-x86_64\0-overcommit\0mem-lock=on\0");
+        assertThat(run("advice.qemu_realtime_mlock", r, null)).isEmpty();
+        put("proc/900/cmdline", "qemu-system-x86_64\0-realtime\0mlock=on\0");
+        Finding f = run("advice.qemu_realtime_mlock", r, null).get(0);
+        assertThat(f.severity()).isEqualTo(Severity.WARN);
+        assertThat(f.evidence()).containsExactly("proc/900/cmdline: -realtime mlock=on");
     }
 
     @Test
@@ -180,6 +264,7 @@ class AuditTest {
         assertThat(Audit.chooseProfile("auto", facts)[0]).isEqualTo("virtual-host");
         put("proc/cpuinfo", "processor\t: 0\nvendor_id\t: GenuineIntel\nflags\t\t: hypervisor pse\n\n");
         assertThat(Audit.chooseProfile("auto", HostFactsCollector.collect(DirectoryRoot.of(tmp)))[0]).isEqualTo("virtual-guest");
+        assertThat(Audit.chooseProfile("auto", HostFactsCollector.collect(DirectoryRoot.of(tmp)), true)[1]).contains("/dev/kvm too");
     }
 
     @Test

@@ -1,13 +1,16 @@
 package dev.kvmtune.facts.snapshot;
 
 import dev.kvmtune.facts.DirectoryRoot;
+import dev.kvmtune.facts.HostFacts;
 import dev.kvmtune.facts.HostFactsCollector;
+import dev.kvmtune.facts.Root;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.BiConsumer;
 
 /**
  * Takes a snapshot: runs the facts collection through a {@link RecordingRoot} and writes what it
@@ -25,8 +28,19 @@ public final class Capture {
     }
 
     public static Result capture(DirectoryRoot source, Path out, long maxBytes, String toolVersion, Clock clock) throws IOException {
+        return capture(source, out, maxBytes, toolVersion, clock, (f, r) -> { });
+    }
+
+    /**
+     * @param alsoRead runs after the facts collection with the same facts and recording root, so
+     *                 that what other commands read beyond the facts (audit's module parameters,
+     *                 for one) lands in the snapshot too
+     */
+    public static Result capture(DirectoryRoot source, Path out, long maxBytes, String toolVersion, Clock clock,
+                                 BiConsumer<HostFacts, Root> alsoRead) throws IOException {
         RecordingRoot rec = new RecordingRoot(source);
-        HostFactsCollector.collect(rec);
+        HostFacts facts = HostFactsCollector.collect(rec);
+        alsoRead.accept(facts, rec);
         SnapshotWriter writer = new SnapshotWriter(source, maxBytes);
         writer.addAll(rec);
         Map<String, String> uname = new LinkedHashMap<>();

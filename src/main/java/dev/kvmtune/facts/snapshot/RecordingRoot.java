@@ -21,6 +21,7 @@ public final class RecordingRoot implements Root {
     private final Map<String, byte[]> files = Collections.synchronizedMap(new LinkedHashMap<>());
     private final Set<String> dirs = Collections.synchronizedSet(new LinkedHashSet<>());
     private final Set<String> links = Collections.synchronizedSet(new LinkedHashSet<>());
+    private final Set<String> existing = Collections.synchronizedSet(new LinkedHashSet<>());
 
     public RecordingRoot(DirectoryRoot delegate) {
         this.delegate = delegate;
@@ -53,6 +54,7 @@ public final class RecordingRoot implements Root {
     public boolean exists(String path) {
         boolean e = delegate.exists(path);
         if (e && delegate.isDirectory(path)) dirs.add(path);
+        else if (e) existing.add(path);
         return e;
     }
 
@@ -68,6 +70,11 @@ public final class RecordingRoot implements Root {
         Optional<String> l = delegate.readLink(path);
         if (l.isPresent()) links.add(path);
         return l;
+    }
+
+    /** Files only tested for existence, such as dev/kvm or an ACPI table: kept as empty files. */
+    public Set<String> existing() {
+        return existing;
     }
 
     @Override

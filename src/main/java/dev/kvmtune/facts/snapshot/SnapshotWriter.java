@@ -49,6 +49,9 @@ public final class SnapshotWriter {
     /** Adds everything the recording root saw. */
     public void addAll(RecordingRoot rec) {
         for (Map.Entry<String, byte[]> f : rec.files().entrySet()) addFile(f.getKey(), f.getValue());
+        for (String e : rec.existing()) {
+            if (!rec.files().containsKey(e)) addFile(e, new byte[0]);
+        }
         for (String d : rec.dirs()) addDir(d);
         for (String l : rec.links()) canonical(l, false);
     }

@@ -82,4 +82,30 @@ final class AdviceRules {
             return out;
         }
     }
+
+    static final class QemuRealtimeMlock implements Rule {
+        public String id() {
+            return "advice.qemu_realtime_mlock";
+        }
+
+        public List<Finding> check(AuditContext ctx) {
+            List<Finding> out = new ArrayList<>();
+            for (int pid : dev.kvmtune.facts.proc.ProcessReader.pids(ctx.root())) {
+                var task = dev.kvmtune.facts.proc.ProcessReader.process(ctx.root(), pid);
+                if (task.isEmpty() || task.get().kernelThread() || !task.get().comm().startsWith("qemu")) continue;
+                List<String> args = dev.kvmtune.facts.proc.ProcessReader.cmdline(ctx.root(), pid);
+                for (int i = 0; i + 1 < args.size(); i++) {
+                    if (!args.get(i).equals("-realtime") && !args.get(i).equals("--realtime")) continue;
+                    out.add(Rules.of(id(), Severity.WARN, "vm", "QEMU's -realtime mlock= is replaced by -overcommit mem-lock=",
+                            "-realtime mlock=on was deprecated in QEMU 5.0 and removed in QEMU 6.0, where the VM no longer starts; "
+                                    + "-overcommit mem-lock=on locks guest memory the same way.",
+                            List.of("proc/" + pid + "/cmdline: -realtime " + args.get(i + 1)), "-overcommit mem-lock=on",
+                            "-realtime " + args.get(i + 1), new Finding.Fix(null,
+                                    "replace -realtime mlock=on with -overcommit mem-lock=on (libvirt: <memoryBacking><locked/></memoryBacking>)"),
+                            false, "QEMU docs/about/removed-features.rst (-realtime mlock); seed 002"));
+                }
+            }
+            return out;
+        }
+    }
 }

@@ -2,7 +2,6 @@ package dev.kvmtune.rules.checks;
 
 import dev.kvmtune.facts.cpu.CpuTopology;
 import dev.kvmtune.facts.cpu.IsolationReader;
-import dev.kvmtune.facts.irq.IrqAffinityReader;
 import dev.kvmtune.facts.proc.ThreadsReader;
 import dev.kvmtune.rules.AuditContext;
 import dev.kvmtune.rules.Finding;
@@ -128,30 +127,6 @@ final class IsolationRules {
         }
     }
 
-    static final class IrqsOffIsolated implements Rule {
-        public String id() {
-            return "irq.off_isolated";
-        }
-
-        public List<Finding> check(AuditContext ctx) {
-            if (!ctx.hasIsolation()) return List.of();
-            List<String> bad = new ArrayList<>();
-            for (IrqAffinityReader.IrqAffinity a : ctx.facts().interrupts().affinity()) {
-                CpuSet eff = a.effective().isPresent() ? a.effective().value() : a.affinity().orElse(null);
-                if (eff != null && eff.intersects(ctx.isolated())) bad.add("irq " + a.irq() + " effective " + eff);
-            }
-            return List.of(Rules.of(id(), bad.isEmpty() ? Severity.PASS : Severity.FAIL, "interrupts",
-                    "No movable device interrupt is delivered to an isolated CPU",
-                    "Every device interrupt that lands on a vCPU's CPU stops the guest (an EXTERNAL_INTERRUPT exit) and runs "
-                            + "host code there; routing them to housekeeping CPUs removes that jitter.",
-                    bad.isEmpty() ? List.of("proc/irq/*/effective_affinity_list") : bad,
-                    "effective affinity within " + ctx.housekeeping(), bad.isEmpty() ? "none on isolated CPUs" : bad.size() + " IRQs on isolated CPUs",
-                    bad.isEmpty() ? null : new Finding.Fix("for i in /proc/irq/[0-9]*; do echo " + ctx.housekeeping() + " > $i/smp_affinity_list; done",
-                            "irqaffinity=" + ctx.housekeeping() + " on the kernel command line, and IRQBALANCE_BANNED_CPULIST=" + ctx.isolated()),
-                    false, "Documentation/core-api/irq/irq-affinity.rst; seed 000, seed 002"));
-        }
-    }
-
     static final class KernelThreadsOffIsolated implements Rule {
         public String id() {
             return "threads.kernel_off_isolated";
@@ -197,35 +172,6 @@ final class IsolationRules {
                     "none besides vCPU threads", bad.isEmpty() ? "none" : bad.size() + " threads",
                     bad.isEmpty() ? null : new Finding.Fix("taskset -apc " + ctx.housekeeping() + " PID for each", "systemd CPUAffinity=" + ctx.housekeeping() + " in /etc/systemd/system.conf"),
                     false, "seed 002 (ps -eo psr,cmd)"));
-        }
-    }
-
-    static final class SoftirqRcuPriority implements Rule {
-        public String id() {
-            return "threads.ksoftirqd_rcuc_priority";
-        }
-
-        public List<Finding> check(AuditContext ctx) {
-            if (!ctx.hasIsolation()) return List.of();
-            List<String> bad = new ArrayList<>();
-            List<String> seen = new ArrayList<>();
-            for (ThreadsReader.KernelThread k : ctx.facts().threads().kernel()) {
-                if (k.boundCpu() < 0 || !ctx.isolated().contains(k.boundCpu())) continue;
-                int want = k.kind().equals("ksoftirqd") ? 2 : k.kind().equals("rcuc") ? 3 : -1;
-                if (want < 0) continue;
-                String now = k.name() + " " + k.policy().chrtName() + " " + k.priority();
-                seen.add(now);
-                if (!k.policy().realtime() || k.priority() < want) bad.add(now + " (want SCHED_FIFO " + want + ")");
-            }
-            if (seen.isEmpty()) return List.of();
-            return List.of(Rules.of(id(), bad.isEmpty() ? Severity.PASS : Severity.WARN, "scheduling",
-                    "ksoftirqd and rcuc on isolated CPUs run SCHED_FIFO above the vCPUs",
-                    "A realtime vCPU thread at SCHED_FIFO starves a SCHED_OTHER ksoftirqd or rcuc thread on its CPU, and the "
-                            + "softirqs and RCU callbacks it should run pile up; giving them FIFO priority just above the vCPU keeps them flowing.",
-                    seen, "ksoftirqd SCHED_FIFO 2, rcuc SCHED_FIFO 3", bad.isEmpty() ? "as expected" : String.join("; ", bad),
-                    bad.isEmpty() ? null : new Finding.Fix("chrt -fp 2 $(pgrep ksoftirqd/N); chrt -fp 3 $(pgrep rcuc/N) for each isolated N",
-                            "a tuned [scheduler] group, e.g. group.ksoftirqd=0:f:2:*:^\\[ksoftirqd"),
-                    false, "seed 002; tuned realtime profile"));
         }
     }
 }

@@ -51,4 +51,43 @@ final class MemoryRules {
                     !ok, "Documentation/admin-guide/mm/hugetlbpage.rst; seed 002"));
         }
     }
+
+    static final class HugepagesPerNode implements Rule {
+        public String id() {
+            return "memory.hugepages.per_node";
+        }
+
+        public List<Finding> check(AuditContext ctx) {
+            var pools = ctx.facts().memory().hugepages();
+            var nodes = ctx.facts().numa();
+            if (pools == null || nodes.isEmpty()) return List.of();
+            List<Finding> out = new java.util.ArrayList<>();
+            for (var pool : pools.values()) {
+                if (pool.total() <= 0) continue;
+                List<String> evidence = new java.util.ArrayList<>();
+                evidence.add(pool.source() + "/nr_hugepages = " + pool.total());
+                List<String> empty = new java.util.ArrayList<>();
+                for (var node : nodes) {
+                    var p = node.hugepages().get(pool.pageSizeKb());
+                    long n = p == null ? 0 : p.total();
+                    evidence.add("node" + node.id() + " (CPUs " + node.cpus() + "): " + n + (p == null ? "" : " [" + p.source() + "]"));
+                    boolean hostsVcpus = ctx.hasIsolation() ? node.cpus().intersects(ctx.isolated()) : !node.cpus().isEmpty();
+                    if (hostsVcpus && n <= 0) empty.add("node" + node.id());
+                }
+                String size = pool.pageSizeKb() >= 1 << 20 ? (pool.pageSizeKb() >> 20) + "G" : (pool.pageSizeKb() >> 10) + "M";
+                boolean ok = empty.isEmpty();
+                out.add(Rules.of(id() + "." + size, ok ? Severity.PASS : Severity.WARN, "memory",
+                        size + " hugepages are reserved on every node that runs vCPUs",
+                        "A VM pinned to one node's CPUs should get its hugepages from that node's memory; a boot-time "
+                                + "hugepages=N is spread over the nodes, but a pool filled at runtime often lands on one node, and "
+                                + "a VM elsewhere then reads its memory across the interconnect.",
+                        evidence, "hugepages on " + (ctx.hasIsolation() ? "the nodes of CPUs " + ctx.isolated() : "every node with CPUs"),
+                        ok ? "every such node has pages" : "none on " + String.join(", ", empty),
+                        ok ? null : new Finding.Fix("echo N > /sys/devices/system/node/" + empty.get(0) + "/hugepages/hugepages-" + pool.pageSizeKb() + "kB/nr_hugepages",
+                                "hugepages=N on the kernel command line (spread over nodes at boot), or a per-node systemd unit"),
+                        false, "Documentation/admin-guide/mm/hugetlbpage.rst; seed 002"));
+            }
+            return out;
+        }
+    }
 }

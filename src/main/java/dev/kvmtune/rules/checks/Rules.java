@@ -17,15 +17,21 @@ public final class Rules {
                 new IsolationRules.IsolcpusEqualsNohzFull(),
                 new IsolationRules.WholeCores(),
                 new IsolationRules.NohzFullNeedsKernel(),
-                new IsolationRules.IrqsOffIsolated(),
                 new IsolationRules.KernelThreadsOffIsolated(),
                 new IsolationRules.UserThreadsOffIsolated(),
-                new IsolationRules.SoftirqRcuPriority(),
                 new MemoryRules.SwapOff(),
                 new MemoryRules.GiganticPagesNeedPdpe1gb(),
                 new AdviceRules.PcieAspmTypo(),
                 new AdviceRules.ElevatorIgnored(),
-                new AdviceRules.RtPeriodMinusOne())) {
+                new MemoryRules.HugepagesPerNode(),
+                new AdviceRules.RtPeriodMinusOne(),
+                new AdviceRules.QemuRealtimeMlock(),
+                new BiosRules.CStates(),
+                new BiosRules.Smt(),
+                new BiosRules.Virtualization(),
+                new BiosRules.Iommu(),
+                new BiosRules.Numa(),
+                new BiosRules.Manual())) {
             ALL.put(r.id(), r);
         }
     }

@@ -17,6 +17,9 @@ public final class SettingKinds {
         KINDS.put("sysfs", new SysfsSetting());
         KINDS.put("module-param", new ModuleParamSetting());
         KINDS.put("kernel-config", new KernelConfigSetting());
+        KINDS.put("thread-sched", new ThreadSchedSetting());
+        KINDS.put("irq-affinity", new IrqAffinitySetting());
+        KINDS.put("service", new ServiceSetting());
     }
 
     private SettingKinds() {

@@ -1,0 +1,190 @@
+package dev.kvmtune.rules.checks;
+
+import dev.kvmtune.facts.cpu.CpuTopology;
+import dev.kvmtune.facts.power.PowerFacts;
+import dev.kvmtune.rules.AuditContext;
+import dev.kvmtune.rules.Finding;
+import dev.kvmtune.rules.Severity;
+import dev.kvmtune.util.CpuSet;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The firmware settings of seed 002's BIOS list, checked through what the running kernel shows:
+ * C-states through cpuidle, Hyper-Threading through SMT, VT-x/AMD-V through the CPU flags, VT-d
+ * through the DMAR/IVRS table and IOMMU groups, NUMA through the node count. What the OS cannot
+ * see is listed as a manual checklist, never passed.
+ */
+final class BiosRules {
+    /** Idle states whose exit latency is above this (C1E, C3, C6 ...) are deep enough to matter. */
+    static final long DEEP_STATE_US = 2;
+
+    private BiosRules() {
+    }
+
+    static final class CStates implements Rule {
+        public String id() {
+            return "bios.cstates";
+        }
+
+        public List<Finding> check(AuditContext ctx) {
+            var power = ctx.facts().power();
+            CpuSet scope = ctx.hasIsolation() ? ctx.isolated() : ctx.facts().cpu().online();
+            var cmdline = ctx.facts().kernel().cmdline().orElse(null);
+            List<String> evidence = new ArrayList<>();
+            evidence.add(power.cpuidleDriver().source() + " = " + power.cpuidleDriver());
+            if (cmdline != null && cmdline.last("idle").map("poll"::equals).orElse(false)) {
+                evidence.add("proc/cmdline: idle=poll");
+                return List.of(finding(Severity.PASS, evidence, "idle=poll: the CPUs never enter a C-state", null));
+            }
+            Set<String> deep = new java.util.TreeSet<>();
+            for (PowerFacts.CpuPower c : power.cpus()) {
+                if (!scope.contains(c.cpu())) continue;
+                for (PowerFacts.IdleState s : c.idleStates()) {
+                    if (!s.disabled() && s.latencyUs() > DEEP_STATE_US) deep.add(s.name() + " (" + s.latencyUs() + " µs)");
+                }
+            }
+            if (deep.isEmpty()) {
+                evidence.add("sys/devices/system/cpu/cpu*/cpuidle/state*: no enabled state above " + DEEP_STATE_US + " µs on CPUs " + scope);
+                return List.of(finding(Severity.PASS, evidence, "no deep C-state enabled", null));
+            }
+            evidence.add("enabled on CPUs " + scope + ": " + String.join(", ", deep));
+            return List.of(finding(Severity.WARN, evidence, String.join(", ", deep), new Finding.Fix(
+                    "echo 1 > /sys/devices/system/cpu/cpuN/cpuidle/stateS/disable for each CPU N in " + scope
+                            + " and each state S deeper than C1 (or hold /dev/cpu_dma_latency open at 0)",
+                    "BIOS: CPU C-State, C1E Autopromote, Processor C3 and C6 Disabled; or intel_idle.max_cstate=0 processor.max_cstate=1 "
+                            + "on the kernel command line")));
+        }
+
+        private Finding finding(Severity s, List<String> evidence, String actual, Finding.Fix fix) {
+            return Rules.of(id(), s, "bios", "No deep C-states on the CPUs that run vCPUs",
+                    "Waking a CPU from C3 or C6 takes tens to hundreds of microseconds, which lands directly on the latency of "
+                            + "the interrupt or timer that woke it. Turning them off keeps every CPU at full power draw.",
+                    evidence, "C-states deeper than " + DEEP_STATE_US + " µs disabled (BIOS) or idle=poll", actual, fix,
+                    false, "Documentation/admin-guide/pm/cpuidle.rst; seed 002 (BIOS: CPU C-State Disabled)");
+        }
+    }
+
+    static final class Smt implements Rule {
+        public String id() {
+            return "bios.smt";
+        }
+
+        public List<Finding> check(AuditContext ctx) {
+            var smt = ctx.facts().cpu().smtActive();
+            if (!smt.isPresent()) return List.of();
+            boolean on = smt.value();
+            return List.of(Rules.of(id(), on ? Severity.WARN : Severity.PASS, "bios", "Hyper-Threading is off",
+                    "Two hardware threads of one core share its execution units and caches, so whatever runs on the sibling "
+                            + "slows a vCPU unpredictably. Turning SMT off costs throughput; isolating whole cores is the alternative.",
+                    List.of(smt.source() + " = " + (on ? 1 : 0)), "SMT inactive", on ? "SMT active" : "SMT inactive",
+                    on ? new Finding.Fix("echo off > /sys/devices/system/cpu/smt/control", "BIOS: Intel(R) Hyper-Threading Disabled, or nosmt on the kernel command line") : null,
+                    false, "Documentation/admin-guide/hw-vuln/core-scheduling.rst; seed 002 (BIOS: Hyper-Threading Disabled)"));
+        }
+    }
+
+    static final class Virtualization implements Rule {
+        public String id() {
+            return "bios.virtualization";
+        }
+
+        public List<Finding> check(AuditContext ctx) {
+            var id = ctx.facts().cpu().identity();
+            if (id == null) return List.of();
+            boolean flag = id.has("vmx") || id.has("svm");
+            boolean dev = ctx.root().exists("dev/kvm");
+            boolean kvm = ctx.root().isDirectory("sys/module/kvm");
+            // a sandboxed or nested host can offer /dev/kvm while its cpuinfo hides the flag
+            Severity s = flag ? Severity.PASS : dev ? Severity.INFO : Severity.FAIL;
+            String actual = flag ? (id.has("vmx") ? "vmx" : "svm") : dev ? "no vmx/svm flag, but /dev/kvm exists (nested or sandboxed host)" : "neither";
+            return List.of(Rules.of(id(), s, "bios", "Hardware virtualization (VT-x / AMD-V) is on",
+                    "KVM needs the CPU's virtualization extensions; when firmware turns them off the vmx/svm flag disappears "
+                            + "from cpuinfo, /dev/kvm is missing and QEMU can only emulate, tens of times slower.",
+                    List.of(id.source() + ": vmx " + (id.has("vmx") ? "present" : "absent") + ", svm " + (id.has("svm") ? "present" : "absent"),
+                            "dev/kvm " + (dev ? "present" : "absent"), "sys/module/kvm " + (kvm ? "present" : "absent")),
+                    "vmx or svm flag", actual,
+                    s == Severity.FAIL ? new Finding.Fix(null, "BIOS: Intel(R) Virtualization Technology (or SVM Mode) Enabled") : null,
+                    s == Severity.FAIL, "seed 002 (BIOS: Intel(R) Virtualization Technology Enabled)"));
+        }
+    }
+
+    static final class Iommu implements Rule {
+        public String id() {
+            return "bios.iommu";
+        }
+
+        public List<Finding> check(AuditContext ctx) {
+            var id = ctx.facts().cpu().identity();
+            boolean amd = id != null && id.vendor() != null && id.vendor().contains("AMD");
+            String table = amd ? "IVRS" : "DMAR";
+            boolean acpi = ctx.root().exists("sys/firmware/acpi/tables/" + table);
+            List<String> units = ctx.root().list("sys/class/iommu");
+            int groups = ctx.root().list("sys/kernel/iommu_groups").size();
+            boolean ok = !units.isEmpty() && groups > 0;
+            List<String> evidence = List.of(
+                    "sys/firmware/acpi/tables/" + table + (acpi ? " present" : " absent"),
+                    "sys/class/iommu: " + (units.isEmpty() ? "empty" : String.join(", ", units)),
+                    "sys/kernel/iommu_groups: " + groups + " groups");
+            String actual = ok ? units.size() + " IOMMU units, " + groups + " groups"
+                    : acpi ? "firmware has " + table + " but the kernel enabled no IOMMU" : "no " + table + " table: VT-d/AMD-Vi off in firmware or absent";
+            return List.of(Rules.of(id(), ok ? Severity.PASS : Severity.INFO, "bios", "The IOMMU (VT-d / AMD-Vi) is on",
+                    "Passing a NIC or NVMe device straight to a guest (VFIO) needs the IOMMU to confine its DMA, and "
+                            + "posted interrupts need its interrupt remapping. Without passthrough the IOMMU only adds DMA mapping cost.",
+                    evidence, table + " table and IOMMU groups", actual,
+                    ok ? null : new Finding.Fix(null, acpi ? (amd ? "amd_iommu=on" : "intel_iommu=on") + " iommu=pt on the kernel command line"
+                            : "BIOS: Intel(R) VT for Directed I/O (or AMD IOMMU) Enabled, then intel_iommu=on iommu=pt"),
+                    !ok, "Documentation/driver-api/vfio.rst; seed 002 (intel_iommu=on iommu=pt)"));
+        }
+    }
+
+    static final class Numa implements Rule {
+        public String id() {
+            return "bios.numa";
+        }
+
+        public List<Finding> check(AuditContext ctx) {
+            Set<Integer> packages = new HashSet<>();
+            for (CpuTopology t : ctx.facts().cpu().cpus()) {
+                if (t.online() && t.packageId() >= 0) packages.add(t.packageId());
+            }
+            int nodes = ctx.facts().numa().size();
+            if (packages.isEmpty() || nodes == 0) return List.of();
+            boolean ok = nodes >= packages.size();
+            return List.of(Rules.of(id(), ok ? Severity.PASS : Severity.WARN, "bios", "NUMA is exposed to the kernel",
+                    "With node interleaving (NUMA off) in firmware, a multi-socket host shows one node and every page is striped "
+                            + "across sockets, so half of a VM's memory accesses are remote whatever the pinning.",
+                    List.of("sys/devices/system/node: " + nodes + " nodes", "topology/physical_package_id: " + packages.size() + " packages"),
+                    "at least one node per package", nodes + " nodes for " + packages.size() + " packages",
+                    ok ? null : new Finding.Fix(null, "BIOS: NUMA Optimized Enabled (node interleaving Disabled)"),
+                    !ok, "Documentation/admin-guide/mm/numa_memory_policy.rst; seed 002 (BIOS: NUMA Optimized Enabled)"));
+        }
+    }
+
+    /** Seed 002's BIOS items the OS cannot see, each left to a person: never a pass. */
+    static final class Manual implements Rule {
+        static final List<String> ITEMS = List.of(
+                "CPU Power and Performance: Performance",
+                "Select Memory RAS: Maximum Performance",
+                "Cluster-on-Die (sub-NUMA clustering): Disabled",
+                "Patrol Scrub and Demand Scrub: Disabled",
+                "Correctable Error threshold: 10",
+                "Intel(R) TXT: Disabled",
+                "Enhanced Error Containment Mode: Disabled",
+                "Legacy USB Support and Port 60/64 Emulation: Disabled (SMIs)",
+                "Execute Disable Bit: Enabled",
+                "Active Processor Cores: All");
+
+        public String id() {
+            return "bios.manual_checklist";
+        }
+
+        public List<Finding> check(AuditContext ctx) {
+            return List.of(Rules.of(id(), Severity.INFO, "bios", "Firmware settings to check by hand",
+                    "These firmware settings cause System Management Interrupts, memory scrubbing or power decisions that no "
+                            + "kernel file reveals; each can stall a CPU for microseconds to milliseconds. Check them in the firmware setup.",
+                    ITEMS, "each as listed", "not visible from the OS", null, false, "seed 002 (BIOS settings)"));
+        }
+    }
+}

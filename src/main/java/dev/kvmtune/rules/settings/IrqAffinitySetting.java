@@ -1,0 +1,104 @@
+package dev.kvmtune.rules.settings;
+
+import dev.kvmtune.BadInputException;
+import dev.kvmtune.facts.irq.InterruptsReader;
+import dev.kvmtune.facts.irq.IrqAffinityReader.IrqAffinity;
+import dev.kvmtune.rules.AuditContext;
+import dev.kvmtune.rules.Finding;
+import dev.kvmtune.rules.SettingSpec;
+import dev.kvmtune.rules.Severity;
+import dev.kvmtune.util.CpuSet;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Where interrupts are delivered (Documentation/core-api/irq/irq-affinity.rst). Key
+ * {@code movable}: every numbered IRQ's effective affinity lies within the expected CPUs, except
+ * kernel-managed ones (multiqueue devices spread by the kernel; recognized when debugfs shows
+ * {@code AFFINITY_MANAGED}), which cannot be moved and are only shown. The per-CPU system
+ * interrupts (LOC, RES, CAL, TLB ...) cannot move either: their counts on the other CPUs are
+ * shown as evidence, never failed. Key {@code default}: {@code proc/irq/default_smp_affinity},
+ * which new IRQs start with.
+ */
+final class IrqAffinitySetting implements SettingKind {
+    private static final String[] PER_CPU_SHOWN = {"LOC", "RES", "CAL", "TLB", "IWI", "PIN", "NPI", "PIW"};
+
+    @Override
+    public Finding check(AuditContext ctx, SettingSpec spec) {
+        CpuSet want = CpuSet.parseList(ctx.expand(spec.expected()));
+        return switch (spec.key()) {
+            case "movable" -> movable(ctx, spec, want);
+            case "default" -> defaultAffinity(ctx, spec, want);
+            default -> throw new BadInputException("profile setting irq-affinity '" + spec.key() + "': the key is 'movable' or 'default'");
+        };
+    }
+
+    private static Finding movable(AuditContext ctx, SettingSpec spec, CpuSet want) {
+        var irqs = ctx.facts().interrupts();
+        List<String> bad = new ArrayList<>();
+        List<String> managed = new ArrayList<>();
+        int checked = 0;
+        for (IrqAffinity a : irqs.affinity()) {
+            CpuSet eff = a.effective().isPresent() ? a.effective().value() : a.affinity().orElse(null);
+            if (eff == null) continue;
+            checked++;
+            if (want.containsAll(eff)) continue;
+            String debug = "sys/kernel/debug/irq/irqs/" + a.irq();
+            boolean isManaged = ctx.root().read(debug).map(t -> t.contains("AFFINITY_MANAGED")).orElse(false);
+            String line = "irq " + a.irq() + name(irqs.table(), a.irq()) + " effective " + eff;
+            if (isManaged) managed.add(line + " (kernel-managed, cannot move)");
+            else bad.add(line);
+        }
+        List<String> evidence = new ArrayList<>();
+        evidence.add("proc/irq/*/effective_affinity_list: " + checked + " IRQs read");
+        evidence.addAll(bad.subList(0, Math.min(bad.size(), 20)));
+        evidence.addAll(managed);
+        String perCpu = perCpuOutside(irqs.table(), want);
+        if (!perCpu.isEmpty()) evidence.add("per-CPU interrupts (cannot move) outside " + want + ": " + perCpu);
+        String expected = "every movable IRQ's effective affinity within " + want;
+        if (checked == 0) {
+            return SettingKinds.finding(spec, Severity.INFO, evidence, expected, "no readable IRQ affinity (need root?)", null, false);
+        }
+        boolean ok = bad.isEmpty();
+        Finding.Fix fix = ok ? null : new Finding.Fix(
+                "for i in /proc/irq/[0-9]*; do echo " + want + " > $i/smp_affinity_list 2>/dev/null; done",
+                "irqaffinity=" + want + " on the kernel command line; IRQBALANCE_BANNED_CPULIST for irqbalance");
+        return SettingKinds.finding(spec, ok ? Severity.PASS : SysctlSetting.sev(spec), evidence, expected,
+                ok ? "none outside" + (managed.isEmpty() ? "" : " (" + managed.size() + " kernel-managed shown)") : bad.size() + " IRQs outside " + want,
+                fix, false);
+    }
+
+    private static Finding defaultAffinity(AuditContext ctx, SettingSpec spec, CpuSet want) {
+        var d = ctx.facts().interrupts().defaultAffinity();
+        List<String> evidence = List.of(d.source() + " = " + d);
+        String expected = "default_smp_affinity within " + want;
+        if (!d.isPresent()) return SettingKinds.finding(spec, Severity.INFO, evidence, expected, "not available (" + d + ")", null, false);
+        // the mask file spans every possible CPU; only the online ones matter
+        CpuSet actual = d.value().intersect(ctx.facts().cpu().online());
+        boolean ok = want.containsAll(actual);
+        Finding.Fix fix = ok ? null : new Finding.Fix("echo " + want.toMask(ctx.facts().cpu().lastCpu() + 1) + " > /proc/irq/default_smp_affinity",
+                "irqaffinity=" + want + " on the kernel command line");
+        return SettingKinds.finding(spec, ok ? Severity.PASS : SysctlSetting.sev(spec), evidence, expected, actual.toList(), fix, false);
+    }
+
+    private static String name(InterruptsReader.Table t, int irq) {
+        if (t == null) return "";
+        InterruptsReader.Row r = t.row(Integer.toString(irq));
+        return r == null || r.actions().isEmpty() ? "" : " (" + String.join(",", r.actions()) + ")";
+    }
+
+    private static String perCpuOutside(InterruptsReader.Table t, CpuSet want) {
+        if (t == null) return "";
+        List<String> out = new ArrayList<>();
+        for (String id : PER_CPU_SHOWN) {
+            InterruptsReader.Row r = t.row(id);
+            if (r == null) continue;
+            long n = 0;
+            for (int i = 0; i < t.cpus().size() && i < r.counts().length; i++) {
+                if (!want.contains(t.cpus().get(i))) n += r.counts()[i];
+            }
+            if (n > 0) out.add(id + " " + n);
+        }
+        return String.join(", ", out);
+    }
+}
