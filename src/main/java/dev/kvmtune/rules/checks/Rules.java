@@ -26,6 +26,7 @@ public final class Rules {
                 new MemoryRules.HugepagesPerNode(),
                 new AdviceRules.RtPeriodMinusOne(),
                 new AdviceRules.QemuRealtimeMlock(),
+                new PowerRules.GovernorPerformance(),
                 new BiosRules.CStates(),
                 new BiosRules.Smt(),
                 new BiosRules.Virtualization(),
