@@ -42,6 +42,22 @@ class FixtureRootsTest {
         Golden.check(dir.resolve("facts.txt"), r.out().replace(dir.toString(), "ROOT"));
     }
 
+    /** The audit of each fixture with the realtime host profile and with auto, as text and JSON. */
+    @ParameterizedTest
+    @MethodSource("scenarios")
+    void auditMatchesGoldens(String scenario) throws IOException {
+        Path dir = Golden.resources().resolve("roots").resolve(scenario);
+        String snap = dir.resolve("snapshot.tar.gz").toString();
+        for (String profile : List.of("realtime-virtual-host", "auto")) {
+            Cli.Result text = Cli.run("audit", "--snapshot", snap, "--profile", profile, "--fail-on", "fail");
+            assertThat(text.exit()).as(text.err()).isIn(0, 3);
+            Golden.check(dir.resolve("audit-" + profile + ".txt"), text.out().replace(dir.toString(), "ROOT"));
+            Cli.Result json = Cli.run("audit", "--snapshot", snap, "--profile", profile, "--format", "json");
+            assertThat(json.exit()).isEqualTo(text.exit());
+            Golden.check(dir.resolve("audit-" + profile + ".json"), json.out().replace(dir.toString(), "ROOT"));
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("scenarios")
     void everyValueNamesItsSource(String scenario) {

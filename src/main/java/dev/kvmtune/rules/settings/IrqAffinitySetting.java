@@ -46,6 +46,9 @@ final class IrqAffinitySetting implements SettingKind {
             String debug = "sys/kernel/debug/irq/irqs/" + a.irq();
             boolean isManaged = ctx.root().read(debug).map(t -> t.contains("AFFINITY_MANAGED")).orElse(false);
             String line = "irq " + a.irq() + name(irqs.table(), a.irq()) + " effective " + eff;
+            // x86 moves an IRQ when it next fires, so a new affinity shows in effective_affinity only then
+            CpuSet asked = a.affinity().orElse(null);
+            if (asked != null && want.containsAll(asked)) line += " (smp_affinity_list " + asked + ": moves when it next fires)";
             if (isManaged) managed.add(line + " (kernel-managed, cannot move)");
             else bad.add(line);
         }
