@@ -268,6 +268,29 @@ class AuditTest {
     }
 
     @Test
+    void findingsDoNotDependOnDirectoryListingOrder() {
+        Path snap = dev.kvmtune.testing.Golden.resources().resolve("roots/nested-kvm-2cpu-tuned/snapshot.tar.gz");
+        try (var root = dev.kvmtune.facts.snapshot.SnapshotRoot.open(snap)) {
+            // the same tree, every directory listed backwards
+            var reversed = (dev.kvmtune.facts.Root) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                    new Class<?>[] {dev.kvmtune.facts.Root.class}, (proxy, m, args) -> {
+                        Object r = m.invoke(root, args);
+                        if (m.getName().equals("list")) {
+                            var l = new java.util.ArrayList<>((List<?>) r);
+                            java.util.Collections.reverse(l);
+                            return l;
+                        }
+                        return r;
+                    });
+            Profile p = ProfileLoader.load("realtime-virtual-host");
+            var a = Audit.run(HostFactsCollector.collect(root), root, p, "test", null);
+            var b = Audit.run(HostFactsCollector.collect(reversed), reversed, p, "test", null);
+            assertThat(b.findings()).isEqualTo(a.findings());
+            assertThat(a.findings()).hasSizeGreaterThan(40);
+        }
+    }
+
+    @Test
     void findingsAreDeterministic() throws IOException {
         DirectoryRoot r = host("isolcpus=1,3 nohz_full=1,3 pcie_asmp=off");
         assertThat(audit(r, "realtime-virtual-host", null)).isEqualTo(audit(r, "realtime-virtual-host", null));
