@@ -46,6 +46,7 @@ public final class KvmtuneCommand implements Runnable {
         SUBCOMMANDS.put("facts", FactsCommand.class);
         SUBCOMMANDS.put("audit", AuditCommand.class);
         SUBCOMMANDS.put("capture", CaptureCommand.class);
+        SUBCOMMANDS.put("latency", LatencyCommand.class);
     }
 
     /** Global options that take a value, so that their value is not mistaken for a command name. */
