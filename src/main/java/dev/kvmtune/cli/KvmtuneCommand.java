@@ -47,6 +47,7 @@ public final class KvmtuneCommand implements Runnable {
         SUBCOMMANDS.put("audit", AuditCommand.class);
         SUBCOMMANDS.put("capture", CaptureCommand.class);
         SUBCOMMANDS.put("latency", LatencyCommand.class);
+        SUBCOMMANDS.put("ticks", TicksCommand.class);
     }
 
     /** Global options that take a value, so that their value is not mistaken for a command name. */

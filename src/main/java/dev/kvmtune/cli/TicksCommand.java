@@ -1,0 +1,143 @@
+package dev.kvmtune.cli;
+
+import dev.kvmtune.BadInputException;
+import dev.kvmtune.ExitCodes;
+import dev.kvmtune.facts.DirectoryRoot;
+import dev.kvmtune.facts.irq.InterruptsReader;
+import dev.kvmtune.facts.kernel.KernelConfigReader;
+import dev.kvmtune.latency.TickSampler;
+import dev.kvmtune.util.CpuSet;
+import dev.kvmtune.util.Durations;
+import dev.kvmtune.util.Numbers;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code kvmtune ticks}: timer ticks and IPIs per CPU per second (seed 000's isolation test). */
+@Command(name = "ticks", mixinStandardHelpOptions = true,
+        description = {"Count timer ticks (LOC), IPIs (RES, CAL, TLB) and device interrupts per CPU per second",
+            "from /proc/interrupts over an interval, and judge the isolated CPUs: a nohz_full CPU running one",
+            "task takes at most about 10 ticks a second, one that still ticks about CONFIG_HZ. kvmtune moves",
+            "itself to the other CPUs first, so it does not disturb what it measures.",
+            "",
+            "Example:",
+            "  kvmtune ticks --interval 10s --cpus 2-3"})
+public final class TicksCommand implements Callable<Integer> {
+    @ParentCommand
+    KvmtuneCommand parent;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--interval", defaultValue = "10s", description = "How long to count (default: ${DEFAULT-VALUE}).")
+    String interval;
+
+    @Option(names = "--cpus", paramLabel = "LIST", description = "CPUs to judge (default: the kernel's isolated or nohz_full CPUs).")
+    String cpus;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        if (parent.snapshot != null || parent.rootDir != null) throw new BadInputException("ticks measures the live host; --root and --snapshot do not apply");
+        Duration d;
+        try {
+            d = Durations.parse(interval, "s");
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException("--interval: " + e.getMessage());
+        }
+        if (d.toMillis() < 100) throw new BadInputException("--interval must be at least 100ms");
+        DirectoryRoot root = DirectoryRoot.live();
+        CpuSet online = root.read("sys/devices/system/cpu/online").map(s -> CpuSet.parseList(s.strip())).orElse(CpuSet.EMPTY);
+        CpuSet judged;
+        String source;
+        if (cpus != null) {
+            try {
+                judged = CpuSet.parseList(cpus);
+            } catch (IllegalArgumentException e) {
+                throw new BadInputException("--cpus: " + e.getMessage());
+            }
+            source = "--cpus";
+        } else {
+            judged = kernelList(root, "sys/devices/system/cpu/nohz_full").union(kernelList(root, "sys/devices/system/cpu/isolated"));
+            source = judged.isEmpty() ? "none: no isolated or nohz_full CPUs (give --cpus)" : "kernel (nohz_full / isolated)";
+        }
+        var err = spec.commandLine().getErr();
+        CpuSet housekeeping = online.minus(judged);
+        String myAffinity = root.read("proc/self/status").flatMap(st -> st.lines().filter(l -> l.startsWith("Cpus_allowed_list:"))
+                .map(l -> l.substring(18).strip()).findFirst()).orElse(null);
+        boolean moved = false;
+        if (!judged.isEmpty() && !housekeeping.isEmpty()) {
+            // every thread of this JVM onto the other CPUs
+            try {
+                Process p = new ProcessBuilder("taskset", "-apc", housekeeping.toList(), Long.toString(ProcessHandle.current().pid()))
+                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                if (!p.waitFor(5, TimeUnit.SECONDS) || p.exitValue() != 0) err.println("kvmtune: could not move myself to CPUs " + housekeeping + " (taskset failed)");
+                else moved = true;
+            } catch (IOException e) {
+                err.println("kvmtune: taskset not found; measuring without moving off CPUs " + judged);
+            }
+        }
+        String release = root.read("proc/sys/kernel/osrelease").map(String::strip).orElse("");
+        var config = KernelConfigReader.read(root, release);
+        Integer hz = config == null || config.options().get("CONFIG_HZ") == null ? null
+                : (int) Numbers.parseLong(config.options().get("CONFIG_HZ"), 0);
+        try {
+            return measure(root, d, judged, source, hz);
+        } finally {
+            if (moved && myAffinity != null) {
+                new ProcessBuilder("taskset", "-apc", myAffinity, Long.toString(ProcessHandle.current().pid()))
+                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private int measure(DirectoryRoot root, Duration d, CpuSet judged, String source, Integer hz) throws InterruptedException {
+        var err = spec.commandLine().getErr();
+        InterruptsReader.Table before = InterruptsReader.read(root);
+        if (before == null) throw new BadInputException("proc/interrupts is not readable");
+        long t0 = System.nanoTime();
+        err.printf("kvmtune: counting interrupts for %.1fs%n", d.toMillis() / 1000.0);
+        err.flush();
+        Thread.sleep(d.toMillis());
+        InterruptsReader.Table after = InterruptsReader.read(root);
+        double secs = (System.nanoTime() - t0) / 1e9;
+        TickSampler.Result r = TickSampler.rates(before, after, secs, judged, hz, source);
+        var out = spec.commandLine().getOut();
+        if (parent.format == OutputFormat.json) {
+            out.print(Json.write(r));
+        } else {
+            out.printf(Locale.ROOT, "Interrupts per second over %.1fs (CONFIG_HZ=%s); judged CPUs: %s (%s)%n", r.seconds(),
+                    hz == null ? "unknown" : hz, judged.isEmpty() ? "none" : judged.toList(), source);
+            out.printf(Locale.ROOT, "  %-4s %9s %9s %9s %9s %9s  %s%n", "cpu", "LOC", "RES", "CAL", "TLB", "devices", "");
+            for (TickSampler.CpuRates c : r.cpus()) {
+                out.printf(Locale.ROOT, "  %-4d %9s %9s %9s %9s %9.1f  %s%n", c.cpu(), v(c, "LOC"), v(c, "RES"), v(c, "CAL"), v(c, "TLB"),
+                        c.deviceIrqsPerSecond(), c.verdict() == null ? "" : c.verdict());
+            }
+        }
+        out.flush();
+        boolean ticking = r.cpus().stream().anyMatch(c -> c.verdict() != null && !c.verdict().startsWith("tick stopped"));
+        return ticking ? ExitCodes.FINDINGS : ExitCodes.OK;
+    }
+
+    private static String v(TickSampler.CpuRates c, String k) {
+        Double x = c.perSecond().get(k);
+        return x == null ? "-" : String.format(Locale.ROOT, "%.1f", x);
+    }
+
+    private static CpuSet kernelList(DirectoryRoot root, String path) {
+        String s = root.read(path).map(String::strip).orElse("");
+        if (s.isEmpty() || s.equals("(null)")) return CpuSet.EMPTY;
+        try {
+            return CpuSet.parseList(s);
+        } catch (IllegalArgumentException e) {
+            return CpuSet.EMPTY;
+        }
+    }
+}
