@@ -183,11 +183,11 @@ public final class LatencyCommand implements Runnable {
                 }
             }
             var root = dev.kvmtune.facts.DirectoryRoot.live();
-            for (String f : List.of("sys/devices/system/cpu/isolated", "sys/devices/system/cpu/nohz_full", "sys/devices/system/cpu/online")) {
-                var v = root.read(f).map(String::strip).orElse("");
-                if (!v.isEmpty() && !v.equals("(null)")) return CpuSet.parseList(v);
-            }
-            throw new BadInputException("cannot tell which CPUs are online; give --cpus");
+            CpuSet isolated = dev.kvmtune.facts.cpu.IsolationReader.kernelIsolated(root);
+            if (!isolated.isEmpty()) return isolated;
+            String online = root.read("sys/devices/system/cpu/online").map(String::strip).orElse("");
+            if (online.isEmpty()) throw new BadInputException("cannot tell which CPUs are online; give --cpus");
+            return CpuSet.parseList(online);
         }
     }
 

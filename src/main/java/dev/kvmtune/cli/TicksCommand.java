@@ -3,6 +3,7 @@ package dev.kvmtune.cli;
 import dev.kvmtune.BadInputException;
 import dev.kvmtune.ExitCodes;
 import dev.kvmtune.facts.DirectoryRoot;
+import dev.kvmtune.facts.cpu.IsolationReader;
 import dev.kvmtune.facts.irq.InterruptsReader;
 import dev.kvmtune.facts.kernel.KernelConfigReader;
 import dev.kvmtune.latency.TickSampler;
@@ -65,7 +66,7 @@ public final class TicksCommand implements Callable<Integer> {
             }
             source = "--cpus";
         } else {
-            judged = kernelList(root, "sys/devices/system/cpu/nohz_full").union(kernelList(root, "sys/devices/system/cpu/isolated"));
+            judged = IsolationReader.kernelIsolated(root);
             source = judged.isEmpty() ? "none: no isolated or nohz_full CPUs (give --cpus)" : "kernel (nohz_full / isolated)";
         }
         var err = spec.commandLine().getErr();
@@ -129,15 +130,5 @@ public final class TicksCommand implements Callable<Integer> {
     private static String v(TickSampler.CpuRates c, String k) {
         Double x = c.perSecond().get(k);
         return x == null ? "-" : String.format(Locale.ROOT, "%.1f", x);
-    }
-
-    private static CpuSet kernelList(DirectoryRoot root, String path) {
-        String s = root.read(path).map(String::strip).orElse("");
-        if (s.isEmpty() || s.equals("(null)")) return CpuSet.EMPTY;
-        try {
-            return CpuSet.parseList(s);
-        } catch (IllegalArgumentException e) {
-            return CpuSet.EMPTY;
-        }
     }
 }

@@ -33,8 +33,7 @@ public final class IsolationReader {
     }
 
     public static Isolation read(Root root, KernelCmdline cmdline, int lastCpu) {
-        // the kernel prints "(null)" in nohz_full when it is not set on some versions
-        Sourced<CpuSet> nohz = Sourced.read(root, NOHZ_FULL, s -> s.equals("(null)") ? CpuSet.EMPTY : CpuSet.parseList(s));
+        Sourced<CpuSet> nohz = nohzFull(root);
         Sourced<CpuSet> isolated = Sourced.read(root, ISOLATED, CpuSet::parseList);
         KernelCmdline c = cmdline == null ? KernelCmdline.parse("") : cmdline;
         return new Isolation(isolated, nohz,
@@ -42,6 +41,16 @@ public final class IsolationReader {
                 requested(c, "nohz_full", lastCpu, false),
                 requested(c, "rcu_nocbs", lastCpu, false),
                 requested(c, "irqaffinity", lastCpu, false));
+    }
+
+    private static Sourced<CpuSet> nohzFull(Root root) {
+        // the kernel prints "(null)" in nohz_full when it is not set on some versions
+        return Sourced.read(root, NOHZ_FULL, s -> s.equals("(null)") ? CpuSet.EMPTY : CpuSet.parseList(s));
+    }
+
+    /** What the running kernel isolates: sysfs isolated ∪ nohz_full; empty when neither is readable. */
+    public static CpuSet kernelIsolated(Root root) {
+        return Sourced.read(root, ISOLATED, CpuSet::parseList).orElse(CpuSet.EMPTY).union(nohzFull(root).orElse(CpuSet.EMPTY));
     }
 
     /** The leading flags of an isolcpus value ({@code nohz,domain,managed_irq,2-5} gives the three words). */
