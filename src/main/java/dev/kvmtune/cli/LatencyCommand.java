@@ -39,7 +39,7 @@ import picocli.CommandLine.Model.CommandSpec;
             "  kvmtune latency run --cpus 2-3 --duration 10m -o before",
             "  kvmtune latency report before.txt --max-us 50",
             "  kvmtune latency diff before.txt after.txt -o chart.svg"},
-        subcommands = {LatencyCommand.Run.class, LatencyCommand.Report.class, LatencyCommand.Diff.class})
+        subcommands = {LatencyCommand.Run.class, LatencyCommand.Report.class, LatencyCommand.Diff.class, LatencyCommand.Trace.class})
 public final class LatencyCommand implements Runnable {
     @ParentCommand
     KvmtuneCommand parent;
@@ -262,6 +262,48 @@ public final class LatencyCommand implements Runnable {
                         new HistogramChart.Series("after: max " + a.max() + " µs", a.combinedHistogram(), LatencyText.overflows(a)))));
                 spec.commandLine().getErr().println("kvmtune: wrote " + chart);
             }
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "trace", mixinStandardHelpOptions = true,
+            description = {"Run an ftrace latency tracer for a while and report tracing_max_latency and the worst-case",
+                "trace; the tracer state is put back afterwards. Exit 2 when the kernel lacks the tracer.",
+                "",
+                "Example:",
+                "  kvmtune latency trace --tracer irqsoff --duration 30s"})
+    static final class Trace implements Callable<Integer> {
+        @ParentCommand
+        LatencyCommand latency;
+
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--tracer", required = true, description = "irqsoff, preemptoff, preemptirqsoff, wakeup, wakeup_rt or wakeup_dl.")
+        String tracer;
+
+        @Option(names = "--duration", defaultValue = "30s", description = "How long to trace (default: ${DEFAULT-VALUE}).")
+        String duration;
+
+        @Option(names = "--tracefs", defaultValue = "/sys/kernel/tracing", hidden = true)
+        Path tracefs;
+
+        @Override
+        public Integer call() throws IOException, InterruptedException {
+            Duration d;
+            try {
+                d = Durations.parse(duration, "s");
+            } catch (IllegalArgumentException e) {
+                throw new BadInputException("--duration: " + e.getMessage());
+            }
+            var t = new dev.kvmtune.latency.LatencyTracer(tracefs);
+            t.check(tracer);
+            spec.commandLine().getErr().printf("kvmtune: tracing with %s for %ds%n", tracer, d.toSeconds());
+            var r = t.run(tracer, d);
+            var o = spec.commandLine().getOut();
+            if (latency.parent.format == OutputFormat.json) o.print(Json.write(r));
+            else o.print(tracer + ": tracing_max_latency " + r.maxLatencyUs() + " µs\n\n" + r.trace());
+            o.flush();
             return ExitCodes.OK;
         }
     }
