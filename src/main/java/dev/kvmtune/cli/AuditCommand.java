@@ -38,8 +38,9 @@ public final class AuditCommand implements Callable<Integer> {
     @Option(names = "--profile", paramLabel = "P|FILE", defaultValue = "auto", description = "Profile name or YAML file (default: ${DEFAULT-VALUE}).")
     String profile;
 
-    @Option(names = "--isolated", paramLabel = "CPUS", description = "The isolated CPU set (default: from isolcpus/nohz_full, else the profile's default).")
-    String isolated;
+    @Option(names = "--isolated", paramLabel = "CPUS", converter = Converters.Cpus.class,
+            description = "The isolated CPU set (default: from isolcpus/nohz_full, else the profile's default).")
+    CpuSet isolated;
 
     @Option(names = "--fail-on", paramLabel = "SEVERITY", defaultValue = "fail",
             description = "Exit 3 when a finding is at or above this: info, warn, fail (default: ${DEFAULT-VALUE}).")
@@ -54,19 +55,11 @@ public final class AuditCommand implements Callable<Integer> {
             throw new BadInputException("--fail-on takes info, warn or fail, not '" + failOn + "'");
         }
         if (threshold == Severity.PASS) throw new BadInputException("--fail-on takes info, warn or fail, not '" + failOn + "'");
-        CpuSet iso = null;
-        if (isolated != null) {
-            try {
-                iso = CpuSet.parseList(isolated);
-            } catch (IllegalArgumentException e) {
-                throw new BadInputException("--isolated: " + e.getMessage());
-            }
-        }
         try (Root root = parent.openRoot()) {
             HostFacts facts = HostFactsCollector.collect(root);
             String[] choice = Audit.chooseProfile(profile, facts, root.exists("dev/kvm"));
             Profile p = ProfileLoader.load(choice[0]);
-            Audit.Report report = Audit.run(facts, root, p, choice[1], iso);
+            Audit.Report report = Audit.run(facts, root, p, choice[1], isolated);
             var out = spec.commandLine().getOut();
             switch (parent.format) {
                 case json -> out.print(Json.write(report));

@@ -7,7 +7,6 @@ import dev.kvmtune.latency.CyclictestParser;
 import dev.kvmtune.latency.CyclictestRun;
 import dev.kvmtune.latency.HistogramChart;
 import dev.kvmtune.util.CpuSet;
-import dev.kvmtune.util.Durations;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -81,14 +80,17 @@ public final class LatencyCommand implements Runnable {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--cpus", paramLabel = "LIST", description = "CPUs to measure, one thread each (default: the isolated CPUs, else all online).")
-        String cpus;
+        @Option(names = "--cpus", paramLabel = "LIST", converter = Converters.Cpus.class,
+                description = "CPUs to measure, one thread each (default: the isolated CPUs, else all online).")
+        CpuSet cpus;
 
-        @Option(names = "--duration", defaultValue = "1m", description = "How long (e.g. 30s, 10m, 1h; default: ${DEFAULT-VALUE}).")
-        String duration;
+        @Option(names = "--duration", defaultValue = "1m", converter = Converters.Seconds.class,
+                description = "How long (e.g. 30s, 10m, 1h; default: ${DEFAULT-VALUE}).")
+        Duration duration;
 
-        @Option(names = "--interval", defaultValue = "200us", description = "Wake-up interval (default: ${DEFAULT-VALUE}).")
-        String interval;
+        @Option(names = "--interval", defaultValue = "200us", converter = Converters.Micros.class,
+                description = "Wake-up interval (default: ${DEFAULT-VALUE}).")
+        Duration interval;
 
         @Option(names = "--priority", defaultValue = "95", description = "SCHED_FIFO priority 1-99 (default: ${DEFAULT-VALUE}).")
         int priority;
@@ -110,14 +112,8 @@ public final class LatencyCommand implements Runnable {
 
         @Override
         public Integer call() throws IOException, InterruptedException {
-            Duration d;
-            Duration i;
-            try {
-                d = Durations.parse(duration, "s");
-                i = Durations.parse(interval, "us");
-            } catch (IllegalArgumentException e) {
-                throw new BadInputException(e.getMessage());
-            }
+            Duration d = duration;
+            Duration i = interval;
             if (d.toSeconds() < 1) throw new BadInputException("--duration must be at least 1s");
             if (i.toNanos() < 1000) throw new BadInputException("--interval must be at least 1us");
             if (priority < 1 || priority > 99) throw new BadInputException("--priority takes 1 to 99");
@@ -174,13 +170,8 @@ public final class LatencyCommand implements Runnable {
 
         private CpuSet chooseCpus() {
             if (cpus != null) {
-                try {
-                    CpuSet s = CpuSet.parseList(cpus);
-                    if (s.isEmpty()) throw new BadInputException("--cpus is empty");
-                    return s;
-                } catch (IllegalArgumentException e) {
-                    throw new BadInputException("--cpus: " + e.getMessage());
-                }
+                if (cpus.isEmpty()) throw new BadInputException("--cpus is empty");
+                return cpus;
             }
             var root = dev.kvmtune.facts.DirectoryRoot.live();
             CpuSet isolated = dev.kvmtune.facts.cpu.IsolationReader.kernelIsolated(root);
@@ -282,20 +273,16 @@ public final class LatencyCommand implements Runnable {
         @Option(names = "--tracer", required = true, description = "irqsoff, preemptoff, preemptirqsoff, wakeup, wakeup_rt or wakeup_dl.")
         String tracer;
 
-        @Option(names = "--duration", defaultValue = "30s", description = "How long to trace (default: ${DEFAULT-VALUE}).")
-        String duration;
+        @Option(names = "--duration", defaultValue = "30s", converter = Converters.Seconds.class,
+                description = "How long to trace (default: ${DEFAULT-VALUE}).")
+        Duration duration;
 
         @Option(names = "--tracefs", defaultValue = "/sys/kernel/tracing", hidden = true)
         Path tracefs;
 
         @Override
         public Integer call() throws IOException, InterruptedException {
-            Duration d;
-            try {
-                d = Durations.parse(duration, "s");
-            } catch (IllegalArgumentException e) {
-                throw new BadInputException("--duration: " + e.getMessage());
-            }
+            Duration d = duration;
             var t = new dev.kvmtune.latency.LatencyTracer(tracefs);
             t.check(tracer);
             spec.commandLine().getErr().printf("kvmtune: tracing with %s for %ds%n", tracer, d.toSeconds());

@@ -5,10 +5,10 @@ import dev.kvmtune.ExitCodes;
 import dev.kvmtune.facts.DirectoryRoot;
 import dev.kvmtune.facts.cpu.IsolationReader;
 import dev.kvmtune.facts.irq.InterruptsReader;
+import dev.kvmtune.facts.proc.ProcessReader;
 import dev.kvmtune.facts.kernel.KernelConfigReader;
 import dev.kvmtune.latency.TickSampler;
 import dev.kvmtune.util.CpuSet;
-import dev.kvmtune.util.Durations;
 import dev.kvmtune.util.Numbers;
 import java.io.IOException;
 import java.time.Duration;
@@ -38,32 +38,25 @@ public final class TicksCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--interval", defaultValue = "10s", description = "How long to count (default: ${DEFAULT-VALUE}).")
-    String interval;
+    @Option(names = "--interval", defaultValue = "10s", converter = Converters.Seconds.class,
+            description = "How long to count (default: ${DEFAULT-VALUE}).")
+    Duration interval;
 
-    @Option(names = "--cpus", paramLabel = "LIST", description = "CPUs to judge (default: the kernel's isolated or nohz_full CPUs).")
-    String cpus;
+    @Option(names = "--cpus", paramLabel = "LIST", converter = Converters.Cpus.class,
+            description = "CPUs to judge (default: the kernel's isolated or nohz_full CPUs).")
+    CpuSet cpus;
 
     @Override
     public Integer call() throws IOException, InterruptedException {
         if (parent.snapshot != null || parent.rootDir != null) throw new BadInputException("ticks measures the live host; --root and --snapshot do not apply");
-        Duration d;
-        try {
-            d = Durations.parse(interval, "s");
-        } catch (IllegalArgumentException e) {
-            throw new BadInputException("--interval: " + e.getMessage());
-        }
+        Duration d = interval;
         if (d.toMillis() < 100) throw new BadInputException("--interval must be at least 100ms");
         DirectoryRoot root = DirectoryRoot.live();
         CpuSet online = root.read("sys/devices/system/cpu/online").map(s -> CpuSet.parseList(s.strip())).orElse(CpuSet.EMPTY);
         CpuSet judged;
         String source;
         if (cpus != null) {
-            try {
-                judged = CpuSet.parseList(cpus);
-            } catch (IllegalArgumentException e) {
-                throw new BadInputException("--cpus: " + e.getMessage());
-            }
+            judged = cpus;
             source = "--cpus";
         } else {
             judged = IsolationReader.kernelIsolated(root);
@@ -71,19 +64,11 @@ public final class TicksCommand implements Callable<Integer> {
         }
         var err = spec.commandLine().getErr();
         CpuSet housekeeping = online.minus(judged);
-        String myAffinity = root.read("proc/self/status").flatMap(st -> st.lines().filter(l -> l.startsWith("Cpus_allowed_list:"))
-                .map(l -> l.substring(18).strip()).findFirst()).orElse(null);
+        CpuSet myAffinity = ProcessReader.process(root, (int) ProcessHandle.current().pid()).map(ProcessReader.Task::allowed).orElse(null);
         boolean moved = false;
         if (!judged.isEmpty() && !housekeeping.isEmpty()) {
-            // every thread of this JVM onto the other CPUs
-            try {
-                Process p = new ProcessBuilder("taskset", "-apc", housekeeping.toList(), Long.toString(ProcessHandle.current().pid()))
-                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-                if (!p.waitFor(5, TimeUnit.SECONDS) || p.exitValue() != 0) err.println("kvmtune: could not move myself to CPUs " + housekeeping + " (taskset failed)");
-                else moved = true;
-            } catch (IOException e) {
-                err.println("kvmtune: taskset not found; measuring without moving off CPUs " + judged);
-            }
+            moved = taskset(housekeeping);
+            if (!moved) err.println("kvmtune: could not move myself to CPUs " + housekeeping + " with taskset; measuring from where I run");
         }
         String release = root.read("proc/sys/kernel/osrelease").map(String::strip).orElse("");
         var config = KernelConfigReader.read(root, release);
@@ -92,10 +77,7 @@ public final class TicksCommand implements Callable<Integer> {
         try {
             return measure(root, d, judged, source, hz);
         } finally {
-            if (moved && myAffinity != null) {
-                new ProcessBuilder("taskset", "-apc", myAffinity, Long.toString(ProcessHandle.current().pid()))
-                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(5, TimeUnit.SECONDS);
-            }
+            if (moved && myAffinity != null) taskset(myAffinity);
         }
     }
 
@@ -125,6 +107,17 @@ public final class TicksCommand implements Callable<Integer> {
         out.flush();
         boolean ticking = r.cpus().stream().anyMatch(c -> c.verdict() != null && !c.verdict().startsWith("tick stopped"));
         return ticking ? ExitCodes.FINDINGS : ExitCodes.OK;
+    }
+
+    /** Moves every thread of this JVM onto these CPUs; false when taskset is missing or fails. */
+    private static boolean taskset(CpuSet cpus) throws InterruptedException {
+        try {
+            Process p = new ProcessBuilder("taskset", "-apc", cpus.toList(), Long.toString(ProcessHandle.current().pid()))
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return p.waitFor(5, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static String v(TickSampler.CpuRates c, String k) {
