@@ -62,7 +62,6 @@ public final class CaptureCommand implements Callable<Integer> {
             // audit every built-in profile through the recording root, so that an audit of the
             // snapshot reads what an audit of this host would
             res = Capture.capture(source, output, maxMib << 20, KvmtuneCommand.version(), Clock.systemUTC(), (facts, rec) -> {
-                rec.exists("dev/kvm");
                 for (String p : ProfileLoader.BUILT_IN) Audit.run(facts, rec, ProfileLoader.load(p), "capture", null);
             });
         } catch (AccessDeniedException e) {

@@ -19,13 +19,13 @@ final class LatencyText {
                     .append(r.version() == null ? "" : ", rt-tests " + r.version())
                     .append(r.histogramBuckets() > 0 ? ", histogram to " + r.histogramBuckets() + " µs" : ", no histogram").append(")\n");
             sb.append(String.format(Locale.ROOT, "  %-6s %-4s %10s %5s %8s %6s", "thread", "cpu", "samples", "min", "avg", "max"));
-            for (double p : CyclictestParser.PERCENTILES) sb.append(String.format(Locale.ROOT, " %7s", label(p)));
+            for (double p : CyclictestParser.PERCENTILES) sb.append(String.format(Locale.ROOT, " %7s", CyclictestParser.label(p)));
             sb.append(String.format(Locale.ROOT, " %9s%n", "overflows"));
             for (CyclictestRun.ThreadResult t : r.threads()) {
                 sb.append(String.format(Locale.ROOT, "  %-6d %-4s %10d %5d %8.2f %6d", t.thread(), t.cpu() == null ? "-" : t.cpu().toString(),
                         t.samples(), t.min(), t.avg(), t.max()));
                 for (double p : CyclictestParser.PERCENTILES) {
-                    var v = t.percentiles() == null ? null : t.percentiles().get(label(p));
+                    var v = t.percentiles() == null ? null : t.percentiles().get(CyclictestParser.label(p));
                     if (v != null && v.atLeast()) atLeast = true;
                     sb.append(String.format(Locale.ROOT, " %7s", v == null ? "-" : v.toString()));
                 }
@@ -59,10 +59,10 @@ final class LatencyText {
         rowD(sb, "avg µs", avg(before), avg(after));
         row(sb, "max µs", before.max(), after.max());
         for (double p : CyclictestParser.PERCENTILES) {
-            var b = worst(before, label(p));
-            var a = worst(after, label(p));
+            var b = worst(before, CyclictestParser.label(p));
+            var a = worst(after, CyclictestParser.label(p));
             if (b == null || a == null) continue;
-            sb.append(String.format(Locale.ROOT, "%-10s %14s %14s %9s%n", label(p) + " µs", b, a, ratio(b.us(), a.us())));
+            sb.append(String.format(Locale.ROOT, "%-10s %14s %14s %9s%n", CyclictestParser.label(p) + " µs", b, a, ratio(b.us(), a.us())));
         }
         sb.append(String.format(Locale.ROOT, "%-10s %14d %14d%n", "overflows", overflows(before), overflows(after)));
         sb.append("before: ").append(before.source()).append("\nafter:  ").append(after.source()).append('\n');
@@ -104,10 +104,5 @@ final class LatencyText {
             if (p != null && (w == null || p.us() > w.us() || p.us() == w.us() && p.atLeast())) w = p;
         }
         return w;
-    }
-
-    static String label(double p) {
-        String s = p == Math.rint(p) ? Long.toString((long) p) : Double.toString(p);
-        return "p" + s;
     }
 }

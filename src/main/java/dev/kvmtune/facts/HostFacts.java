@@ -82,7 +82,6 @@ public record HostFacts(
 
     /** The CPUs the kernel reports as isolated: isolated ∪ nohz_full. */
     public CpuSet kernelIsolated() {
-        CpuSet s = isolation.isolated().orElse(CpuSet.EMPTY);
-        return s.union(isolation.nohzFull().orElse(CpuSet.EMPTY));
+        return isolation.kernelIsolated();
     }
 }

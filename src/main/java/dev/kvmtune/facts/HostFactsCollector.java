@@ -65,7 +65,7 @@ public final class HostFactsCollector {
                     CpuSummary.of(cpus, smt.orElse(null)), cpus);
             KernelFacts kernel = KernelReader.read(root);
             IsolationReader.Isolation isolation = IsolationReader.read(root, kernel.cmdline().orElse(null), cpu.lastCpu());
-            CpuSet isolated = isolation.isolated().orElse(CpuSet.EMPTY).union(isolation.nohzFull().orElse(CpuSet.EMPTY));
+            CpuSet isolated = isolation.kernelIsolated();
 
             List<ProcessReader.Task> threads = threadsF.get();
             Object[] irq = irqF.get();

@@ -35,6 +35,7 @@ public final class Cyclictest {
 
     private final String executable;
     private volatile Process process;
+    private volatile boolean stopRequested;
 
     public Cyclictest(String executable) {
         this.executable = executable;
@@ -83,11 +84,7 @@ public final class Cyclictest {
         var out = drain(p.getInputStream());
         var err = drain(p.getErrorStream());
         long start = System.nanoTime();
-        boolean interrupted = false;
-        while (!p.waitFor(1, TimeUnit.SECONDS)) {
-            progress.accept(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start));
-            if (stopRequested) interrupted = true;
-        }
+        while (!p.waitFor(1, TimeUnit.SECONDS)) progress.accept(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start));
         out.join();
         err.join();
         String json = jsonFile != null && Files.isRegularFile(jsonFile) ? Files.readString(jsonFile) : null;
@@ -99,10 +96,8 @@ public final class Cyclictest {
                     ? ": it needs root, or CAP_SYS_NICE and CAP_IPC_LOCK with an rtprio and memlock limit (ulimit -r, -l)" : "";
             throw new KvmtuneException(ExitCodes.BAD_INPUT, "cyclictest exited with " + rc + hint + "; it said: " + firstLines(stderr + out.text(), 3));
         }
-        return new Output(cmd, out.text(), stderr, json, rc, interrupted || stopRequested);
+        return new Output(cmd, out.text(), stderr, json, rc, stopRequested);
     }
-
-    private volatile boolean stopRequested;
 
     /** Asks cyclictest to finish (SIGTERM: it prints its results and exits). */
     public void stop() {

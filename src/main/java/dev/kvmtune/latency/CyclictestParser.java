@@ -139,7 +139,8 @@ public final class CyclictestParser {
             long samples = hist != null ? sum(hist) + over : s != null ? s.cycles() : 0;
             long min = s != null ? s.min() : at(footer.get("Min Latencies"), th, 0);
             long max = s != null ? s.max() : at(footer.get("Max Latencies"), th, 0);
-            double avg = hist != null && samples > over && over == 0 ? mean(hist) : s != null ? s.avg() : at(footer.get("Avg Latencies"), th, 0);
+            // the histogram's mean is finer than the summary's whole µs, but only when nothing overflowed it
+            double avg = hist != null && over == 0 ? mean(hist) : s != null ? s.avg() : at(footer.get("Avg Latencies"), th, 0);
             List<Long> cyc = overflowCycles.get(th);
             threads.add(new CyclictestRun.ThreadResult(th, s == null ? null : s.tid(), s == null ? null : s.priority(),
                     s == null ? null : s.interval(), null, samples, min, avg, max, over, cyc,
@@ -233,7 +234,8 @@ public final class CyclictestParser {
         return out;
     }
 
-    static String label(double p) {
+    /** p50, p99.9, ...: the key of a percentile. */
+    public static String label(double p) {
         String s = p == Math.rint(p) ? Long.toString((long) p) : Double.toString(p);
         return "p" + s;
     }

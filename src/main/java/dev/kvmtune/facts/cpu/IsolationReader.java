@@ -27,13 +27,18 @@ public final class IsolationReader {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Isolation(Sourced<CpuSet> isolated, Sourced<CpuSet> nohzFull,
                             Requested isolcpus, Requested nohzFullParam, Requested rcuNocbs, Requested irqaffinity) {
+        /** The CPUs the running kernel isolates: isolated ∪ nohz_full. */
+        public CpuSet kernelIsolated() {
+            return isolated.orElse(CpuSet.EMPTY).union(nohzFull.orElse(CpuSet.EMPTY));
+        }
     }
 
     private IsolationReader() {
     }
 
     public static Isolation read(Root root, KernelCmdline cmdline, int lastCpu) {
-        Sourced<CpuSet> nohz = nohzFull(root);
+        // the kernel prints "(null)" in nohz_full when it is not set on some versions
+        Sourced<CpuSet> nohz = Sourced.read(root, NOHZ_FULL, s -> s.equals("(null)") ? CpuSet.EMPTY : CpuSet.parseList(s));
         Sourced<CpuSet> isolated = Sourced.read(root, ISOLATED, CpuSet::parseList);
         KernelCmdline c = cmdline == null ? KernelCmdline.parse("") : cmdline;
         return new Isolation(isolated, nohz,
@@ -43,14 +48,9 @@ public final class IsolationReader {
                 requested(c, "irqaffinity", lastCpu, false));
     }
 
-    private static Sourced<CpuSet> nohzFull(Root root) {
-        // the kernel prints "(null)" in nohz_full when it is not set on some versions
-        return Sourced.read(root, NOHZ_FULL, s -> s.equals("(null)") ? CpuSet.EMPTY : CpuSet.parseList(s));
-    }
-
     /** What the running kernel isolates: sysfs isolated ∪ nohz_full; empty when neither is readable. */
     public static CpuSet kernelIsolated(Root root) {
-        return Sourced.read(root, ISOLATED, CpuSet::parseList).orElse(CpuSet.EMPTY).union(nohzFull(root).orElse(CpuSet.EMPTY));
+        return read(root, null, -1).kernelIsolated();
     }
 
     /** The leading flags of an isolcpus value ({@code nohz,domain,managed_irq,2-5} gives the three words). */

@@ -1,5 +1,6 @@
 package dev.kvmtune.facts.proc;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.kvmtune.util.CpuSet;
 import dev.kvmtune.util.Numbers;
@@ -36,7 +37,12 @@ public final class ThreadsReader {
                              String source) {
     }
 
-    public record Threads(List<KernelThread> kernel, List<UserThread> onIsolated, CpuSet isolatedSetUsed) {
+    /**
+     * @param processes the user processes (main threads), for checks by process name or command
+     *                  line; not part of the facts JSON
+     */
+    public record Threads(List<KernelThread> kernel, List<UserThread> onIsolated, CpuSet isolatedSetUsed,
+                          @JsonIgnore List<ProcessReader.Task> processes) {
     }
 
     private ThreadsReader() {
@@ -46,16 +52,20 @@ public final class ThreadsReader {
     public static Threads read(List<ProcessReader.Task> threads, CpuSet isolated) {
         List<KernelThread> kernel = new ArrayList<>();
         List<UserThread> user = new ArrayList<>();
+        List<ProcessReader.Task> processes = new ArrayList<>();
         CpuSet iso = isolated == null ? CpuSet.EMPTY : isolated;
         for (ProcessReader.Task t : threads) {
             if (t.kernelThread()) {
                 KernelThread k = classify(t);
                 if (k != null) kernel.add(k);
-            } else if (!iso.isEmpty() && ((t.allowed() != null && t.allowed().intersects(iso)) || iso.contains(t.lastCpu()))) {
+                continue;
+            }
+            if (t.pid() == t.tid()) processes.add(t);
+            if (!iso.isEmpty() && ((t.allowed() != null && t.allowed().intersects(iso)) || iso.contains(t.lastCpu()))) {
                 user.add(new UserThread(t.pid(), t.tid(), t.comm(), t.policy(), t.priority(), t.allowed(), t.lastCpu(), t.source()));
             }
         }
-        return new Threads(kernel, user, iso);
+        return new Threads(kernel, user, iso, List.copyOf(processes));
     }
 
     static KernelThread classify(ProcessReader.Task t) {

@@ -90,9 +90,9 @@ final class AdviceRules {
 
         public List<Finding> check(AuditContext ctx) {
             List<Finding> out = new ArrayList<>();
-            for (int pid : dev.kvmtune.facts.proc.ProcessReader.pids(ctx.root())) {
-                var task = dev.kvmtune.facts.proc.ProcessReader.process(ctx.root(), pid);
-                if (task.isEmpty() || task.get().kernelThread() || !task.get().comm().startsWith("qemu")) continue;
+            for (var process : ctx.facts().threads().processes()) {
+                if (!process.comm().startsWith("qemu")) continue;
+                int pid = process.pid();
                 List<String> args = dev.kvmtune.facts.proc.ProcessReader.cmdline(ctx.root(), pid);
                 for (int i = 0; i + 1 < args.size(); i++) {
                     if (!args.get(i).equals("-realtime") && !args.get(i).equals("--realtime")) continue;

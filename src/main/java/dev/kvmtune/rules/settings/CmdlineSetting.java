@@ -43,7 +43,7 @@ final class CmdlineSetting implements SettingKind {
                         actual + " (pending reboot: " + boot.source() + " has it)", new Finding.Fix("reboot", null), true);
             }
         }
-        return SettingKinds.finding(spec, spec.severity() == null ? Severity.WARN : spec.severity(), evidence,
+        return SettingKinds.finding(spec, SettingKinds.sev(spec), evidence,
                 describe(spec.key(), expected), actual, fix(ctx, spec.key(), expected), true);
     }
 

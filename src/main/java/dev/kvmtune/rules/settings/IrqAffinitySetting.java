@@ -66,7 +66,7 @@ final class IrqAffinitySetting implements SettingKind {
         Finding.Fix fix = ok ? null : new Finding.Fix(
                 "for i in /proc/irq/[0-9]*; do echo " + want + " > $i/smp_affinity_list 2>/dev/null; done",
                 "irqaffinity=" + want + " on the kernel command line; IRQBALANCE_BANNED_CPULIST for irqbalance");
-        return SettingKinds.finding(spec, ok ? Severity.PASS : SysctlSetting.sev(spec), evidence, expected,
+        return SettingKinds.finding(spec, ok ? Severity.PASS : SettingKinds.sev(spec), evidence, expected,
                 ok ? "none outside" + (managed.isEmpty() ? "" : " (" + managed.size() + " kernel-managed shown)") : bad.size() + " IRQs outside " + want,
                 fix, false);
     }
@@ -81,7 +81,7 @@ final class IrqAffinitySetting implements SettingKind {
         boolean ok = want.containsAll(actual);
         Finding.Fix fix = ok ? null : new Finding.Fix("echo " + want.toMask(ctx.facts().cpu().lastCpu() + 1) + " > /proc/irq/default_smp_affinity",
                 "irqaffinity=" + want + " on the kernel command line");
-        return SettingKinds.finding(spec, ok ? Severity.PASS : SysctlSetting.sev(spec), evidence, expected, actual.toList(), fix, false);
+        return SettingKinds.finding(spec, ok ? Severity.PASS : SettingKinds.sev(spec), evidence, expected, actual.toList(), fix, false);
     }
 
     private static String name(InterruptsReader.Table t, int irq) {

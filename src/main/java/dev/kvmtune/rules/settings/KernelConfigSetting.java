@@ -19,7 +19,7 @@ final class KernelConfigSetting implements SettingKind {
         boolean ok = SettingKinds.sameValue(expected, actual) || (expected.equals("y") && actual.equals("m"));
         Finding.Fix fix = new Finding.Fix(null, "boot a kernel built with " + spec.key() + "=" + expected
                 + (spec.key().equals("CONFIG_PREEMPT_RT") ? " (Debian: linux-image-rt-amd64; RHEL: kernel-rt)" : ""));
-        return SettingKinds.finding(spec, ok ? Severity.PASS : SysctlSetting.sev(spec), List.of(config.source() + ": " + spec.key() + "=" + actual),
+        return SettingKinds.finding(spec, ok ? Severity.PASS : SettingKinds.sev(spec), List.of(config.source() + ": " + spec.key() + "=" + actual),
                 expected, actual, ok ? null : fix, !ok);
     }
 }

@@ -32,6 +32,6 @@ final class ModuleParamSetting implements SettingKind {
         boolean ok = SettingKinds.sameValue(expected, v.value());
         Finding.Fix fix = new Finding.Fix("with every VM stopped: modprobe -r " + module + " && modprobe " + module + " " + param + "=" + expected,
                 "/etc/modprobe.d/kvmtune.conf: options " + module + " " + param + "=" + expected);
-        return SettingKinds.finding(spec, ok ? Severity.PASS : SysctlSetting.sev(spec), evidence, expected, v.value(), ok ? null : fix, false);
+        return SettingKinds.finding(spec, ok ? Severity.PASS : SettingKinds.sev(spec), evidence, expected, v.value(), ok ? null : fix, false);
     }
 }

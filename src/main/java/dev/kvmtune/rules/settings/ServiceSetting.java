@@ -63,13 +63,12 @@ final class ServiceSetting implements SettingKind {
             else fix = new Finding.Fix("systemctl restart irqbalance after setting the variable",
                     "IRQBALANCE_BANNED_CPULIST=" + banned + " in /etc/default/irqbalance (Debian) or /etc/sysconfig/irqbalance (RHEL)");
         }
-        return SettingKinds.finding(spec, wrong.isEmpty() ? Severity.PASS : SysctlSetting.sev(spec), evidence, expected, actual, fix, false);
+        return SettingKinds.finding(spec, wrong.isEmpty() ? Severity.PASS : SettingKinds.sev(spec), evidence, expected, actual, fix, false);
     }
 
     private static Integer find(AuditContext ctx, String comm) {
-        for (int pid : ProcessReader.pids(ctx.root())) {
-            var t = ProcessReader.process(ctx.root(), pid);
-            if (t.isPresent() && !t.get().kernelThread() && t.get().comm().equals(comm)) return pid;
+        for (ProcessReader.Task t : ctx.facts().threads().processes()) {
+            if (t.comm().equals(comm)) return t.pid();
         }
         return null;
     }

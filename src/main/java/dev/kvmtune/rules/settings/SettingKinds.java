@@ -32,6 +32,11 @@ public final class SettingKinds {
                 evidence, expected, actual, fix, reboot, spec.reference());
     }
 
+    /** The severity of a spec that does not match: its own, warn when it names none. */
+    static Severity sev(SettingSpec spec) {
+        return spec.severity() == null ? Severity.WARN : spec.severity();
+    }
+
     /** Values equal as the kernel means them: trimmed, case-insensitive Y/N and 1/0 alike. */
     static boolean sameValue(String expected, String actual) {
         if (actual == null) return false;

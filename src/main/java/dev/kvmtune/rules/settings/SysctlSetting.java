@@ -22,10 +22,6 @@ final class SysctlSetting implements SettingKind {
             return SettingKinds.finding(spec, Severity.INFO, evidence, expected, "not available on this kernel (" + v + ")", null, false);
         }
         boolean ok = SettingKinds.sameValue(expected, v.value());
-        return SettingKinds.finding(spec, ok ? Severity.PASS : sev(spec), evidence, expected, v.value(), ok ? null : fix, false);
-    }
-
-    static Severity sev(SettingSpec spec) {
-        return spec.severity() == null ? Severity.WARN : spec.severity();
+        return SettingKinds.finding(spec, ok ? Severity.PASS : SettingKinds.sev(spec), evidence, expected, v.value(), ok ? null : fix, false);
     }
 }

@@ -27,7 +27,7 @@ final class SysfsSetting implements SettingKind {
         boolean ok = SettingKinds.sameValue(expected, v.value());
         Finding.Fix fix = new Finding.Fix("echo " + expected + " > /" + spec.key(),
                 "a tuned profile [sysfs] line /" + spec.key() + "=" + expected + ", or a systemd-tmpfiles line 'w /" + spec.key() + " - - - - " + expected + "'");
-        return SettingKinds.finding(spec, ok ? Severity.PASS : SysctlSetting.sev(spec), evidence, expected, v.value(), ok ? null : fix, false);
+        return SettingKinds.finding(spec, ok ? Severity.PASS : SettingKinds.sev(spec), evidence, expected, v.value(), ok ? null : fix, false);
     }
 
     private static Finding cpumask(AuditContext ctx, SettingSpec spec, Sourced<String> v, String expected, List<String> evidence) {
@@ -42,7 +42,7 @@ final class SysfsSetting implements SettingKind {
         String mask = want.toMask(ctx.facts().cpu().lastCpu() + 1);
         Finding.Fix fix = new Finding.Fix("echo " + mask + " > /" + spec.key(),
                 "a tuned profile [sysfs] line /" + spec.key() + "=" + mask + ", or a systemd-tmpfiles line 'w /" + spec.key() + " - - - - " + mask + "'");
-        return SettingKinds.finding(spec, ok ? Severity.PASS : SysctlSetting.sev(spec), evidence, "CPUs " + want, "CPUs " + actual.toList(),
+        return SettingKinds.finding(spec, ok ? Severity.PASS : SettingKinds.sev(spec), evidence, "CPUs " + want, "CPUs " + actual.toList(),
                 ok ? null : fix, false);
     }
 }

@@ -87,7 +87,7 @@ final class ThreadSchedSetting implements SettingKind {
         boolean ok = bad.isEmpty();
         String actual = ok ? evidence.size() + " threads as expected" : bad.size() + " of " + evidence.size() + " differ: "
                 + String.join(", ", bad.subList(0, Math.min(bad.size(), 8))) + (bad.size() > 8 ? ", ..." : "");
-        return SettingKinds.finding(spec, ok ? Severity.PASS : SysctlSetting.sev(spec),
+        return SettingKinds.finding(spec, ok ? Severity.PASS : SettingKinds.sev(spec),
                 evidence.subList(0, Math.min(evidence.size(), 24)), expected, actual, ok ? null : fix(spec, want, only), false);
     }
 
