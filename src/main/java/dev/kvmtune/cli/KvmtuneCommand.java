@@ -48,6 +48,8 @@ public final class KvmtuneCommand implements Runnable {
         SUBCOMMANDS.put("capture", CaptureCommand.class);
         SUBCOMMANDS.put("latency", LatencyCommand.class);
         SUBCOMMANDS.put("ticks", TicksCommand.class);
+        SUBCOMMANDS.put("vms", VmsCommand.class);
+        SUBCOMMANDS.put("threads", ThreadsCommand.class);
     }
 
     /** Global options that take a value, so that their value is not mistaken for a command name. */

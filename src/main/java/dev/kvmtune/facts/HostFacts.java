@@ -18,6 +18,7 @@ import dev.kvmtune.facts.numa.NumaNode;
 import dev.kvmtune.facts.power.PowerFacts;
 import dev.kvmtune.facts.proc.ThreadsReader;
 import dev.kvmtune.facts.sysctl.SysctlReader;
+import dev.kvmtune.facts.vm.VmFacts;
 import dev.kvmtune.util.CpuSet;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +29,7 @@ import java.util.Map;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"schema", "root", "cpu", "numa", "kernel", "isolation", "power", "memory", "sysctls", "tracing",
-        "interrupts", "threads", "block", "unreadable"})
+        "interrupts", "threads", "vms", "block", "unreadable"})
 public record HostFacts(
         int schema,
         String root,
@@ -42,6 +43,7 @@ public record HostFacts(
         SysctlReader.Tracing tracing,
         Interrupts interrupts,
         ThreadsReader.Threads threads,
+        List<VmFacts> vms,
         List<BlockReader.BlockDevice> block,
         Map<String, String> unreadable) {
 

@@ -20,6 +20,7 @@ import dev.kvmtune.facts.power.PowerReader;
 import dev.kvmtune.facts.proc.ProcessReader;
 import dev.kvmtune.facts.proc.ThreadsReader;
 import dev.kvmtune.facts.sysctl.SysctlReader;
+import dev.kvmtune.facts.vm.VmDiscovery;
 import dev.kvmtune.util.CpuSet;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -89,6 +90,7 @@ public final class HostFactsCollector {
                     (SysctlReader.Tracing) rest[4],
                     interrupts,
                     ThreadsReader.read(threads, isolated),
+                    VmDiscovery.discover(root, threads),
                     cast(rest[5]),
                     new TreeMap<>(root.problems()));
         } catch (InterruptedException e) {

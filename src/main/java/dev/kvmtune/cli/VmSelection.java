@@ -1,0 +1,63 @@
+package dev.kvmtune.cli;
+
+import dev.kvmtune.BadInputException;
+import dev.kvmtune.facts.Root;
+import dev.kvmtune.facts.proc.ProcessReader;
+import dev.kvmtune.facts.vm.DomainXml;
+import dev.kvmtune.facts.vm.VmDiscovery;
+import dev.kvmtune.facts.vm.VmFacts;
+import dev.kvmtune.facts.vm.VmProbe;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** The options that pick VMs, shared by vms and threads: --vm, --pid, --xml, --no-qmp. */
+public final class VmSelection {
+    @Option(names = "--vm", paramLabel = "NAME", description = "Only the VM with this name (-name or libvirt domain name).")
+    String name;
+
+    @Option(names = "--pid", paramLabel = "PID", description = "Only the QEMU process with this pid.")
+    Integer pid;
+
+    @Option(names = "--xml", paramLabel = "FILE", description = "Also read this libvirt domain XML (virsh dumpxml output); repeatable.")
+    List<Path> xml = new ArrayList<>();
+
+    @Option(names = "--no-qmp", description = "Do not ask running VMs over their QMP sockets (vCPU threads then come from thread names only).")
+    boolean noQmp;
+
+    @Option(names = "--qmp-timeout", defaultValue = "2s", converter = Converters.Seconds.class, paramLabel = "DURATION",
+            description = "How long to wait for a QMP answer (default: ${DEFAULT-VALUE}).")
+    Duration qmpTimeout;
+
+    /** The VMs of the root, plus --xml files, filtered; QMP asked on a live root. */
+    List<VmFacts> load(Root root) {
+        List<VmFacts> all = new ArrayList<>(VmDiscovery.discover(root, ProcessReader.allThreads(root)));
+        for (Path p : xml) {
+            String text;
+            try {
+                text = Files.readString(p, StandardCharsets.UTF_8);
+            } catch (NoSuchFileException e) {
+                throw new BadInputException(p + ": no such file");
+            } catch (IOException e) {
+                throw new BadInputException(p + ": cannot read: " + e.getMessage(), e);
+            }
+            all.add(new VmFacts("file", DomainXml.parse(text, p.toString()), List.of()));
+        }
+        List<VmFacts> out = new ArrayList<>();
+        for (VmFacts v : all) {
+            if (name != null && !name.equals(v.vm().name())) continue;
+            if (pid != null && !pid.equals(v.vm().pid())) continue;
+            out.add(!noQmp && root.isLive() ? VmProbe.probe(v, qmpTimeout) : v);
+        }
+        if (out.isEmpty() && (name != null || pid != null)) {
+            throw new BadInputException("no VM " + (name != null ? "named " + name : "with pid " + pid) + " on " + root.describe());
+        }
+        return out;
+    }
+}
