@@ -42,6 +42,12 @@ public final class AuditCommand implements Callable<Integer> {
             description = "The isolated CPU set (default: from isolcpus/nohz_full, else the profile's default).")
     CpuSet isolated;
 
+    @Option(names = "--vm", paramLabel = "NAME", description = "Check only this VM (its -name or libvirt domain name); host checks still run.")
+    String vm;
+
+    @Option(names = "--pid", paramLabel = "PID", description = "Check only the QEMU process with this pid.")
+    Integer pid;
+
     @Option(names = "--fail-on", paramLabel = "SEVERITY", defaultValue = "fail",
             description = "Exit 3 when a finding is at or above this: info, warn, fail (default: ${DEFAULT-VALUE}).")
     String failOn;
@@ -57,6 +63,14 @@ public final class AuditCommand implements Callable<Integer> {
         if (threshold == Severity.PASS) throw new BadInputException("--fail-on takes info, warn or fail, not '" + failOn + "'");
         try (Root root = parent.openRoot()) {
             HostFacts facts = HostFactsCollector.collect(root);
+            if (vm != null || pid != null) {
+                var chosen = facts.vms().stream().filter(v -> (vm == null || vm.equals(v.vm().name()))
+                        && (pid == null || pid.equals(v.vm().pid()))).toList();
+                if (chosen.isEmpty()) {
+                    throw new dev.kvmtune.BadInputException("no VM " + (vm != null ? "named " + vm : "with pid " + pid) + " on " + root.describe());
+                }
+                facts = facts.withVms(chosen);
+            }
             String[] choice = Audit.chooseProfile(profile, facts, root.exists("dev/kvm"));
             Profile p = ProfileLoader.load(choice[0]);
             Audit.Report report = Audit.run(facts, root, p, choice[1], isolated);

@@ -50,6 +50,7 @@ public final class KvmtuneCommand implements Runnable {
         SUBCOMMANDS.put("ticks", TicksCommand.class);
         SUBCOMMANDS.put("vms", VmsCommand.class);
         SUBCOMMANDS.put("threads", ThreadsCommand.class);
+        SUBCOMMANDS.put("qcow2", Qcow2Command.class);
     }
 
     /** Global options that take a value, so that their value is not mistaken for a command name. */

@@ -92,6 +92,26 @@ public final class DirectoryRoot implements Root {
         }
     }
 
+    @Override
+    public Optional<byte[]> readHead(String path, int max) {
+        Path p = resolve(path);
+        if (!confined(p)) {
+            problems.put(path, "link leads outside the tree");
+            return Optional.empty();
+        }
+        try (InputStream in = Files.newInputStream(p)) {
+            return Optional.of(in.readNBytes(max));
+        } catch (NoSuchFileException | NotDirectoryException e) {
+            return Optional.empty();
+        } catch (AccessDeniedException e) {
+            problems.put(path, "permission denied");
+            return Optional.empty();
+        } catch (IOException e) {
+            problems.put(path, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+            return Optional.empty();
+        }
+    }
+
     /**
      * Reads to EOF starting with one large read: sysctl handlers (proc_dointvec and friends)
      * return nothing to a read at a non-zero offset, so a file must not be read in small pieces.

@@ -82,6 +82,12 @@ public record HostFacts(
             IrqbalanceReader.Irqbalance irqbalance) {
     }
 
+    /** The same facts with only these VMs (audit --vm). */
+    public HostFacts withVms(List<VmFacts> only) {
+        return new HostFacts(schema, root, cpu, numa, kernel, isolation, power, memory, sysctls, tracing, interrupts, threads, only,
+                block, unreadable);
+    }
+
     /** The CPUs the kernel reports as isolated: isolated ∪ nohz_full. */
     public CpuSet kernelIsolated() {
         return isolation.kernelIsolated();

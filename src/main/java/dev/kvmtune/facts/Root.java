@@ -22,6 +22,14 @@ public interface Root extends Closeable {
     /** Whole file as bytes; empty if absent or unreadable. */
     Optional<byte[]> readBytes(String path);
 
+    /**
+     * The first {@code max} bytes of a file (fewer when it is shorter), for headers of files too
+     * large to read whole, such as disk images; empty if absent or unreadable.
+     */
+    default Optional<byte[]> readHead(String path, int max) {
+        return readBytes(path).map(b -> b.length <= max ? b : java.util.Arrays.copyOf(b, max));
+    }
+
     /** Names in a directory, sorted; empty list if it is not a directory. */
     List<String> list(String dir);
 

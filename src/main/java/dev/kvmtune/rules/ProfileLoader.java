@@ -103,7 +103,11 @@ public final class ProfileLoader {
         for (SettingSpec s : nz(parent.settings())) merged.put(s.identity(), s);
         for (SettingSpec s : nz(p.settings())) merged.put(s.identity(), s);
         Set<String> rules = new LinkedHashSet<>(nz(parent.rules()));
-        rules.addAll(nz(p.rules()));
+        for (String r : nz(p.rules())) {
+            // "-id" drops a rule the parent turns on (realtime-virtual-host: kvmclock off instead of on)
+            if (r.startsWith("-")) rules.remove(r.substring(1));
+            else rules.add(r);
+        }
         return new Profile(p.name(), p.description(), p.target() != null ? p.target() : parent.target(),
                 p.isolation() != null ? p.isolation() : parent.isolation(), p.parent(),
                 new ArrayList<>(merged.values()), new ArrayList<>(rules));

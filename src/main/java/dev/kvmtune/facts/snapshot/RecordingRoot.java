@@ -38,6 +38,14 @@ public final class RecordingRoot implements Root {
         return b;
     }
 
+    /** Records only the head: a snapshot keeps a disk image's header, not the image. */
+    @Override
+    public Optional<byte[]> readHead(String path, int max) {
+        Optional<byte[]> b = delegate.readHead(path, max);
+        b.ifPresent(bytes -> files.put(path, bytes));
+        return b;
+    }
+
     @Override
     public Optional<String> read(String path) {
         return readBytes(path).map(b -> new String(b, StandardCharsets.UTF_8));

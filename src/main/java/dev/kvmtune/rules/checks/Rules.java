@@ -32,7 +32,27 @@ public final class Rules {
                 new BiosRules.Virtualization(),
                 new BiosRules.Iommu(),
                 new BiosRules.Numa(),
-                new BiosRules.Manual())) {
+                new BiosRules.Manual(),
+                new VmRules.VirtioNic(),
+                new VmRules.Vhost(),
+                new VmRules.VirtioDisk(),
+                new VmRules.PvEoi(),
+                new VmRules.X2apic(),
+                new VmRules.PmuOff(),
+                new VmRules.KvmclockOff(),
+                new VmRules.KvmclockOn(),
+                new VmRules.Hugepages("vm.memory.hugepages", Severity.FAIL),
+                new VmRules.Hugepages("vm.memory.hugepages_preferred", Severity.INFO),
+                new VmRules.Locked(),
+                new VmRules.BalloonOff(),
+                new VmRules.DiskCacheMode(),
+                new VmRules.AioNative(),
+                new VmRules.Qcow2L2Cache(),
+                new VmRules.VcpuPinnedIsolated(),
+                new VmRules.PinsApplied(),
+                new VmRules.EmulatorOffVcpus(),
+                new VmRules.VcpuFifoBelowKsoftirqd(),
+                new VmRules.NotUnderstood())) {
             ALL.put(r.id(), r);
         }
     }

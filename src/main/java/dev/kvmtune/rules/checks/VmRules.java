@@ -1,0 +1,614 @@
+package dev.kvmtune.rules.checks;
+
+import dev.kvmtune.facts.cpu.CpuTopology;
+import dev.kvmtune.facts.numa.HugepagePool;
+import dev.kvmtune.facts.numa.NumaNode;
+import dev.kvmtune.facts.proc.SchedPolicy;
+import dev.kvmtune.facts.proc.ThreadsReader;
+import dev.kvmtune.facts.vm.Qcow2;
+import dev.kvmtune.facts.vm.Vm;
+import dev.kvmtune.facts.vm.VmFacts;
+import dev.kvmtune.facts.vm.VmThread;
+import dev.kvmtune.BadInputException;
+import dev.kvmtune.rules.AuditContext;
+import dev.kvmtune.rules.Finding;
+import dev.kvmtune.rules.Severity;
+import dev.kvmtune.util.CpuSet;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Rules about each VM (seeds 001, 002, 004): device models, PV features, memory backing, pins
+ * and priorities of its threads. A rule gives one finding per VM it applies to, its title naming
+ * the VM; a host without VMs gets none.
+ */
+final class VmRules {
+    private VmRules() {
+    }
+
+    /** Base for a rule that looks at one VM at a time. */
+    abstract static class PerVm implements Rule {
+        public List<Finding> check(AuditContext ctx) {
+            List<Finding> out = new ArrayList<>();
+            List<VmFacts> vms = ctx.facts().vms();
+            if (vms == null) return out;
+            for (VmFacts v : vms) {
+                if (v.state().equals("unreadable")) continue;
+                check(ctx, v, out);
+            }
+            return out;
+        }
+
+        abstract void check(AuditContext ctx, VmFacts vm, List<Finding> out);
+
+        Finding finding(VmFacts vm, Severity s, String title, String why, List<String> evidence, String expected, String actual,
+                        Finding.Fix fix, String reference) {
+            return Rules.of(id(), s, "vm", vm.label() + ": " + title, why, evidence, expected, actual, fix, false, reference);
+        }
+    }
+
+    static String yesNo(Boolean b) {
+        return b == null ? "not set" : b ? "yes" : "no";
+    }
+
+    static String src(VmFacts vm) {
+        return vm.vm().source();
+    }
+
+    static final Set<String> EMULATED_NICS = Set.of("e1000", "e1000e", "rtl8139", "ne2k_pci", "pcnet", "igb", "vmxnet3");
+
+    static final class VirtioNic extends PerVm {
+        public String id() {
+            return "vm.nic.virtio";
+        }
+
+        void check(AuditContext ctx, VmFacts vm, List<Finding> out) {
+            for (Vm.Nic n : vm.vm().nics()) {
+                String model = n.model() == null ? "default" : n.model();
+                boolean emulated = n.model() == null || EMULATED_NICS.contains(model);
+                out.add(finding(vm, emulated ? Severity.WARN : Severity.PASS, "NIC " + n.id() + " is virtio-net",
+                        "An emulated NIC (e1000, rtl8139) is driven through device registers: every register access traps to QEMU "
+                                + "as an MMIO (EPT_MISCONFIG) or port I/O (IO_INSTRUCTION) exit, several per packet. virtio-net "
+                                + "batches packets in shared rings and notifies rarely; seed 001 measures the exit counts drop.",
+                        List.of(src(vm) + ": nic " + n.id() + " model " + model), "virtio-net-pci", model,
+                        emulated ? new Finding.Fix(null, "-device virtio-net-pci,netdev=ID (libvirt: <model type='virtio'/>); "
+                                + "the guest needs the virtio_net driver") : null,
+                        "seed 001; QEMU docs/system/devices/net.rst"));
+            }
+        }
+    }
+
+    static final class Vhost extends PerVm {
+        public String id() {
+            return "vm.nic.vhost";
+        }
+
+        void check(AuditContext ctx, VmFacts vm, List<Finding> out) {
+            boolean libvirt = vm.vm().domainXml() != null;
+            for (Vm.Nic n : vm.vm().nics()) {
+                if (!n.virtio()) continue;
+                String backend = n.backend() == null ? "?" : n.backend();
+                Boolean vhost = n.vhost();
+                boolean on;
+                String actual;
+                if (backend.equals("user")) {
+                    on = false;
+                    actual = "user (slirp) networking, which cannot use vhost";
+                } else if (vhost == null) {
+                    on = libvirt || backend.startsWith("vhost");
+                    actual = libvirt ? "not set: libvirt uses vhost when /dev/vhost-net exists" : "not set: QEMU's tap default is vhost=off";
+                } else {
+                    on = vhost;
+                    actual = "vhost=" + (vhost ? "on" : "off");
+                }
+                out.add(finding(vm, on ? Severity.PASS : Severity.WARN, "virtio-net " + n.id() + " uses vhost",
+                        "Without vhost every packet goes through QEMU's main loop: a notification exit, a wake-up of a user "
+                                + "thread and copies. vhost-net moves the virtio ring processing into a kernel thread (vhost-PID) "
+                                + "next to the tap device.",
+                        List.of(src(vm) + ": nic " + n.id() + " backend " + backend + ", " + actual), "vhost=on", actual,
+                        on ? null : new Finding.Fix("modprobe vhost_net", "-netdev tap,...,vhost=on (libvirt: <driver name='vhost'/>)"),
+                        "seed 001; seed 004; QEMU -netdev tap vhost="));
+            }
+        }
+    }
+
+    static final class VirtioDisk extends PerVm {
+        public String id() {
+            return "vm.disk.virtio";
+        }
+
+        void check(AuditContext ctx, VmFacts vm, List<Finding> out) {
+            for (Vm.Disk d : vm.vm().disks()) {
+                if (d.cdrom()) continue;
+                String bus = d.bus() == null ? "?" : d.bus();
+                boolean ok = bus.startsWith("virtio") || bus.equals("nvme");
+                out.add(finding(vm, ok ? Severity.PASS : Severity.WARN, "disk " + d.id() + " is virtio",
+                        "IDE and SATA controllers are programmed through port I/O and emulated registers: each request costs "
+                                + "several IO_INSTRUCTION or MMIO exits. virtio-blk and virtio-scsi queue requests in shared memory.",
+                        List.of(src(vm) + ": disk " + d.id() + " bus " + bus), "virtio-blk or virtio-scsi", bus,
+                        ok ? null : new Finding.Fix(null, "-device virtio-blk-pci,drive=ID (libvirt: <target bus='virtio'/>); "
+                                + "the guest needs virtio_blk in its initramfs before the switch"),
+                        "seed 001; seed 004"));
+            }
+        }
+    }
+
+    /** True when QEMU runs the VM with KVM, where kvm-pv-eoi and x2apic are on unless turned off. */
+    static boolean kvm(VmFacts vm) {
+        return "kvm".equals(vm.vm().accel());
+    }
+
+    static final class PvEoi extends PerVm {
+        public String id() {
+            return "vm.cpu.pv_eoi";
+        }
+
+        void check(AuditContext ctx, VmFacts vm, List<Finding> out) {
+            if (!kvm(vm)) return;
+            Boolean eoi = vm.vm().enabled("kvm-pv-eoi");
+            boolean ok = eoi == null || eoi;
+            out.add(finding(vm, ok ? Severity.PASS : Severity.WARN, "PV EOI is on",
+                    "Each end-of-interrupt the guest writes to the x2APIC EOI register (MSR 0x80b) is a WRMSR exit. With PV EOI "
+                            + "the guest clears a bit in shared memory instead; seed 001 counts thousands of 0x80b exits per second "
+                            + "without it.",
+                    List.of(src(vm) + ": kvm-pv-eoi " + (eoi == null ? "not set (on by QEMU's KVM default)" : eoi ? "on" : "off")),
+                    "on", eoi == null ? "default (on)" : eoi ? "on" : "off",
+                    ok ? null : new Finding.Fix(null, "-cpu host,kvm-pv-eoi=on (libvirt: <features><apic eoi='on'/></features>)"),
+                    "seed 001; QEMU target/i386 kvm_default_props"));
+        }
+    }
+
+    static final class X2apic extends PerVm {
+        public String id() {
+            return "vm.cpu.x2apic";
+        }
+
+        void check(AuditContext ctx, VmFacts vm, List<Finding> out) {
+            if (!kvm(vm)) return;
+            Boolean x = vm.vm().enabled("x2apic");
+            boolean ok = x == null || x;
+            out.add(finding(vm, ok ? Severity.PASS : Severity.WARN, "x2APIC is on",
+                    "In xAPIC mode the guest reaches the APIC through MMIO, which KVM must decode and emulate; x2APIC uses MSRs, "
+                            + "which exit faster and let posted interrupts and PV EOI work.",
+                    List.of(src(vm) + ": x2apic " + (x == null ? "not set (on by QEMU's KVM default)" : x ? "on" : "off")), "on",
+                    x == null ? "default (on)" : x ? "on" : "off",
+                    ok ? null : new Finding.Fix(null, "drop -x2apic from -cpu (libvirt: <feature policy='require' name='x2apic'/>)"),
+                    "seed 000; seed 001"));
+        }
+    }
+
+    static final class PmuOff extends PerVm {
+        public String id() {
+            return "vm.cpu.pmu_off";
+        }
+
+        void check(AuditContext ctx, VmFacts vm, List<Finding> out) {
+            if (!kvm(vm)) return;
+            Boolean pmu = vm.vm().enabled("pmu");
+            boolean ok = Boolean.FALSE.equals(pmu);
+            out.add(finding(vm, ok ? Severity.PASS : Severity.WARN, "virtual PMU is off",
+                    "A virtual PMU makes KVM save and restore performance counters around guest entries and turns the guest's "
+                            + "counter MSR accesses and overflow NMIs into exits: jitter a realtime guest does not need.",
+                    List.of(src(vm) + ": pmu " + (pmu == null ? "not set (on by default)" : pmu ? "on" : "off")), "off",
+                    pmu == null ? "default (on)" : pmu ? "on" : "off",
+                    ok ? null : new Finding.Fix(null, "-cpu host,pmu=off (libvirt: <features><pmu state='off'/></features>)"),
+                    "seed 002; libvirt formatdomain.html#hypervisor-features"));
+        }
+    }
+
+    static final class KvmclockOff extends PerVm {
+        public String id() {
+            return "vm.clock.kvmclock_off";
+        }
+
+        void check(AuditContext ctx, VmFacts vm, List<Finding> out) {
+            if (!kvm(vm)) return;
+            Boolean kc = vm.vm().enabled("kvmclock");
+            if (vm.vm().timers() != null && vm.vm().timers().containsKey("kvmclock")) kc = vm.vm().timers().get("kvmclock");
+            var id = ctx.facts().cpu().identity();
+            boolean invariant = id != null && id.has("constant_tsc") && id.has("nonstop_tsc");
+            boolean off = Boolean.FALSE.equals(kc);
+            Severity s = off ? Severity.PASS : invariant ? Severity.WARN : Severity.INFO;
+            out.add(finding(vm, s, "kvmclock is off (guest uses the TSC)",
+                    "Seed 002 removes kvmclock from realtime guests so that they read the TSC directly: no shared-page "
+                            + "updates from the host and no clock jumps when the host adjusts it. This is only safe with an "
+                            + "invariant TSC (constant_tsc and nonstop_tsc on the host); otherwise keep kvmclock."
+                            + (invariant ? "" : " This host's CPU does not show both flags, so kvmclock stays."),
+                    List.of(src(vm) + ": kvmclock " + (kc == null ? "not set (present by default)" : kc ? "present" : "absent"),
+                            "proc/cpuinfo: constant_tsc+nonstop_tsc " + (invariant ? "present" : "not both present")),
+                    "absent", kc == null ? "default (present)" : kc ? "present" : "absent",
+                    off || !invariant ? null : new Finding.Fix(null,
+                            "-cpu host,-kvmclock (libvirt: <clock offset='utc'><timer name='kvmclock' present='no'/></clock>)"),
+                    "seed 002"));
+        }
+    }
+
+    static final class KvmclockOn extends PerVm {
+        public String id() {
+            return "vm.clock.kvmclock_on";
+        }
+
+        void check(AuditContext ctx, VmFacts vm, List<Finding> out) {
+            if (!kvm(vm)) return;
+            Boolean kc = vm.vm().enabled("kvmclock");
+            if (vm.vm().timers() != null && vm.vm().timers().containsKey("kvmclock")) kc = vm.vm().timers().get("kvmclock");
+            boolean ok = kc == null || kc;
+            out.add(finding(vm, ok ? Severity.PASS : Severity.WARN, "kvmclock is present",
+                    "kvmclock lets the guest read time from a page the host keeps current, without exits and correct across "
+                            + "migration and host frequency changes. Turning it off is a realtime measure (seed 002) that needs an "
+                            + "invariant TSC and gives up migration safety.",
+                    List.of(src(vm) + ": kvmclock " + (kc == null ? "not set (present by default)" : kc ? "present" : "absent")),
+                    "present", kc == null ? "default (present)" : kc ? "present" : "absent",
+                    ok ? null : new Finding.Fix(null, "drop -kvmclock from -cpu (libvirt: remove <timer name='kvmclock' present='no'/>)"),
+                    "seed 002; seed 004"));
+        }
+    }
+
+    static final class Hugepages extends PerVm {
+        private final Severity missing;
+        private final String id;
+
+        Hugepages(String id, Severity missing) {
+            this.id = id;
+            this.missing = missing;
+        }
+
+        public String id() {
+            return id;
+        }
+
+        void check(AuditContext ctx, VmFacts vm, List<Finding> out) {
+            Vm.Memory m = vm.vm().memory();
+            if (m == null) return;
+            boolean huge = Boolean.TRUE.equals(m.hugepages());
+            List<String> evidence = new ArrayList<>();
+            evidence.add(src(vm) + ": memory " + m.backend() + (m.memPath() == null ? "" : " " + m.memPath()) + ", hugepages "
+                    + (m.hugepages() == null ? "unknown" : huge ? "yes" : "no") + (m.hostNodes() == null ? "" : ", host nodes " + m.hostNodes().toList()));
+            Severity s = huge ? Severity.PASS : m.hugepages() == null ? Severity.INFO : missing;
+            String actual = huge ? "hugepages" : m.hugepages() == null ? "cannot tell (the mount of " + m.memPath() + " is unknown)" : "small pages";
+            if (huge && m.hostNodes() != null && m.bytes() != null && !vm.state().equals("running")) {
+                // a defined VM needs free pages on its nodes to start
+                long page = m.pageSize() != null ? m.pageSize() : 2L << 20;
+                long need = m.bytes() / page;
+                long free = 0;
+                for (NumaNode n : ctx.facts().numa()) {
+                    if (!m.hostNodes().contains(n.id())) continue;
+                    HugepagePool p = n.hugepages().get(page / 1024);
+                    if (p != null) free += p.free();
+                    evidence.add(n.source() + ": " + (p == null ? 0 : p.free()) + " free " + (page >> 10) + " kB pages");
+                }
+                if (free < need) {
+                    s = Severity.WARN;
+                    actual = "hugepages, but nodes " + m.hostNodes().toList() + " have " + free + " free pages of " + need + " needed";
+                }
+            }
+            out.add(finding(vm, s, "guest memory is backed by hugepages",
+                    "With 4 KiB pages every guest memory access that misses the TLB walks two page tables (guest and EPT/NPT); "
+                            + "2 MiB or 1 GiB pages cut those walks and the TLB misses. Seed 002 measures about 1 µs better "
+                            + "worst-case latency with them.",
+                    evidence, "hugepages on the VM's NUMA node", actual,
+                    s == Severity.PASS ? null : new Finding.Fix("echo N > /sys/devices/system/node/nodeX/hugepages/hugepages-2048kB/nr_hugepages",
+                            "-object memory-backend-file,mem-path=/dev/hugepages,prealloc=on,host-nodes=X,policy=bind "
+                                    + "(libvirt: <memoryBacking><hugepages/></memoryBacking> and <numatune>)"),
+                    "seed 002; seed 004; Documentation/admin-guide/mm/hugetlbpage.rst"));
+        }
+    }
+
+    static final class Locked extends PerVm {
+        public String id() {
+            return "vm.memory.locked";
+        }
+
+        void check(AuditContext ctx, VmFacts vm, List<Finding> out) {
+            Vm.Memory m = vm.vm().memory();
+            if (m == null) return;
+            boolean ok = Boolean.TRUE.equals(m.locked()) || Boolean.TRUE.equals(m.hugepages()) && Boolean.TRUE.equals(m.prealloc());
+            out.add(finding(vm, ok ? Severity.PASS : Severity.WARN, "guest memory cannot be paged out or faulted in late",
+                    "A realtime vCPU must never wait for the host to fault in or swap back a page. Locking (mem-lock=on) or "
+                            + "preallocated hugepages keep every page resident. The risk: locked memory cannot be reclaimed, so "
+                            + "the host must have it to spare.",
+                    List.of(src(vm) + ": locked " + yesNo(m.locked()) + ", hugepages " + yesNo(m.hugepages()) + ", prealloc " + yesNo(m.prealloc())),
+                    "locked, or preallocated hugepages", "locked " + (m.locked() == null ? "no" : m.locked()) + ", prealloc "
+                            + (m.prealloc() == null ? "no" : m.prealloc()),
+                    ok ? null : new Finding.Fix(null, "-overcommit mem-lock=on (libvirt: <memoryBacking><locked/></memoryBacking>)"),
+                    "seed 002; QEMU -overcommit"));
+        }
+    }
+
+    static final class BalloonOff extends PerVm {
+        public String id() {
+            return "vm.balloon.off";
+        }
+
+        void check(AuditContext ctx, VmFacts vm, List<Finding> out) {
+            String b = vm.vm().balloon();
+            out.add(finding(vm, b == null ? Severity.PASS : Severity.WARN, "no memory balloon",
+                    "The balloon driver returns guest pages to the host and takes them back later: page faults and "
+                            + "madvise work while the guest runs, which a realtime VM with locked hugepage memory cannot use anyway.",
+                    List.of(src(vm) + ": balloon " + (b == null ? "none" : b)), "none", b == null ? "none" : b,
+                    b == null ? null : new Finding.Fix(null, "drop -device virtio-balloon-pci (libvirt: <memballoon model='none'/>)"),
+                    "seed 002; libvirt formatdomain.html#memory-balloon-device"));
+        }
+    }
+
+    static final class DiskCacheMode extends PerVm {
+        public String id() {
+            return "vm.disk.cache_mode";
+        }
+
+        void check(AuditContext ctx, VmFacts vm, List<Finding> out) {
+            for (Vm.Disk d : vm.vm().disks()) {
+                if (d.cdrom()) continue;
+                String mode = d.cache() == null ? "writeback" : d.cache();
+                String tradeOff = switch (mode) {
+                    case "none" -> "O_DIRECT: no host page cache, writes reach the device's cache; safe with guest flushes, "
+                            + "predictable, no double caching. The usual choice for VMs.";
+                    case "writeback" -> "host page cache on: fast, safe when the guest flushes, but guest data is cached twice "
+                            + "and host memory pressure and writeback bursts show up as guest I/O latency.";
+                    case "writethrough" -> "every write waits for the disk (O_DSYNC): safe even for guests that never flush, slow writes.";
+                    case "directsync" -> "O_DIRECT and O_DSYNC: safest and slowest.";
+                    case "unsafe" -> "flushes are ignored: a host crash loses or corrupts guest data. Only for throw-away guests.";
+                    default -> "unknown mode.";
+                };
+                Severity s = switch (mode) {
+                    case "none" -> Severity.PASS;
+                    case "unsafe" -> Severity.WARN;
+                    default -> Severity.INFO;
+                };
+                out.add(finding(vm, s, "disk " + d.id() + " cache mode " + mode + (d.cache() == null ? " (QEMU's default)" : ""),
+                        "The cache mode decides where guest writes wait and what a host crash can lose. " + mode + ": " + tradeOff,
+                        List.of(src(vm) + ": disk " + d.id() + " cache=" + (d.cache() == null ? "(not set)" : d.cache())
+                                + (d.direct() == null ? "" : " cache.direct=" + (d.direct() ? "on" : "off"))),
+                        "none", mode,
+                        s == Severity.PASS ? null : new Finding.Fix(null, "-drive ...,cache=none,aio=native (libvirt: <driver cache='none' io='native'/>)"),
+                        "seed 004; QEMU docs/system/qemu-block-drivers.rst (cache modes)"));
+            }
+        }
+    }
+
+    static final class AioNative extends PerVm {
+        public String id() {
+            return "vm.disk.aio_native_direct";
+        }
+
+        void check(AuditContext ctx, VmFacts vm, List<Finding> out) {
+            for (Vm.Disk d : vm.vm().disks()) {
+                if (!"native".equals(d.aio())) continue;
+                boolean ok = Boolean.TRUE.equals(d.direct());
+                out.add(finding(vm, ok ? Severity.PASS : Severity.FAIL, "disk " + d.id() + " aio=native has cache.direct=on",
+                        "Linux native AIO is only asynchronous on files opened with O_DIRECT; on cached files io_submit blocks. "
+                                + "QEMU refuses aio=native without cache.direct=on (older versions silently used threads).",
+                        List.of(src(vm) + ": disk " + d.id() + " aio=native cache=" + d.cache()), "cache=none or directsync",
+                        "cache=" + (d.cache() == null ? "writeback (default)" : d.cache()),
+                        ok ? null : new Finding.Fix(null, "cache=none with aio=native, or aio=io_uring/threads with a cached mode"),
+                        "QEMU docs/system/invocation (-drive aio=); seed 004"));
+            }
+        }
+    }
+
+    static final class Qcow2L2Cache extends PerVm {
+        public String id() {
+            return "vm.qcow2.l2_cache";
+        }
+
+        void check(AuditContext ctx, VmFacts vm, List<Finding> out) {
+            for (Vm.Disk d : vm.vm().disks()) {
+                if (d.file() == null || !d.file().startsWith("/") || d.cdrom()) continue;
+                if (d.format() != null && !d.format().equals("qcow2")) continue;
+                String path = d.file().substring(1);
+                Optional<byte[]> head = ctx.root().readHead(path, Qcow2.HEADER_BYTES);
+                if (head.isEmpty()) continue;
+                Qcow2 q;
+                try {
+                    q = Qcow2.parse(head.get(), d.file());
+                } catch (BadInputException e) {
+                    continue; // not qcow2 (a raw image without format=): nothing to size
+                }
+                long configured = d.l2CacheSize() != null ? d.l2CacheSize() : q.defaultL2();
+                long covered = q.coveredBy(configured);
+                boolean ok = covered >= q.virtualSize();
+                out.add(finding(vm, ok ? Severity.PASS : Severity.WARN, "qcow2 L2 cache of disk " + d.id() + " maps the whole disk",
+                        "qcow2 finds each cluster through L2 tables; those not in the L2 cache are read from the image first, "
+                                + "doubling the I/O of random access beyond the mapped range. An 8-byte entry maps one cluster, so "
+                                + "full coverage needs size / cluster_size × 8 bytes (seed 000).",
+                        List.of(d.file() + ": qcow2 v" + q.version() + ", " + q.virtualSize() + " bytes, cluster " + q.clusterSize(),
+                                src(vm) + ": l2-cache-size " + (d.l2CacheSize() == null ? "not set (QEMU >= 3.1 default " + configured + ")" : configured)),
+                        "l2-cache-size >= " + q.l2CacheFull(), "maps " + covered + " of " + q.virtualSize() + " bytes",
+                        ok ? null : new Finding.Fix(null, "-drive file=" + d.file() + "," + q.driveOptions()),
+                        "seed 000; QEMU docs/qcow2-cache.txt"));
+            }
+        }
+    }
+
+    /** The CPUs each vCPU may run on: the running thread's affinity, else libvirt's vcpupin. */
+    static Map<Integer, CpuSet> vcpuCpus(VmFacts vm) {
+        Map<Integer, CpuSet> out = new TreeMap<>();
+        for (VmThread t : vm.byRole("vcpu")) {
+            if (t.vcpu() != null && t.allowed() != null) out.put(t.vcpu(), t.allowed());
+        }
+        if (out.isEmpty() && vm.vm().pinning() != null) {
+            out.putAll(vm.vm().pinning().vcpupin());
+            if (vm.vm().pinning().vcpuDefault() != null) {
+                for (int i = 0; i < vm.vm().vcpus(); i++) out.putIfAbsent(i, vm.vm().pinning().vcpuDefault());
+            }
+        }
+        return out;
+    }
+
+    static String describe(Map<Integer, CpuSet> m) {
+        StringBuilder sb = new StringBuilder();
+        m.forEach((k, v) -> sb.append(sb.length() == 0 ? "" : ", ").append("vCPU").append(k).append("→").append(v.toList()));
+        return sb.toString();
+    }
+
+    static final class VcpuPinnedIsolated extends PerVm {
+        public String id() {
+            return "vm.vcpu.pinned_isolated";
+        }
+
+        void check(AuditContext ctx, VmFacts vm, List<Finding> out) {
+            Map<Integer, CpuSet> pins = vcpuCpus(vm);
+            List<String> problems = new ArrayList<>();
+            if (pins.size() < vm.vm().vcpus()) problems.add((vm.vm().vcpus() - pins.size()) + " of " + vm.vm().vcpus() + " vCPUs have no pin");
+            Map<Integer, Integer> used = new TreeMap<>();
+            Set<Integer> nodes = new TreeSet<>();
+            Map<Integer, Integer> nodeOf = new LinkedHashMap<>();
+            for (CpuTopology c : ctx.facts().cpu().cpus()) nodeOf.put(c.cpu(), c.node());
+            for (Map.Entry<Integer, CpuSet> e : pins.entrySet()) {
+                CpuSet s = e.getValue();
+                if (s.size() != 1) {
+                    problems.add("vCPU" + e.getKey() + " may run on " + s.toList() + ", not one CPU");
+                    continue;
+                }
+                int cpu = s.first();
+                Integer other = used.put(cpu, e.getKey());
+                if (other != null) problems.add("vCPU" + other + " and vCPU" + e.getKey() + " share CPU " + cpu);
+                if (ctx.hasIsolation() && !ctx.isolated().contains(cpu)) problems.add("CPU " + cpu + " (vCPU" + e.getKey() + ") is not isolated");
+                if (nodeOf.containsKey(cpu)) nodes.add(nodeOf.get(cpu));
+            }
+            if (nodes.size() > 1) problems.add("the vCPUs span NUMA nodes " + nodes);
+            boolean ok = problems.isEmpty();
+            out.add(finding(vm, ok ? Severity.PASS : Severity.FAIL, "vCPUs pinned 1:1 onto isolated CPUs of one NUMA node",
+                    "A vCPU that shares or changes its CPU waits for the scheduler and loses its caches; one that spans NUMA "
+                            + "nodes reaches memory across the interconnect. Seed 002 pins each vCPU to its own isolated CPU.",
+                    List.of((vm.byRole("vcpu").isEmpty() ? src(vm) : "proc/" + vm.vm().pid() + "/task/*/status Cpus_allowed_list") + ": "
+                            + (pins.isEmpty() ? "no vCPU thread or pin found" : describe(pins)),
+                            "isolated CPUs: " + (ctx.hasIsolation() ? ctx.isolated().toList() + " (" + ctx.isolatedSource() + ")" : "none")),
+                    "each vCPU on its own isolated CPU, one node", ok ? "as expected" : String.join("; ", problems),
+                    ok ? null : new Finding.Fix("taskset -pc CPU TID (per vCPU thread; see kvmtune threads)",
+                            "<cputune><vcpupin vcpu='0' cpuset='N'/>...</cputune>"),
+                    "seed 002"));
+        }
+    }
+
+    static final class PinsApplied extends PerVm {
+        public String id() {
+            return "vm.vcpu.allowed_matches_pin";
+        }
+
+        void check(AuditContext ctx, VmFacts vm, List<Finding> out) {
+            Vm.Pinning p = vm.vm().pinning();
+            if (p == null || vm.threads().isEmpty()) return;
+            List<String> wider = new ArrayList<>();
+            for (VmThread t : vm.byRole("vcpu")) {
+                CpuSet pin = p.vcpupin().getOrDefault(t.vcpu(), p.vcpuDefault());
+                if (pin == null || t.allowed() == null) continue;
+                if (!pin.containsAll(t.allowed())) wider.add("vCPU" + t.vcpu() + " thread " + t.tid() + " allowed " + t.allowed().toList() + ", pinned " + pin.toList());
+            }
+            boolean ok = wider.isEmpty();
+            out.add(finding(vm, ok ? Severity.PASS : Severity.WARN, "vCPU threads run only where the domain pins them",
+                    "A vCPU thread allowed on more CPUs than its <vcpupin> says was re-pinned by hand or by a tool after "
+                            + "libvirt started it (tuna, taskset, a cgroup change): the domain XML no longer describes the VM.",
+                    List.of(p.vcpupin().isEmpty() ? "no vcpupin" : "domain pins: " + describe(p.vcpupin())), "allowed ⊆ pin",
+                    ok ? "as pinned" : String.join("; ", wider),
+                    ok ? null : new Finding.Fix("virsh vcpupin DOMAIN VCPU CPULIST", "keep pins in the domain XML only"), "seed 002"));
+        }
+    }
+
+    static final class EmulatorOffVcpus extends PerVm {
+        public String id() {
+            return "vm.emulator.off_vcpu_cpus";
+        }
+
+        void check(AuditContext ctx, VmFacts vm, List<Finding> out) {
+            Map<Integer, CpuSet> pins = vcpuCpus(vm);
+            CpuSet pinned = CpuSet.EMPTY;
+            for (CpuSet s : pins.values()) if (s.size() == 1) pinned = pinned.union(s);
+            final CpuSet vcpuCpus = pinned;
+            if (vcpuCpus.isEmpty()) return;
+            List<String> bad = new ArrayList<>();
+            for (VmThread t : vm.threads()) {
+                if (t.role().equals("vcpu") || t.allowed() == null) continue;
+                if (t.allowed().intersects(vcpuCpus)) bad.add(t.role() + " " + t.comm() + " (" + t.tid() + ") allowed " + t.allowed().toList());
+            }
+            Vm.Pinning p = vm.vm().pinning();
+            if (vm.threads().isEmpty() && p != null) {
+                if (p.emulatorpin() == null) bad.add("no <emulatorpin>: emulator threads may run anywhere");
+                else if (p.emulatorpin().intersects(vcpuCpus)) bad.add("emulatorpin " + p.emulatorpin().toList());
+                p.iothreadpin().forEach((k, s) -> {
+                    if (s.intersects(vcpuCpus)) bad.add(k + " pin " + s.toList());
+                });
+            }
+            boolean ok = bad.isEmpty();
+            out.add(finding(vm, ok ? Severity.PASS : Severity.FAIL, "emulator, I/O and vhost threads stay off the vCPU CPUs",
+                    "QEMU's main loop, its workers, iothreads and vhost threads wake up for device work; on a vCPU's CPU they "
+                            + "preempt the vCPU (or wait behind a SCHED_FIFO vCPU forever). They belong on housekeeping CPUs.",
+                    List.of("vCPU CPUs: " + vcpuCpus.toList()), "no other VM thread allowed on " + vcpuCpus.toList(),
+                    ok ? "none" : String.join("; ", bad),
+                    ok ? null : new Finding.Fix("taskset -pc HOUSEKEEPING TID (each non-vCPU thread)",
+                            "<cputune><emulatorpin cpuset='HOUSEKEEPING'/><iothreadpin iothread='1' cpuset='HOUSEKEEPING'/></cputune>"),
+                    "seed 002; libvirt formatdomain.html#cpu-tuning"));
+        }
+    }
+
+    static final class VcpuFifoBelowKsoftirqd extends PerVm {
+        public String id() {
+            return "vm.vcpu.fifo_below_ksoftirqd";
+        }
+
+        void check(AuditContext ctx, VmFacts vm, List<Finding> out) {
+            Map<Integer, Integer> kernelPrio = new TreeMap<>(); // CPU → lowest RT priority of ksoftirqd/rcuc there
+            for (ThreadsReader.KernelThread k : ctx.facts().threads().kernel()) {
+                if (!(k.kind().equals("ksoftirqd") || k.kind().equals("rcuc")) || k.boundCpu() < 0) continue;
+                int prio = k.policy() == SchedPolicy.FIFO || k.policy() == SchedPolicy.RR ? k.priority() : 0;
+                kernelPrio.merge(k.boundCpu(), prio, Math::min);
+            }
+            List<String> problems = new ArrayList<>();
+            List<String> evidence = new ArrayList<>();
+            List<VmThread> vcpus = vm.byRole("vcpu");
+            if (!vcpus.isEmpty()) {
+                for (VmThread t : vcpus) {
+                    evidence.add("vCPU" + t.vcpu() + " thread " + t.tid() + ": " + t.policy() + " " + t.priority());
+                    boolean rt = t.policy() == SchedPolicy.FIFO || t.policy() == SchedPolicy.RR;
+                    if (!rt) {
+                        problems.add("vCPU" + t.vcpu() + " is " + t.policy());
+                        continue;
+                    }
+                    if (t.allowed() != null && t.allowed().size() == 1) {
+                        int cpu = t.allowed().first();
+                        Integer kp = kernelPrio.get(cpu);
+                        if (kp != null && t.priority() >= kp) problems.add("vCPU" + t.vcpu() + " FIFO " + t.priority()
+                                + " is not below ksoftirqd/rcuc on CPU " + cpu + " (" + (kp == 0 ? "SCHED_OTHER" : "FIFO " + kp) + ")");
+                    }
+                }
+            } else if (vm.vm().pinning() != null && !vm.vm().pinning().vcpusched().isEmpty()) {
+                vm.vm().pinning().vcpusched().forEach((v, s) -> evidence.add("vcpusched vCPU" + v + ": " + s));
+                for (int i = 0; i < vm.vm().vcpus(); i++) {
+                    String s = vm.vm().pinning().vcpusched().get(i);
+                    if (s == null || !(s.startsWith("fifo") || s.startsWith("rr"))) problems.add("vCPU" + i + " has no fifo vcpusched");
+                }
+            } else {
+                return;
+            }
+            boolean ok = problems.isEmpty();
+            out.add(finding(vm, ok ? Severity.PASS : Severity.WARN, "vCPUs run SCHED_FIFO below ksoftirqd and rcuc",
+                    "A SCHED_FIFO vCPU is never preempted by ordinary tasks, so its latency no longer depends on them; but "
+                            + "it must stay below the per-CPU ksoftirqd/rcuc threads of its CPU, or softirqs and RCU callbacks "
+                            + "starve there (network stalls, RCU stall warnings). Seed 002: vCPUs fifo 1, ksoftirqd/rcuc fifo 2+.",
+                    evidence, "vCPU FIFO priority < ksoftirqd/rcuc priority on its CPU", ok ? "as expected" : String.join("; ", problems),
+                    ok ? null : new Finding.Fix("chrt -f -p 1 TID (each vCPU thread); chrt -f -p 2 $(pgrep ksoftirqd/N)",
+                            "<cputune><vcpusched vcpus='0-N' scheduler='fifo' priority='1'/></cputune>"),
+                    "seed 002"));
+        }
+    }
+
+    static final class NotUnderstood extends PerVm {
+        public String id() {
+            return "vm.model.not_understood";
+        }
+
+        void check(AuditContext ctx, VmFacts vm, List<Finding> out) {
+            if (vm.vm().notUnderstood().isEmpty()) return;
+            out.add(finding(vm, Severity.INFO, "parts of the VM's configuration were not read",
+                    "Checks about this VM only see what kvmtune could read; what is listed here was skipped.",
+                    vm.vm().notUnderstood(), "everything read", vm.vm().notUnderstood().size() + " items skipped", null,
+                    "QEMU docs/system/invocation"));
+        }
+    }
+}
