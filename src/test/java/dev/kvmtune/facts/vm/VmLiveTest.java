@@ -207,6 +207,46 @@ class VmLiveTest {
         assertThat(severity(JSON.readTree(audit.out()).path("findings"), "vm.qcow2.l2_cache")).isEqualTo("pass");
     }
 
+    @Test
+    void hugetlbfsBackingIsSeen() throws Exception {
+        assumeThat(System.getProperty("user.name")).as("reserving hugepages needs root").isEqualTo("root");
+        Path nr = Path.of("/proc/sys/vm/nr_hugepages");
+        String before = sysctl(nr);
+        Path mnt = Files.createDirectories(dir.resolve("huge"));
+        try {
+            Files.writeString(nr, String.valueOf(Integer.parseInt(before) + 40));
+            assumeThat(Integer.parseInt(sysctl(nr))).as("40 free 2 MiB pages").isGreaterThanOrEqualTo(Integer.parseInt(before) + 40);
+            assertThat(run("mount", "-t", "hugetlbfs", "-o", "pagesize=2M", "none", mnt.toString())).isZero();
+            try (Qemu q = Qemu.start(dir, "kt-huge", List.of("-m", "64", "-mem-path", mnt.toString(), "-mem-prealloc",
+                    "-overcommit", "mem-lock=on"))) {
+                JsonNode m = byName(vms("--vm", "kt-huge", "--no-qmp"), "kt-huge").path("vm").path("memory");
+                assertThat(m.path("hugepages").asBoolean()).isTrue();
+                assertThat(m.path("pageSize").asLong()).isEqualTo(2L << 20);
+                assertThat(m.path("memPath").asText()).isEqualTo(mnt.toString());
+                assertThat(m.path("prealloc").asBoolean()).isTrue();
+                assertThat(m.path("locked").asBoolean()).isTrue();
+                Cli.Result r = Cli.run("audit", "--profile", "realtime-virtual-host", "--isolated", "1", "--vm", "kt-huge", "--format", "json");
+                JsonNode f = JSON.readTree(r.out()).path("findings");
+                assertThat(severity(f, "vm.memory.hugepages")).isEqualTo("pass");
+                assertThat(severity(f, "vm.memory.locked")).isEqualTo("pass");
+            }
+        } finally {
+            run("umount", mnt.toString());
+            Files.writeString(nr, before);
+        }
+    }
+
+    /** One large read: sysctl files answer nothing to a read at a non-zero offset, which Files.readString makes. */
+    private static String sysctl(Path p) throws IOException {
+        try (var in = Files.newInputStream(p)) {
+            return new String(in.readNBytes(256), java.nio.charset.StandardCharsets.US_ASCII).strip();
+        }
+    }
+
+    private static int run(String... cmd) throws IOException, InterruptedException {
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+    }
+
     private static List<String> roles(JsonNode vm) {
         List<String> out = new ArrayList<>();
         for (JsonNode t : vm.path("threads")) out.add(t.path("tid").asText() + t.path("role").asText());
