@@ -43,6 +43,12 @@ public final class CpuSet implements Iterable<Integer>, Comparable<CpuSet> {
      *
      * @throws IllegalArgumentException naming the offending part
      */
+    /** The JSON form is the list string ({@link #toList()}). */
+    @com.fasterxml.jackson.annotation.JsonCreator
+    public static CpuSet fromJson(String text) {
+        return text.isEmpty() ? EMPTY : parseList(text);
+    }
+
     public static CpuSet parseList(String text) {
         return parseList(text, -1);
     }
