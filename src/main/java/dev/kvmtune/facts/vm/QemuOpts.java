@@ -86,12 +86,22 @@ public final class QemuOpts {
                 Map.Entry<String, JsonNode> e = it.next();
                 flatten(prefix + e.getKey() + ".", e.getValue(), out);
             }
+        } else if (node.isArray() && scalars(node)) {
+            // host-nodes: [0, 1] is the dotted form's host-nodes=0,host-nodes=1
+            StringBuilder sb = new StringBuilder();
+            for (JsonNode n : node) sb.append(sb.length() == 0 ? "" : ",").append(n.asText());
+            out.put(prefix.substring(0, prefix.length() - 1), sb.toString());
         } else if (node.isArray()) {
             for (int i = 0; i < node.size(); i++) flatten(prefix + i + ".", node.get(i), out);
         } else {
             String key = prefix.substring(0, prefix.length() - 1);
             out.put(key, node.isBoolean() ? (node.booleanValue() ? "on" : "off") : node.asText());
         }
+    }
+
+    private static boolean scalars(JsonNode array) {
+        for (JsonNode n : array) if (n.isContainerNode()) return false;
+        return true;
     }
 
     /** on/yes/true/y → true, off/no/false/n → false, else null. */
@@ -108,6 +118,7 @@ public final class QemuOpts {
     public static Long size(String v, long defaultUnit) {
         if (v == null || v.isEmpty()) return null;
         String t = v.strip();
+        if (t.isEmpty()) return null;
         long unit = defaultUnit;
         char last = Character.toUpperCase(t.charAt(t.length() - 1));
         int shift = "KMGTPE".indexOf(last);
