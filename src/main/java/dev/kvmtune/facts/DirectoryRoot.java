@@ -73,13 +73,27 @@ public final class DirectoryRoot implements Root {
 
     @Override
     public Optional<byte[]> readBytes(String path) {
+        return open(path, DirectoryRoot::readFully);
+    }
+
+    @Override
+    public Optional<byte[]> readHead(String path, int max) {
+        return open(path, in -> in.readNBytes(max));
+    }
+
+    private interface Reader {
+        byte[] read(InputStream in) throws IOException;
+    }
+
+    /** Opens a file inside the tree and reads it; absence is empty, other failures are kept in problems. */
+    private Optional<byte[]> open(String path, Reader reader) {
         Path p = resolve(path);
         if (!confined(p)) {
             problems.put(path, "link leads outside the tree");
             return Optional.empty();
         }
         try (InputStream in = Files.newInputStream(p)) {
-            return Optional.of(readFully(in));
+            return Optional.of(reader.read(in));
         } catch (NoSuchFileException | NotDirectoryException e) {
             return Optional.empty();
         } catch (AccessDeniedException e) {
@@ -87,26 +101,6 @@ public final class DirectoryRoot implements Root {
             return Optional.empty();
         } catch (IOException e) {
             if (Files.isDirectory(p)) return Optional.empty();
-            problems.put(path, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
-            return Optional.empty();
-        }
-    }
-
-    @Override
-    public Optional<byte[]> readHead(String path, int max) {
-        Path p = resolve(path);
-        if (!confined(p)) {
-            problems.put(path, "link leads outside the tree");
-            return Optional.empty();
-        }
-        try (InputStream in = Files.newInputStream(p)) {
-            return Optional.of(in.readNBytes(max));
-        } catch (NoSuchFileException | NotDirectoryException e) {
-            return Optional.empty();
-        } catch (AccessDeniedException e) {
-            problems.put(path, "permission denied");
-            return Optional.empty();
-        } catch (IOException e) {
             problems.put(path, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
             return Optional.empty();
         }

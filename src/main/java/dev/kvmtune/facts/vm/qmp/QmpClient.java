@@ -63,7 +63,7 @@ public final class QmpClient implements Closeable {
         }
         try {
             ch.connect(UnixDomainSocketAddress.of(socket));
-        } catch (IOException | UnsupportedOperationException e) {
+        } catch (IOException e) {
             closeQuietly(ch);
             throw new QmpException(QmpException.Kind.CONNECT, null, socket + ": cannot connect: " + e.getMessage());
         }
