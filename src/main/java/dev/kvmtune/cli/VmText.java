@@ -3,7 +3,6 @@ package dev.kvmtune.cli;
 import dev.kvmtune.facts.vm.Vm;
 import dev.kvmtune.facts.vm.VmFacts;
 import dev.kvmtune.facts.vm.VmThread;
-import dev.kvmtune.util.CpuSet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -161,9 +160,5 @@ final class VmText {
             sb.append(p);
         }
         return sb.toString();
-    }
-
-    static String cpus(CpuSet s) {
-        return s == null ? "?" : s.toList();
     }
 }

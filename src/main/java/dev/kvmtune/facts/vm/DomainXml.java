@@ -2,6 +2,7 @@ package dev.kvmtune.facts.vm;
 
 import dev.kvmtune.BadInputException;
 import dev.kvmtune.util.CpuSet;
+import dev.kvmtune.util.Numbers;
 import java.io.IOException;
 import java.io.StringReader;
 import java.util.ArrayList;
@@ -9,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.TreeMap;
 import javax.xml.XMLConstants;
 import javax.xml.parsers.DocumentBuilder;
@@ -362,12 +364,9 @@ public final class DomainXml {
     /** libvirt's scaled integers (formatdomain.html "Memory Allocation"): default unit KiB. */
     static Long bytes(String value, String unit) {
         if (value == null || value.isEmpty()) return null;
-        long n;
-        try {
-            n = Long.parseLong(value.strip());
-        } catch (NumberFormatException e) {
-            return null;
-        }
+        OptionalLong parsed = Numbers.parseLong(value);
+        if (parsed.isEmpty()) return null;
+        long n = parsed.getAsLong();
         String u = unit == null ? "kib" : unit.toLowerCase(Locale.ROOT);
         long mult = switch (u) {
             case "b", "bytes" -> 1;
@@ -395,11 +394,7 @@ public final class DomainXml {
     }
 
     private static Integer intOrNull(String v) {
-        if (v == null || v.isBlank()) return null;
-        try {
-            return Integer.parseInt(v.strip());
-        } catch (NumberFormatException e) {
-            return null;
-        }
+        OptionalLong n = Numbers.parseLong(v);
+        return n.isPresent() && n.getAsLong() == (int) n.getAsLong() ? (int) n.getAsLong() : null;
     }
 }

@@ -1,10 +1,12 @@
 package dev.kvmtune.facts.vm;
 
 import dev.kvmtune.util.CpuSet;
+import dev.kvmtune.util.Numbers;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
@@ -447,9 +449,12 @@ public final class QemuArgs {
         }
     }
 
+    /** Block drivers that reach storage (a protocol node), as opposed to image formats. */
+    private static final Set<String> PROTOCOLS = Set.of("file", "host_device", "host_cdrom", "nbd", "iscsi", "rbd", "gluster",
+            "nvme", "http", "https", "ssh", "null-co", "null-aio", "io_uring", "nfs");
+
     private static boolean isProtocol(String driver) {
-        return Set.of("file", "host_device", "host_cdrom", "nbd", "iscsi", "rbd", "gluster", "nvme", "http", "https", "ssh",
-                "null-co", "null-aio", "io_uring", "nfs").contains(driver);
+        return PROTOCOLS.contains(driver);
     }
 
     private static Vm.Disk diskFrom(String id, String bus, String device, Map<String, String> m, Boolean writeCache,
@@ -488,20 +493,12 @@ public final class QemuArgs {
     }
 
     private static Integer intOrNull(String v) {
-        if (v == null) return null;
-        try {
-            return Integer.parseInt(v.strip());
-        } catch (NumberFormatException e) {
-            return null;
-        }
+        OptionalLong n = Numbers.parseLong(v);
+        return n.isPresent() && n.getAsLong() == (int) n.getAsLong() ? (int) n.getAsLong() : null;
     }
 
     private static Long longOrNull(String v) {
-        if (v == null) return null;
-        try {
-            return Long.parseLong(v.strip());
-        } catch (NumberFormatException e) {
-            return null;
-        }
+        OptionalLong n = Numbers.parseLong(v);
+        return n.isPresent() ? n.getAsLong() : null;
     }
 }

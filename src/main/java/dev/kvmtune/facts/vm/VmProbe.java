@@ -5,7 +5,7 @@ import dev.kvmtune.facts.vm.qmp.QmpClient;
 import dev.kvmtune.facts.vm.qmp.QmpException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -22,22 +22,23 @@ public final class VmProbe {
         if (!vm.state().equals("running") || vm.vm().qmp() == null || vm.vm().qmp().isEmpty()) return vm;
         String socket = vm.vm().qmp().get(0);
         try (QmpClient c = QmpClient.connect(Path.of(socket), timeout)) {
-            Map<Integer, Integer> vcpus = Qmp.vcpuThreads(c);
+            List<Qmp.Vcpu> cpus = Qmp.vcpus(c);
+            Map<Integer, Integer> vcpus = Qmp.vcpuThreads(cpus);
             Map<String, Integer> io = Qmp.iothreads(c);
             String name = Qmp.name(c);
             Map<String, Long> vmStats = null;
             Map<Integer, Map<String, Long>> vcpuStats = null;
             try {
                 vmStats = Qmp.stats(c, "vm").getOrDefault("vm", Map.of());
-                Map<String, Integer> paths = Qmp.vcpuPaths(c);
                 vcpuStats = new TreeMap<>();
-                for (Map.Entry<String, Map<String, Long>> e : Qmp.stats(c, "vcpu").entrySet()) {
-                    vcpuStats.put(paths.getOrDefault(e.getKey(), -1), e.getValue());
+                Map<String, Map<String, Long>> byPath = Qmp.stats(c, "vcpu");
+                for (Qmp.Vcpu v : cpus) {
+                    if (byPath.containsKey(v.qomPath())) vcpuStats.put(v.index(), byPath.get(v.qomPath()));
                 }
             } catch (QmpException e) {
                 if (e.kind() != QmpException.Kind.ERROR) throw e; // older QEMU: no query-stats; the rest stands
             }
-            VmFacts.QmpInfo info = new VmFacts.QmpInfo(socket, c.qemuVersion(), name, vcpus, new LinkedHashMap<>(io), vmStats,
+            VmFacts.QmpInfo info = new VmFacts.QmpInfo(socket, c.qemuVersion(), name, vcpus, io, vmStats,
                     vcpuStats, null);
             return new VmFacts(vm.state(), vm.vm(), VmThread.withQmp(vm.threads(), vcpus, io), info);
         } catch (QmpException e) {

@@ -202,6 +202,12 @@ final class VmRules {
         }
     }
 
+    /** kvmclock as the clock timer says, else as the CPU flag says; null when neither mentions it. */
+    static Boolean kvmclock(VmFacts vm) {
+        Map<String, Boolean> timers = vm.vm().timers();
+        return timers != null && timers.containsKey("kvmclock") ? timers.get("kvmclock") : vm.vm().enabled("kvmclock");
+    }
+
     static final class KvmclockOff extends PerVm {
         public String id() {
             return "vm.clock.kvmclock_off";
@@ -209,8 +215,7 @@ final class VmRules {
 
         void check(AuditContext ctx, VmFacts vm, List<Finding> out) {
             if (!kvm(vm)) return;
-            Boolean kc = vm.vm().enabled("kvmclock");
-            if (vm.vm().timers() != null && vm.vm().timers().containsKey("kvmclock")) kc = vm.vm().timers().get("kvmclock");
+            Boolean kc = kvmclock(vm);
             var id = ctx.facts().cpu().identity();
             boolean invariant = id != null && id.has("constant_tsc") && id.has("nonstop_tsc");
             boolean off = Boolean.FALSE.equals(kc);
@@ -236,8 +241,7 @@ final class VmRules {
 
         void check(AuditContext ctx, VmFacts vm, List<Finding> out) {
             if (!kvm(vm)) return;
-            Boolean kc = vm.vm().enabled("kvmclock");
-            if (vm.vm().timers() != null && vm.vm().timers().containsKey("kvmclock")) kc = vm.vm().timers().get("kvmclock");
+            Boolean kc = kvmclock(vm);
             boolean ok = kc == null || kc;
             out.add(finding(vm, ok ? Severity.PASS : Severity.WARN, "kvmclock is present",
                     "kvmclock lets the guest read time from a page the host keeps current, without exits and correct across "

@@ -2,6 +2,7 @@ package dev.kvmtune.facts.vm.qmp;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,12 +15,23 @@ public final class Qmp {
     private Qmp() {
     }
 
-    /** query-cpus-fast: vCPU index → host thread id. */
-    public static Map<Integer, Integer> vcpuThreads(QmpClient c) throws QmpException {
-        Map<Integer, Integer> out = new TreeMap<>();
+    /** One vCPU as query-cpus-fast gives it: its index, its host thread and its QOM path (which query-stats names). */
+    public record Vcpu(int index, int threadId, String qomPath) {
+    }
+
+    /** query-cpus-fast. */
+    public static List<Vcpu> vcpus(QmpClient c) throws QmpException {
+        List<Vcpu> out = new ArrayList<>();
         for (JsonNode cpu : c.execute("query-cpus-fast", null, DEFAULT_TIMEOUT)) {
-            out.put(cpu.path("cpu-index").asInt(), cpu.path("thread-id").asInt());
+            out.add(new Vcpu(cpu.path("cpu-index").asInt(), cpu.path("thread-id").asInt(), cpu.path("qom-path").asText()));
         }
+        return out;
+    }
+
+    /** vCPU index → host thread id. */
+    public static Map<Integer, Integer> vcpuThreads(List<Vcpu> vcpus) {
+        Map<Integer, Integer> out = new TreeMap<>();
+        for (Vcpu v : vcpus) out.put(v.index(), v.threadId());
         return out;
     }
 
@@ -58,15 +70,6 @@ public final class Qmp {
                     values.put(s.path("name").asText(), sum);
                 }
             }
-        }
-        return out;
-    }
-
-    /** query-cpus-fast qom-path → cpu-index, to label per-vCPU stats. */
-    public static Map<String, Integer> vcpuPaths(QmpClient c) throws QmpException {
-        Map<String, Integer> out = new LinkedHashMap<>();
-        for (JsonNode cpu : c.execute("query-cpus-fast", null, DEFAULT_TIMEOUT)) {
-            out.put(cpu.path("qom-path").asText(), cpu.path("cpu-index").asInt());
         }
         return out;
     }

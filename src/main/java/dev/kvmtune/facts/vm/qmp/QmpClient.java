@@ -102,8 +102,8 @@ public final class QmpClient implements Closeable {
         msg.put("execute", command);
         if (arguments != null && !arguments.isEmpty()) msg.set("arguments", JSON.valueToTree(arguments));
         msg.put("id", id);
-        write(msg.toString() + "\n");
         long deadline = System.nanoTime() + timeout.toNanos();
+        write(msg.toString() + "\n", deadline, command);
         while (true) {
             JsonNode m = readMessage(deadline, "the answer to " + command);
             if (m.has("event")) continue;
@@ -121,11 +121,24 @@ public final class QmpClient implements Closeable {
         }
     }
 
-    private void write(String text) throws QmpException {
+    /** Writes the whole message; a peer that stops reading makes it wait for writability until the deadline. */
+    private void write(String text, long deadline, String command) throws QmpException {
         ByteBuffer out = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
         try {
+            SelectionKey key = channel.keyFor(selector);
             while (out.hasRemaining()) {
-                if (channel.write(out) == 0) Thread.onSpinWait();
+                if (channel.write(out) > 0) continue;
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new QmpException(QmpException.Kind.TIMEOUT, null, socket + ": QEMU does not read; " + command + " not sent within the timeout");
+                }
+                key.interestOps(SelectionKey.OP_WRITE);
+                try {
+                    selector.select(Math.max(1, left / 1_000_000));
+                    selector.selectedKeys().clear();
+                } finally {
+                    key.interestOps(SelectionKey.OP_READ);
+                }
             }
         } catch (IOException e) {
             throw new QmpException(QmpException.Kind.CLOSED, null, socket + ": QEMU closed the connection: " + e.getMessage());

@@ -35,7 +35,7 @@ class QmpClientTest {
              QmpClient c = QmpClient.connect(q.qmp(), Duration.ofSeconds(5))) {
             assertThat(c.qemuVersion()).matches("\\d+\\.\\d+\\.\\d+");
             assertThat(Qmp.name(c)).isEqualTo("kt-qmp");
-            Map<Integer, Integer> vcpus = Qmp.vcpuThreads(c);
+            Map<Integer, Integer> vcpus = Qmp.vcpuThreads(Qmp.vcpus(c));
             assertThat(vcpus).containsOnlyKeys(0, 1);
             assertThat(q.threadsNamed("CPU 0/" + q.accel().toUpperCase())).containsExactly(vcpus.get(0));
             assertThat(Qmp.iothreads(c)).isEmpty();
