@@ -46,6 +46,7 @@ public final class KvmtuneCommand implements Runnable {
         SUBCOMMANDS.put("facts", FactsCommand.class);
         SUBCOMMANDS.put("audit", AuditCommand.class);
         SUBCOMMANDS.put("capture", CaptureCommand.class);
+        SUBCOMMANDS.put("plan", PlanCommand.class);
         SUBCOMMANDS.put("latency", LatencyCommand.class);
         SUBCOMMANDS.put("ticks", TicksCommand.class);
         SUBCOMMANDS.put("vms", VmsCommand.class);

@@ -55,7 +55,7 @@ public final class DomainXml {
         return read(domain, pid, monitor, source);
     }
 
-    static Document document(String xml, String source) {
+    public static Document document(String xml, String source) {
         try {
             DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
             f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);

@@ -1,0 +1,272 @@
+package dev.kvmtune.plan;
+
+import dev.kvmtune.util.CpuSet;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Splits a host between housekeeping and VMs. The rules, in order:
+ * <ul>
+ * <li>CPUs move in whole cores: a core's SMT siblings are all housekeeping or all isolated. A realtime
+ *     VM gets one vCPU per core; the core's other threads stay isolated and idle, so no sibling
+ *     competes with a vCPU for the core's execution units.</li>
+ * <li>The boot CPU's core is housekeeping, and every node that hosts a VM keeps
+ *     {@code housekeepingCoresPerNode} cores for the host's threads, the emulator threads and
+ *     device interrupts. A node without VMs is all housekeeping.</li>
+ * <li>A realtime VM's vCPUs and hugepages come from one node. Larger VMs are placed first, each on
+ *     the node that fits it most tightly (then the lowest node id), so the result does not depend on
+ *     the order of the request.</li>
+ * <li>Other VMs float over the housekeeping CPUs of the node holding their hugepages, or over all
+ *     housekeeping CPUs when their memory is not bound.</li>
+ * </ul>
+ */
+public final class Partitioner {
+    /**
+     * @param housekeepingCoresPerNode cores each VM-hosting node keeps for the host (at least 1)
+     * @param isolate                  the profile isolates CPUs (realtime-virtual-host); without it
+     *                                 realtime VMs are refused and nothing is isolated
+     * @param hostReserveKb            memory per node kept out of hugepages for the host
+     */
+    public record Options(int housekeepingCoresPerNode, boolean isolate, long hostReserveKb) {
+        public static final long DEFAULT_RESERVE_KB = 1L << 20;
+
+        public Options {
+            if (housekeepingCoresPerNode < 1) throw new IllegalArgumentException("housekeeping cores per node must be at least 1");
+        }
+    }
+
+    private static final long GIB_KB = 1L << 20;
+    private static final long MIB2_KB = 2048;
+
+    private Partitioner() {
+    }
+
+    public static Partition partition(HostTopology host, List<VmRequest> requests, Options opt) {
+        checkNames(requests);
+        List<HostTopology.Core> cores = host.cores();
+        if (cores.isEmpty()) throw new PlanException("the host has no online CPU to plan for");
+        Map<Integer, List<HostTopology.Core>> coresByNode = new TreeMap<>();
+        for (HostTopology.Core c : cores) coresByNode.computeIfAbsent(c.node(), k -> new ArrayList<>()).add(c);
+        HostTopology.Core bootCore = cores.stream().filter(c -> c.threads().contains(host.bootCpu())).findFirst().orElse(cores.get(0));
+
+        Map<Integer, Long> freeKb = new TreeMap<>();
+        for (HostTopology.Node n : host.nodes()) freeKb.put(n.id(), Math.max(0, n.memKb() - opt.hostReserveKb()));
+        List<String> notes = new ArrayList<>();
+
+        // Realtime VMs first, largest first; ties by name, so the request order does not matter.
+        List<VmRequest> rt = requests.stream().filter(VmRequest::rt).sorted(Comparator.comparingInt(VmRequest::vcpus).reversed()
+                .thenComparing(Comparator.comparingLong(VmRequest::memoryBytes).reversed()).thenComparing(VmRequest::name)).toList();
+        if (!rt.isEmpty() && !opt.isolate()) {
+            throw new PlanException("VM " + rt.get(0).name() + " is realtime, but this profile does not isolate CPUs; use --profile realtime-virtual-host");
+        }
+        Map<Integer, List<HostTopology.Core>> taken = new HashMap<>();
+        Map<String, Placed> placed = new HashMap<>();
+        for (VmRequest vm : rt) {
+            long pageKb = pageSize(host, vm, true);
+            long needKb = roundUp(vm.memoryKb(), pageKb);
+            Integer best = null;
+            int bestLeft = Integer.MAX_VALUE;
+            List<String> shortfalls = new ArrayList<>();
+            for (var e : coresByNode.entrySet()) {
+                int node = e.getKey();
+                if (vm.node() != null && vm.node() != node) continue;
+                int keep = keep(node, bootCore, opt);
+                int usable = e.getValue().size() - keep - taken.getOrDefault(node, List.of()).size();
+                long mem = freeKb.getOrDefault(node, 0L);
+                List<String> shortHere = new ArrayList<>();
+                if (usable < vm.vcpus()) {
+                    shortHere.add("cores: " + Math.max(0, usable) + " free of " + e.getValue().size() + " (" + keep + " kept for housekeeping)");
+                }
+                if (mem < needKb) shortHere.add("memory: " + gib(mem) + " free for hugepages");
+                if (!shortHere.isEmpty()) {
+                    shortfalls.add("node " + node + " " + String.join(", ", shortHere));
+                    continue;
+                }
+                int left = usable - vm.vcpus();
+                if (left < bestLeft) {
+                    best = node;
+                    bestLeft = left;
+                }
+            }
+            if (best == null) {
+                String where = vm.node() != null && !coresByNode.containsKey(vm.node()) ? "node " + vm.node() + " has no online CPU"
+                        : String.join("; ", shortfalls);
+                throw new PlanException("VM " + vm.name() + " needs " + vm.vcpus() + " isolated core" + (vm.vcpus() == 1 ? "" : "s") + " and "
+                        + gib(needKb) + " of " + pageName(pageKb) + " hugepages on one NUMA node; no node has them (" + where + ")");
+            }
+            List<HostTopology.Core> nodeCores = coresByNode.get(best);
+            List<HostTopology.Core> used = taken.computeIfAbsent(best, k -> new ArrayList<>());
+            List<HostTopology.Core> mine = new ArrayList<>();
+            // Housekeeping keeps the node's first cores (the boot core among them); vCPUs take the next free ones.
+            List<HostTopology.Core> candidates = candidates(nodeCores, bootCore, keep(best, bootCore, opt));
+            for (HostTopology.Core c : candidates) {
+                if (mine.size() == vm.vcpus()) break;
+                if (!used.contains(c)) mine.add(c);
+            }
+            used.addAll(mine);
+            freeKb.merge(best, -needKb, Long::sum);
+            placed.put(vm.name(), new Placed(best, mine, pageKb, needKb / pageKb));
+        }
+
+        // Isolated = the cores realtime VMs took; everything else online is housekeeping.
+        CpuSet isolated = CpuSet.EMPTY;
+        for (List<HostTopology.Core> l : taken.values()) for (HostTopology.Core c : l) isolated = isolated.union(c.threads());
+        CpuSet online = host.online();
+        CpuSet housekeeping = online.minus(isolated);
+        CpuSet offline = CpuSet.EMPTY;
+        for (HostTopology.Cpu c : host.cpus()) if (!c.online()) offline = offline.union(CpuSet.of(c.cpu()));
+
+        // Other VMs: hugepages on the node with the most free memory, CPUs from its housekeeping set.
+        List<VmRequest> others = requests.stream().filter(v -> !v.rt()).sorted(Comparator.comparingLong(VmRequest::memoryBytes).reversed()
+                .thenComparing(VmRequest::name)).toList();
+        for (VmRequest vm : others) {
+            if (vm.hugepages() < 0) {
+                placed.put(vm.name(), new Placed(vm.node(), List.of(), 0, 0));
+                continue;
+            }
+            long pageKb = pageSize(host, vm, false);
+            long needKb = roundUp(vm.memoryKb(), pageKb);
+            Integer best = null;
+            for (var e : freeKb.entrySet()) {
+                if (vm.node() != null && vm.node() != e.getKey().intValue()) continue;
+                if (e.getValue() >= needKb && (best == null || e.getValue() > freeKb.get(best))) best = e.getKey();
+            }
+            if (best == null) {
+                if (vm.hugepages() > 0 || vm.node() != null) {
+                    throw new PlanException("VM " + vm.name() + " needs " + gib(needKb) + " of " + pageName(pageKb) + " hugepages on "
+                            + (vm.node() != null ? "node " + vm.node() : "one NUMA node") + "; the most any node has free is "
+                            + gib(freeKb.values().stream().mapToLong(Long::longValue).max().orElse(0)));
+                }
+                notes.add(vm.name() + ": no node has " + gib(needKb) + " free for hugepages, so its memory is normal pages (KSM can share them)");
+                placed.put(vm.name(), new Placed(null, List.of(), 0, 0));
+                continue;
+            }
+            freeKb.merge(best, -needKb, Long::sum);
+            placed.put(vm.name(), new Placed(best, List.of(), pageKb, needKb / pageKb));
+        }
+
+        List<Partition.VmPlacement> vms = new ArrayList<>();
+        Map<Integer, Map<Integer, String[]>> vcpuOf = new HashMap<>();
+        for (VmRequest vm : requests) {
+            Placed p = placed.get(vm.name());
+            CpuSet nodeHk = p.node == null ? housekeeping : housekeeping.intersect(nodeCpus(host, p.node));
+            if (nodeHk.isEmpty()) nodeHk = housekeeping;
+            List<Integer> pins = new ArrayList<>();
+            CpuSet vcpuCpus;
+            if (vm.rt()) {
+                for (int i = 0; i < p.cores.size(); i++) {
+                    int cpu = p.cores.get(i).threads().first();
+                    pins.add(cpu);
+                    vcpuOf.computeIfAbsent(cpu, k -> new HashMap<>()).put(0, new String[] {vm.name(), String.valueOf(i)});
+                }
+                vcpuCpus = CpuSet.of(pins.stream().mapToInt(Integer::intValue).toArray());
+            } else {
+                vcpuCpus = nodeHk;
+                if (vm.vcpus() > nodeHk.size()) {
+                    notes.add(vm.name() + ": " + vm.vcpus() + " vCPUs share " + nodeHk.size() + " housekeeping CPU" + (nodeHk.size() == 1 ? "" : "s")
+                            + " (" + nodeHk.toList() + ") with the host and the emulator threads");
+                }
+            }
+            vms.add(new Partition.VmPlacement(vm.name(), vm.rt(), vm.vcpus(), vm.memoryKb(), p.node, pins, vcpuCpus, nodeHk,
+                    vm.iothreads(), p.pageKb, p.count, vm.vcpus(), vm.disks()));
+        }
+
+        List<Partition.CpuRow> rows = new ArrayList<>();
+        Map<Integer, HostTopology.Core> coreOf = new HashMap<>();
+        for (HostTopology.Core c : cores) for (int t : c.threads()) coreOf.put(t, c);
+        for (HostTopology.Cpu c : host.cpus()) {
+            String role;
+            String vmName = null;
+            Integer vcpu = null;
+            if (!c.online()) {
+                role = "offline";
+            } else if (vcpuOf.containsKey(c.cpu())) {
+                role = "vcpu";
+                String[] v = vcpuOf.get(c.cpu()).get(0);
+                vmName = v[0];
+                vcpu = Integer.parseInt(v[1]);
+            } else if (isolated.contains(c.cpu())) {
+                role = "isolated-spare";
+                int first = coreOf.get(c.cpu()).threads().first();
+                if (vcpuOf.containsKey(first)) vmName = vcpuOf.get(first).get(0)[0];
+            } else {
+                role = "housekeeping";
+            }
+            rows.add(new Partition.CpuRow(c.cpu(), c.socket(), c.coreId(), c.node(), role, vmName, vcpu));
+        }
+
+        Map<String, Long> pages = new TreeMap<>();
+        for (Placed p : placed.values()) {
+            if (p.count > 0) pages.merge(p.node + ":" + p.pageKb, p.count, Long::sum);
+        }
+        List<Partition.Hugepages> hp = new ArrayList<>();
+        pages.forEach((k, count) -> {
+            String[] s = k.split(":");
+            hp.add(new Partition.Hugepages(Integer.parseInt(s[0]), Long.parseLong(s[1]), count));
+        });
+        hp.sort(Comparator.comparingInt(Partition.Hugepages::node).thenComparingLong(Partition.Hugepages::pageSizeKb));
+        if (opt.isolate() && rt.isEmpty()) notes.add("no realtime VM was requested, so no CPU is isolated");
+        return new Partition(housekeeping, isolated, offline, rows, vms, hp, notes);
+    }
+
+    private record Placed(Integer node, List<HostTopology.Core> cores, long pageKb, long count) {
+    }
+
+    /** Cores a node keeps for housekeeping: the boot core counts on its own node. */
+    private static int keep(int node, HostTopology.Core bootCore, Options opt) {
+        return opt.housekeepingCoresPerNode();
+    }
+
+    /** The node's cores in the order vCPUs take them: after the ones kept for housekeeping (the boot core among those). */
+    private static List<HostTopology.Core> candidates(List<HostTopology.Core> nodeCores, HostTopology.Core bootCore, int keep) {
+        List<HostTopology.Core> order = new ArrayList<>(nodeCores);
+        if (order.remove(bootCore)) order.add(0, bootCore);
+        return order.subList(Math.min(keep, order.size()), order.size());
+    }
+
+    private static CpuSet nodeCpus(HostTopology host, int node) {
+        CpuSet s = CpuSet.EMPTY;
+        for (HostTopology.Cpu c : host.cpus()) if (c.online() && c.node() == node) s = s.union(CpuSet.of(c.cpu()));
+        return s;
+    }
+
+    /** 1 GiB pages when the CPU has pdpe1gb and the memory is whole GiB, else 2 MiB; an explicit request is checked. */
+    static long pageSize(HostTopology host, VmRequest vm, boolean rt) {
+        long kb = vm.memoryKb();
+        if (vm.hugepages() == GIB_KB) {
+            if (!host.pdpe1gb()) throw new PlanException("VM " + vm.name() + " asks for 1G hugepages, but the CPU lacks the pdpe1gb flag");
+            if (kb % GIB_KB != 0) throw new PlanException("VM " + vm.name() + ": memory " + gib(kb) + " is not a whole number of 1G hugepages");
+            return GIB_KB;
+        }
+        if (vm.hugepages() == MIB2_KB || !host.pdpe1gb() || kb % GIB_KB != 0) {
+            if (kb % MIB2_KB != 0) throw new PlanException("VM " + vm.name() + ": memory " + kb + "K is not a whole number of 2M hugepages");
+            return MIB2_KB;
+        }
+        return GIB_KB;
+    }
+
+    private static long roundUp(long kb, long page) {
+        return (kb + page - 1) / page * page;
+    }
+
+    private static void checkNames(List<VmRequest> requests) {
+        Map<String, VmRequest> seen = new LinkedHashMap<>();
+        for (VmRequest r : requests) {
+            if (seen.put(r.name(), r) != null) throw new PlanException("VM " + r.name() + " is named twice");
+        }
+    }
+
+    static String pageName(long kb) {
+        return kb == GIB_KB ? "1G" : kb == MIB2_KB ? "2M" : kb + "K";
+    }
+
+    static String gib(long kb) {
+        if (kb % GIB_KB == 0) return (kb / GIB_KB) + " GiB";
+        return String.format(java.util.Locale.ROOT, "%.1f GiB", kb / (double) GIB_KB);
+    }
+}

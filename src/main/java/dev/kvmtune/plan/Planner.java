@@ -1,0 +1,153 @@
+package dev.kvmtune.plan;
+
+import dev.kvmtune.facts.HostFacts;
+import dev.kvmtune.facts.kernel.KernelCmdline;
+import dev.kvmtune.rules.Profile;
+import dev.kvmtune.rules.SettingSpec;
+import dev.kvmtune.util.CpuSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Turns a partition and a profile into the plan's settings. */
+public final class Planner {
+    /** SCHED_FIFO priority of realtime vCPU threads: below ksoftirqd (2) and rcuc (3), as seed 002 sets them. */
+    public static final int VCPU_FIFO_PRIORITY = 1;
+
+    private Planner() {
+    }
+
+    public static Plan plan(HostFacts facts, Profile profile, List<VmRequest> requests, Partitioner.Options opt) {
+        Partition partition = Partitioner.partition(HostTopology.of(facts), requests, opt);
+        HostFacts.Cpu cpu = facts.cpu();
+        var kernel = facts.kernel();
+        var boot = kernel.bootLoader();
+        Plan.HostSummary host = new Plan.HostSummary(cpu.identity() == null ? null : cpu.identity().vendor(),
+                kernel.release().isPresent() ? kernel.release().value() : null,
+                kernel.cmdline().isPresent() ? kernel.cmdline().value().raw() : null,
+                boot == null ? null : boot.kind(), boot == null ? null : boot.cmdline().raw(), boot == null ? null : boot.source(),
+                cpu.lastCpu() + 1);
+        List<String> notes = new ArrayList<>(partition.notes());
+        List<PlannedSetting> settings = new ArrayList<>(profileSettings(profile, partition, host, notes));
+        settings.addAll(hugepageSettings(partition, host, notes));
+        settings.addAll(vmThreadSettings(partition));
+        return new Plan(Plan.SCHEMA, profile.name(), facts.root(), host, partition, settings, List.of(), notes);
+    }
+
+    /** The profile's settings with the partition's CPU sets filled in; ones about isolated CPUs are dropped when none are. */
+    static List<PlannedSetting> profileSettings(Profile profile, Partition partition, Plan.HostSummary host, List<String> notes) {
+        List<PlannedSetting> out = new ArrayList<>();
+        boolean amd = "AuthenticAMD".equals(host.vendor());
+        int skipped = 0;
+        for (SettingSpec s : profile.settings() == null ? List.<SettingSpec>of() : profile.settings()) {
+            boolean needsIsolated = s.expected().contains("${isolated}") || (s.cpus() != null && s.cpus().contains("${isolated}"));
+            if (needsIsolated && partition.isolated().isEmpty()) {
+                skipped++;
+                continue;
+            }
+            String value = expand(s.expected(), partition);
+            String key = s.key();
+            if (s.kind().equals("module-param") && amd && key.startsWith("kvm_intel.")) {
+                // The AMD equivalent of PLE is the pause filter (Documentation/virt/kvm/x86/... kvm_amd parameters).
+                if (key.equals("kvm_intel.ple_gap")) {
+                    key = "kvm_amd.pause_filter_count";
+                } else {
+                    notes.add(key + " is for Intel hosts; this host is AMD, so it is left out");
+                    continue;
+                }
+            }
+            if (s.kind().equals("sysfs") && key.endsWith("/cpumask")) {
+                // The kernel reads and prints these as hex masks; the plan holds what apply writes.
+                value = CpuSet.parseList(value).toMask(host.cpus());
+            }
+            boolean reboot = s.kind().equals("cmdline") || s.kind().equals("kernel-config");
+            out.add(new PlannedSetting(s.kind(), key, value, s.cpus() == null ? null : expand(s.cpus(), partition), s.id(), reboot, s.title()));
+        }
+        if (skipped > 0) notes.add(skipped + " settings of the profile concern isolated CPUs and are left out, because none are isolated");
+        return out;
+    }
+
+    /**
+     * Hugepages per node through sysfs for every size; 1 GiB pages also on the kernel command line,
+     * because after boot the memory is usually too fragmented to find whole aligned gigabytes. The
+     * per-node form {@code hugepages=0:4,1:2} exists from Linux 5.16; older kernels get the total,
+     * which they spread evenly, and the sysfs settings move the pages afterwards.
+     */
+    static List<PlannedSetting> hugepageSettings(Partition partition, Plan.HostSummary host, List<String> notes) {
+        List<PlannedSetting> out = new ArrayList<>();
+        Map<Integer, Long> gig = new TreeMap<>();
+        boolean only1g = !partition.hugepages().isEmpty();
+        for (Partition.Hugepages h : partition.hugepages()) {
+            if (h.pageSizeKb() == 1L << 20) gig.merge(h.node(), h.count(), Long::sum);
+            else only1g = false;
+        }
+        if (!gig.isEmpty()) {
+            String value;
+            if (kernelAtLeast(host.kernel(), 5, 16)) {
+                List<String> parts = new ArrayList<>();
+                gig.forEach((node, count) -> parts.add(node + ":" + count));
+                value = String.join(",", parts);
+            } else {
+                value = String.valueOf(gig.values().stream().mapToLong(Long::longValue).sum());
+                if (gig.size() > 0) notes.add("kernel " + host.kernel() + " predates per-node hugepages= (5.16): the boot reserves "
+                        + value + " 1G pages spread over all nodes, and the per-node sysfs settings move them after boot");
+            }
+            if (only1g) out.add(new PlannedSetting("cmdline", "default_hugepagesz", "1G", null, "cmdline.default_hugepagesz", true,
+                    "1 GiB is the default hugepage size"));
+            out.add(new PlannedSetting("cmdline", "hugepagesz", "1G", null, "cmdline.hugepagesz", true, "1 GiB hugepages are reserved at boot"));
+            out.add(new PlannedSetting("cmdline", "hugepages", value, null, "cmdline.hugepages", true, "1 GiB hugepages per node for the VMs"));
+        }
+        for (Partition.Hugepages h : partition.hugepages()) {
+            String path = "sys/devices/system/node/node" + h.node() + "/hugepages/hugepages-" + h.pageSizeKb() + "kB/nr_hugepages";
+            out.add(new PlannedSetting("sysfs", path, String.valueOf(h.count()), null, "memory.hugepages.per_node", false,
+                    h.count() + " " + Partitioner.pageName(h.pageSizeKb()) + " hugepages on node " + h.node()));
+        }
+        return out;
+    }
+
+    /** Each VM's threads by role: realtime vCPUs one CPU each at SCHED_FIFO, the rest on housekeeping CPUs. */
+    static List<PlannedSetting> vmThreadSettings(Partition partition) {
+        List<PlannedSetting> out = new ArrayList<>();
+        for (Partition.VmPlacement vm : partition.vms()) {
+            if (vm.rt()) {
+                for (int i = 0; i < vm.vcpuPins().size(); i++) {
+                    out.add(new PlannedSetting("vm-thread", vm.name() + "/vcpu" + i, "cpus=" + vm.vcpuPins().get(i) + " fifo:" + VCPU_FIFO_PRIORITY,
+                            null, "vm.vcpu.pinned_isolated", false, "vCPU " + i + " of " + vm.name() + " alone on an isolated CPU"));
+                }
+            } else {
+                out.add(new PlannedSetting("vm-thread", vm.name() + "/vcpus", "cpus=" + vm.vcpuCpus().toList(), null,
+                        "vm.vcpu.allowed_matches_pin", false, "the vCPUs of " + vm.name() + " on shared CPUs"));
+            }
+            out.add(new PlannedSetting("vm-thread", vm.name() + "/emulator", "cpus=" + vm.emulatorCpus().toList(), null,
+                    "vm.emulator.off_vcpu_cpus", false, "the emulator and I/O threads of " + vm.name() + " on housekeeping CPUs"));
+        }
+        return out;
+    }
+
+    static String expand(String value, Partition p) {
+        return value.replace("${isolated}", p.isolated().toList()).replace("${housekeeping}", p.housekeeping().toList());
+    }
+
+    private static final Pattern RELEASE = Pattern.compile("^(\\d+)\\.(\\d+)");
+
+    static boolean kernelAtLeast(String release, int major, int minor) {
+        if (release == null) return false;
+        Matcher m = RELEASE.matcher(release);
+        if (!m.find()) return false;
+        int a = Integer.parseInt(m.group(1));
+        int b = Integer.parseInt(m.group(2));
+        return a > major || (a == major && b >= minor);
+    }
+
+    /** The running or configured command line as a parsed value, for renderers. */
+    static KernelCmdline parse(String line) {
+        return KernelCmdline.parse(line == null ? "" : line);
+    }
+
+    static CpuSet cpus(String list) {
+        return CpuSet.parseList(list);
+    }
+}

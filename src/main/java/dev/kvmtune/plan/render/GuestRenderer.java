@@ -1,0 +1,64 @@
+package dev.kvmtune.plan.render;
+
+import dev.kvmtune.plan.Partition;
+import dev.kvmtune.plan.Plan;
+import dev.kvmtune.rules.Profile;
+import dev.kvmtune.rules.ProfileLoader;
+import dev.kvmtune.rules.SettingSpec;
+import dev.kvmtune.util.CpuSet;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The guest side of each VM, from the guest profiles: for a realtime VM the kernel command line and
+ * sysctls of realtime-virtual-guest (vCPU 0 keeps housekeeping, the other vCPUs are isolated inside
+ * the guest, seed 002); for the others the virtual-guest sysctls and a udev rule that gives virtio
+ * disks the {@code none} I/O scheduler (seed 004: the host already schedules the real device).
+ */
+public final class GuestRenderer {
+    private GuestRenderer() {
+    }
+
+    public static List<RenderedFile> render(Plan plan) {
+        List<RenderedFile> out = new ArrayList<>();
+        for (Partition.VmPlacement vm : plan.partition().vms()) {
+            String dir = "guest/" + vm.name() + "/";
+            Profile p = ProfileLoader.load(vm.rt() ? "realtime-virtual-guest" : "virtual-guest");
+            CpuSet all = CpuSet.range(0, vm.vcpus() - 1);
+            CpuSet isolated = vm.rt() && vm.vcpus() > 1 ? CpuSet.range(1, vm.vcpus() - 1) : CpuSet.EMPTY;
+            CpuSet housekeeping = all.minus(isolated);
+            List<String> cmdline = new ArrayList<>();
+            StringBuilder sysctl = new StringBuilder(Header.lines("#", plan, "Guest sysctls for " + vm.name() + " (profile " + p.name()
+                    + "). Install in the guest as /etc/sysctl.d/90-kvmtune.conf, then: sysctl --system"));
+            for (SettingSpec s : p.settings()) {
+                boolean needsIsolated = s.expected().contains("${isolated}") || (s.cpus() != null && s.cpus().contains("${isolated}"));
+                if (needsIsolated && isolated.isEmpty()) continue;
+                String v = s.expected().replace("${isolated}", isolated.toList()).replace("${housekeeping}", housekeeping.toList());
+                switch (s.kind()) {
+                    case "cmdline" -> cmdline.add(v.equals("present") ? s.key() : s.key() + "=" + v);
+                    case "sysctl" -> sysctl.append(s.key()).append(" = ").append(v).append('\n');
+                    default -> {
+                    }
+                }
+            }
+            if (!cmdline.isEmpty()) {
+                String text = Header.lines("#", plan, "Guest kernel command line for " + vm.name() + " (profile " + p.name() + "): vCPU 0 does the"
+                        + " guest's housekeeping" + (isolated.isEmpty() ? "" : ", vCPUs " + isolated.toList() + " run the realtime work") + ".")
+                        + "# Add to GRUB_CMDLINE_LINUX in the guest's /etc/default/grub (or grubby --update-kernel=ALL --args=...), then reboot it.\n"
+                        + String.join(" ", cmdline) + "\n";
+                out.add(RenderedFile.text(dir + "cmdline.txt", text));
+            } else if (vm.rt()) {
+                out.add(RenderedFile.text(dir + "cmdline.txt", Header.lines("#", plan, "Guest kernel command line for " + vm.name() + ".")
+                        + "# One vCPU: nothing to isolate inside the guest.\n"));
+            }
+            out.add(RenderedFile.text(dir + "sysctl.conf", sysctl.toString()));
+            if (!vm.rt()) {
+                out.add(RenderedFile.text(dir + "60-kvmtune-io-scheduler.rules", Header.lines("#", plan,
+                        "udev rule for " + vm.name() + ": virtio disks use the none scheduler; the host schedules the real device.")
+                        + "# Install in the guest as /etc/udev/rules.d/60-kvmtune-io-scheduler.rules, then: udevadm trigger --subsystem-match=block\n"
+                        + "ACTION==\"add|change\", SUBSYSTEM==\"block\", KERNEL==\"vd[a-z]*\", ATTR{queue/scheduler}=\"none\"\n"));
+            }
+        }
+        return out;
+    }
+}

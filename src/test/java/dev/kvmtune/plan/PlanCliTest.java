@@ -1,0 +1,64 @@
+package dev.kvmtune.plan;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kvmtune.testing.Cli;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code kvmtune plan} refusing what it cannot do: one line naming the input or the short resource, exit 2, no files. */
+class PlanCliTest {
+    static final String SNAP = "src/test/resources/roots/nested-kvm-2cpu/snapshot.tar.gz";
+
+    static void refused(Cli.Result r, String... says) {
+        assertThat(r.exit()).as(r.out() + r.err()).isEqualTo(2);
+        assertThat(r.err().strip().lines()).hasSize(1);
+        assertThat(r.err()).contains(says);
+    }
+
+    @Test
+    void aRealtimeVmTooLargeForTheHostNamesTheCores(@TempDir Path out) {
+        Cli.Result r = Cli.run("plan", "--snapshot", SNAP, "--vm", "name=rt1,vcpus=4,memory=2G,rt", "--out", out.toString());
+        refused(r, "VM rt1 needs 4 isolated cores", "node 0 cores: 1 free of 2 (1 kept for housekeeping)");
+        assertThat(out).isEmptyDirectory();
+    }
+
+    @Test
+    void memoryBeyondTheNodeNamesTheMemory() {
+        refused(Cli.run("plan", "--snapshot", SNAP, "--vm", "name=rt1,vcpus=1,memory=64G,rt"), "memory: ", "free for hugepages");
+    }
+
+    @Test
+    void aRealtimeVmNeedsAnIsolatingProfile() {
+        refused(Cli.run("plan", "--snapshot", SNAP, "--profile", "virtual-host", "--vm", "name=rt1,vcpus=1,memory=1G,rt"),
+                "does not isolate CPUs");
+    }
+
+    @Test
+    void badVmSpecsAndOptions() {
+        refused(Cli.run("plan", "--snapshot", SNAP, "--vm", "name=a,vcpus=-1,memory=1G"), "vcpus=-1 is not a number");
+        refused(Cli.run("plan", "--snapshot", SNAP, "--vm", "name=a,vcpus=1,memory=1G", "--vm", "name=a,vcpus=1,memory=1G"), "VM a is named twice");
+        refused(Cli.run("plan", "--snapshot", SNAP, "--vm", "name=a,vcpus=1,memory=1G", "--housekeeping-cores", "0"), "at least 1");
+        refused(Cli.run("plan", "--snapshot", SNAP, "--vm", "name=a,vcpus=1,memory=1G", "--xml", "b=x.xml"), "no --vm named b");
+        refused(Cli.run("plan", "--snapshot", SNAP, "--vm", "name=a,memory=1G"), "vcpus= is missing");
+    }
+
+    @Test
+    void malformedDomainXmlNamesFileAndLine(@TempDir Path tmp) throws Exception {
+        Path bad = tmp.resolve("bad.xml");
+        Files.writeString(bad, "<domain type='kvm'>\n  <name>a</name>\n  <vcpu>2\n</domain>\n");
+        refused(Cli.run("plan", "--snapshot", SNAP, "--vm", "name=a,memory=1G", "--xml", "a=" + bad), bad + ":4:");
+        Files.write(bad, new byte[] {(byte) 0xff, (byte) 0xfe, 0, 1, 2});
+        refused(Cli.run("plan", "--snapshot", SNAP, "--vm", "name=a,memory=1G", "--xml", "a=" + bad), bad.toString());
+        refused(Cli.run("plan", "--snapshot", SNAP, "--vm", "name=a,memory=1G", "--xml", "a=" + tmp.resolve("none.xml")), "no such file");
+    }
+
+    @Test
+    void withoutOutItPrintsThePlanAndWritesNothing() {
+        Cli.Result r = Cli.run("plan", "--snapshot", SNAP, "--vm", "name=rt1,vcpus=1,memory=1G,rt");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("isolated CPUs      1", "1    0      1     0    vcpu            rt1/0", "No files written");
+    }
+}

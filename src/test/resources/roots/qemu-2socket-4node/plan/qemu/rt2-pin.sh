@@ -1,0 +1,21 @@
+#!/bin/sh
+# Pins the threads of the running VM rt2 by role (needs root, taskset and chrt).
+# Written by kvmtune plan (profile realtime-virtual-host) for snapshot ROOT/snapshot.tar.gz; housekeeping CPUs 0-1,4-5,8-9,12-15, isolated CPUs 2-3,6-7,10-11.
+# Usage: rt2-pin.sh [QEMU_PID]   (default: the QEMU started with -name rt2,...)
+set -eu
+pid=${1:-$(pgrep -f -- '-name (guest=)?rt2,' | head -n 1)}
+[ -n "$pid" ] && [ -d "/proc/$pid/task" ] || { echo "rt2-pin.sh: no QEMU process for rt2" >&2; exit 2; }
+emulator=8-9
+vcpus=10
+for task in /proc/$pid/task/*; do
+  tid=${task##*/}
+  comm=$(cat "$task/comm" 2>/dev/null) || continue
+  case "$comm" in
+    "CPU 0/KVM") taskset -pc 10 "$tid" >/dev/null && chrt -f -p 1 "$tid" ;;
+    "CPU "*) echo "rt2-pin.sh: vCPU thread '$comm' is not in the plan" >&2; exit 3 ;;
+    *) taskset -pc "$emulator" "$tid" >/dev/null ;;
+  esac
+done
+# vhost-net kernel threads of this VM serve its queues: housekeeping too.
+for tid in $(pgrep "^vhost-$pid" || true); do taskset -pc "$emulator" "$tid" >/dev/null; done
+echo "rt2: threads of $pid pinned"
