@@ -105,8 +105,8 @@ public final class QemuArgsRenderer {
         sb.append("    *) taskset -pc \"$emulator\" \"$tid\" >/dev/null ;;\n");
         sb.append("  esac\n");
         sb.append("done\n");
-        sb.append("# vhost-net kernel threads of this VM serve its queues: housekeeping too.\n");
-        sb.append("for tid in $(pgrep \"^vhost-$pid\" || true); do taskset -pc \"$emulator\" \"$tid\" >/dev/null; done\n");
+        sb.append("# The kernel threads KVM and vhost start for this VM (vhost-PID before Linux 6.4, the in-kernel PIT's kvm-pit/PID): housekeeping too.\n");
+        sb.append("for tid in $(pgrep -x \"vhost-$pid|kvm-pit/$pid\" || true); do taskset -pc \"$emulator\" \"$tid\" >/dev/null; done\n");
         sb.append("echo \"").append(vm.name()).append(": threads of $pid pinned\"\n");
         return sb.toString();
     }

@@ -16,6 +16,6 @@ for task in /proc/$pid/task/*; do
     *) taskset -pc "$emulator" "$tid" >/dev/null ;;
   esac
 done
-# vhost-net kernel threads of this VM serve its queues: housekeeping too.
-for tid in $(pgrep "^vhost-$pid" || true); do taskset -pc "$emulator" "$tid" >/dev/null; done
+# The kernel threads KVM and vhost start for this VM (vhost-PID before Linux 6.4, the in-kernel PIT's kvm-pit/PID): housekeeping too.
+for tid in $(pgrep -x "vhost-$pid|kvm-pit/$pid" || true); do taskset -pc "$emulator" "$tid" >/dev/null; done
 echo "rt3: threads of $pid pinned"
