@@ -9,10 +9,7 @@ import dev.kvmtune.latency.HistogramChart;
 import dev.kvmtune.util.CpuSet;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
@@ -52,18 +49,7 @@ public final class LatencyCommand implements Runnable {
     }
 
     static CyclictestRun read(Path file) {
-        String text;
-        try {
-            byte[] bytes = Files.readAllBytes(file);
-            text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
-        } catch (NoSuchFileException e) {
-            throw new BadInputException(file + ": no such file");
-        } catch (CharacterCodingException e) {
-            throw new BadInputException(file + ": not text (cyclictest output or --json expected)");
-        } catch (IOException e) {
-            throw new BadInputException(file + ": " + e.getMessage());
-        }
-        return CyclictestParser.parse(text, file.toString());
+        return CyclictestParser.parse(InputFiles.readText(file, "cyclictest output or --json"), file.toString());
     }
 
     @Command(name = "run", mixinStandardHelpOptions = true,

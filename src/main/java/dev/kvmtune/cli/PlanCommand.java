@@ -20,11 +20,9 @@ import dev.kvmtune.rules.ProfileLoader;
 import dev.kvmtune.util.Numbers;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.MalformedInputException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -95,9 +93,10 @@ public final class PlanCommand implements Callable<Integer> {
             if (requests.stream().noneMatch(r -> r.name().equals(e.getKey()))) {
                 throw new BadInputException("--xml " + e.getKey() + "=" + e.getValue() + ": no --vm named " + e.getKey());
             }
-            String text = readText(e.getValue());
-            models.put(e.getKey(), DomainXml.parse(text, e.getValue().toString()));
-            domains.put(e.getKey(), new RenderInputs.Domain(e.getValue().toString(), text));
+            String text = InputFiles.readText(e.getValue(), "libvirt domain XML");
+            Vm model = DomainXml.parse(text, e.getValue().toString());
+            models.put(e.getKey(), model);
+            domains.put(e.getKey(), new RenderInputs.Domain(e.getValue().toString(), text, model));
         }
         requests.replaceAll(r -> r.complete(models.get(r.name())));
         String profileName = profile != null ? profile : requests.stream().anyMatch(VmRequest::rt) ? "realtime-virtual-host" : "virtual-host";
@@ -130,20 +129,6 @@ public final class PlanCommand implements Callable<Integer> {
             else o.print(PlanText.text(plan, out));
             o.flush();
             return ExitCodes.OK;
-        }
-    }
-
-    private static String readText(Path file) {
-        try {
-            return Files.readString(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new BadInputException(file + ": no such file");
-        } catch (AccessDeniedException e) {
-            throw new BadInputException(file + ": permission denied");
-        } catch (MalformedInputException e) {
-            throw new BadInputException(file + ": not UTF-8 text");
-        } catch (IOException e) {
-            throw new BadInputException(file + ": cannot read: " + e.getMessage(), e);
         }
     }
 

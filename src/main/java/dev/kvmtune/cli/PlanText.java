@@ -1,6 +1,7 @@
 package dev.kvmtune.cli;
 
 import dev.kvmtune.plan.Partition;
+import dev.kvmtune.plan.Partitioner;
 import dev.kvmtune.plan.Plan;
 import dev.kvmtune.plan.PlannedSetting;
 import java.nio.file.Path;
@@ -30,12 +31,12 @@ final class PlanText {
             sb.append(String.format(Locale.ROOT, "  %-12s %s, %d vCPU(s) %s, emulator/iothreads on %s, %s%s%n", vm.name(), vm.rt() ? "realtime" : "shared",
                     vm.vcpus(), vm.rt() ? "pinned 1:1 to " + String.join(",", vm.vcpuPins().stream().map(String::valueOf).toList()) : "on " + vm.vcpuCpus().toList(),
                     vm.emulatorCpus().toList(), vm.node() == null ? "memory not bound" : "node " + vm.node(),
-                    vm.hugepageKb() == 0 ? ", normal pages" : ", " + vm.hugepageCount() + " x " + (vm.hugepageKb() == 1L << 20 ? "1G" : vm.hugepageKb() / 1024 + "M") + " hugepages"));
+                    vm.hugepageKb() == 0 ? ", normal pages" : ", " + vm.hugepageCount() + " x " + Partitioner.pageName(vm.hugepageKb()) + " hugepages"));
         }
         if (!p.hugepages().isEmpty()) {
             sb.append("\nHugepages\n");
             for (Partition.Hugepages h : p.hugepages()) {
-                sb.append(String.format(Locale.ROOT, "  node %d  %d x %s%n", h.node(), h.count(), h.pageSizeKb() == 1L << 20 ? "1G" : h.pageSizeKb() / 1024 + "M"));
+                sb.append(String.format(Locale.ROOT, "  node %d  %d x %s%n", h.node(), h.count(), Partitioner.pageName(h.pageSizeKb())));
             }
         }
         Map<String, Integer> kinds = new TreeMap<>();

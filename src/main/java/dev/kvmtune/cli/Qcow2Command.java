@@ -1,13 +1,7 @@
 package dev.kvmtune.cli;
 
-import dev.kvmtune.BadInputException;
 import dev.kvmtune.facts.vm.Qcow2;
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -40,17 +34,7 @@ public final class Qcow2Command implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        byte[] head;
-        try (InputStream in = Files.newInputStream(image)) {
-            head = in.readNBytes(Qcow2.HEADER_BYTES);
-        } catch (NoSuchFileException e) {
-            throw new BadInputException(image + ": no such file");
-        } catch (AccessDeniedException e) {
-            throw new BadInputException(image + ": permission denied");
-        } catch (IOException e) {
-            throw new BadInputException(image + ": cannot read: " + e.getMessage(), e);
-        }
-        Qcow2 q = Qcow2.parse(head, image.toString());
+        Qcow2 q = Qcow2.parse(InputFiles.readHead(image, Qcow2.HEADER_BYTES), image.toString());
         PrintWriter out = spec.commandLine().getOut();
         if (parent.format == OutputFormat.json) {
             Map<String, Object> m = new LinkedHashMap<>();

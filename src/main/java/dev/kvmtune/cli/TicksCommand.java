@@ -12,7 +12,6 @@ import dev.kvmtune.util.CpuSet;
 import dev.kvmtune.util.Numbers;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;

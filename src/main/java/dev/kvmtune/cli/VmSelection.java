@@ -7,10 +7,6 @@ import dev.kvmtune.facts.vm.DomainXml;
 import dev.kvmtune.facts.vm.VmDiscovery;
 import dev.kvmtune.facts.vm.VmFacts;
 import dev.kvmtune.facts.vm.VmProbe;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,14 +35,7 @@ public final class VmSelection {
     List<VmFacts> load(Root root) {
         List<VmFacts> all = new ArrayList<>(VmDiscovery.discover(root, ProcessReader.allThreads(root)));
         for (Path p : xml) {
-            String text;
-            try {
-                text = Files.readString(p, StandardCharsets.UTF_8);
-            } catch (NoSuchFileException e) {
-                throw new BadInputException(p + ": no such file");
-            } catch (IOException e) {
-                throw new BadInputException(p + ": cannot read: " + e.getMessage(), e);
-            }
+            String text = InputFiles.readText(p, "libvirt domain XML");
             all.add(new VmFacts("file", DomainXml.parse(text, p.toString()), List.of()));
         }
         List<VmFacts> out = new ArrayList<>();

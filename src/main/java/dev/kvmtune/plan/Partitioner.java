@@ -4,9 +4,10 @@ import dev.kvmtune.util.CpuSet;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -75,7 +76,7 @@ public final class Partitioner {
             for (var e : coresByNode.entrySet()) {
                 int node = e.getKey();
                 if (vm.node() != null && vm.node() != node) continue;
-                int keep = keep(node, bootCore, opt);
+                int keep = opt.housekeepingCoresPerNode();
                 int usable = e.getValue().size() - keep - taken.getOrDefault(node, List.of()).size();
                 long mem = freeKb.getOrDefault(node, 0L);
                 List<String> shortHere = new ArrayList<>();
@@ -103,7 +104,7 @@ public final class Partitioner {
             List<HostTopology.Core> used = taken.computeIfAbsent(best, k -> new ArrayList<>());
             List<HostTopology.Core> mine = new ArrayList<>();
             // Housekeeping keeps the node's first cores (the boot core among them); vCPUs take the next free ones.
-            List<HostTopology.Core> candidates = candidates(nodeCores, bootCore, keep(best, bootCore, opt));
+            List<HostTopology.Core> candidates = candidates(nodeCores, bootCore, opt.housekeepingCoresPerNode());
             for (HostTopology.Core c : candidates) {
                 if (mine.size() == vm.vcpus()) break;
                 if (!used.contains(c)) mine.add(c);
@@ -151,7 +152,7 @@ public final class Partitioner {
         }
 
         List<Partition.VmPlacement> vms = new ArrayList<>();
-        Map<Integer, Map<Integer, String[]>> vcpuOf = new HashMap<>();
+        Map<Integer, VcpuAt> vcpuOf = new HashMap<>();
         for (VmRequest vm : requests) {
             Placed p = placed.get(vm.name());
             CpuSet nodeHk = p.node == null ? housekeeping : housekeeping.intersect(nodeCpus(host, p.node));
@@ -162,7 +163,7 @@ public final class Partitioner {
                 for (int i = 0; i < p.cores.size(); i++) {
                     int cpu = p.cores.get(i).threads().first();
                     pins.add(cpu);
-                    vcpuOf.computeIfAbsent(cpu, k -> new HashMap<>()).put(0, new String[] {vm.name(), String.valueOf(i)});
+                    vcpuOf.put(cpu, new VcpuAt(vm.name(), i));
                 }
                 vcpuCpus = CpuSet.of(pins.stream().mapToInt(Integer::intValue).toArray());
             } else {
@@ -187,29 +188,24 @@ public final class Partitioner {
                 role = "offline";
             } else if (vcpuOf.containsKey(c.cpu())) {
                 role = "vcpu";
-                String[] v = vcpuOf.get(c.cpu()).get(0);
-                vmName = v[0];
-                vcpu = Integer.parseInt(v[1]);
+                vmName = vcpuOf.get(c.cpu()).vm();
+                vcpu = vcpuOf.get(c.cpu()).index();
             } else if (isolated.contains(c.cpu())) {
                 role = "isolated-spare";
-                int first = coreOf.get(c.cpu()).threads().first();
-                if (vcpuOf.containsKey(first)) vmName = vcpuOf.get(first).get(0)[0];
+                VcpuAt owner = vcpuOf.get(coreOf.get(c.cpu()).threads().first());
+                if (owner != null) vmName = owner.vm();
             } else {
                 role = "housekeeping";
             }
             rows.add(new Partition.CpuRow(c.cpu(), c.socket(), c.coreId(), c.node(), role, vmName, vcpu));
         }
 
-        Map<String, Long> pages = new TreeMap<>();
+        Map<Integer, Map<Long, Long>> pages = new TreeMap<>();
         for (Placed p : placed.values()) {
-            if (p.count > 0) pages.merge(p.node + ":" + p.pageKb, p.count, Long::sum);
+            if (p.count > 0) pages.computeIfAbsent(p.node, k -> new TreeMap<>()).merge(p.pageKb, p.count, Long::sum);
         }
         List<Partition.Hugepages> hp = new ArrayList<>();
-        pages.forEach((k, count) -> {
-            String[] s = k.split(":");
-            hp.add(new Partition.Hugepages(Integer.parseInt(s[0]), Long.parseLong(s[1]), count));
-        });
-        hp.sort(Comparator.comparingInt(Partition.Hugepages::node).thenComparingLong(Partition.Hugepages::pageSizeKb));
+        pages.forEach((node, bySize) -> bySize.forEach((size, count) -> hp.add(new Partition.Hugepages(node, size, count))));
         if (opt.isolate() && rt.isEmpty()) notes.add("no realtime VM was requested, so no CPU is isolated");
         return new Partition(housekeeping, isolated, offline, rows, vms, hp, notes);
     }
@@ -217,9 +213,7 @@ public final class Partitioner {
     private record Placed(Integer node, List<HostTopology.Core> cores, long pageKb, long count) {
     }
 
-    /** Cores a node keeps for housekeeping: the boot core counts on its own node. */
-    private static int keep(int node, HostTopology.Core bootCore, Options opt) {
-        return opt.housekeepingCoresPerNode();
+    private record VcpuAt(String vm, int index) {
     }
 
     /** The node's cores in the order vCPUs take them: after the ones kept for housekeeping (the boot core among those). */
@@ -255,13 +249,14 @@ public final class Partitioner {
     }
 
     private static void checkNames(List<VmRequest> requests) {
-        Map<String, VmRequest> seen = new LinkedHashMap<>();
+        Set<String> seen = new HashSet<>();
         for (VmRequest r : requests) {
-            if (seen.put(r.name(), r) != null) throw new PlanException("VM " + r.name() + " is named twice");
+            if (!seen.add(r.name())) throw new PlanException("VM " + r.name() + " is named twice");
         }
     }
 
-    static String pageName(long kb) {
+    /** A page size as the kernel command line writes it: 1G, 2M. */
+    public static String pageName(long kb) {
         return kb == GIB_KB ? "1G" : kb == MIB2_KB ? "2M" : kb + "K";
     }
 

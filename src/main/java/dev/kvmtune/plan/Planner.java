@@ -1,7 +1,6 @@
 package dev.kvmtune.plan;
 
 import dev.kvmtune.facts.HostFacts;
-import dev.kvmtune.facts.kernel.KernelCmdline;
 import dev.kvmtune.rules.Profile;
 import dev.kvmtune.rules.SettingSpec;
 import dev.kvmtune.util.CpuSet;
@@ -43,8 +42,7 @@ public final class Planner {
         boolean amd = "AuthenticAMD".equals(host.vendor());
         int skipped = 0;
         for (SettingSpec s : profile.settings() == null ? List.<SettingSpec>of() : profile.settings()) {
-            boolean needsIsolated = s.expected().contains("${isolated}") || (s.cpus() != null && s.cpus().contains("${isolated}"));
-            if (needsIsolated && partition.isolated().isEmpty()) {
+            if (s.needsIsolated() && partition.isolated().isEmpty()) {
                 skipped++;
                 continue;
             }
@@ -92,7 +90,7 @@ public final class Planner {
                 value = String.join(",", parts);
             } else {
                 value = String.valueOf(gig.values().stream().mapToLong(Long::longValue).sum());
-                if (gig.size() > 0) notes.add("kernel " + host.kernel() + " predates per-node hugepages= (5.16): the boot reserves "
+                notes.add("kernel " + host.kernel() + " predates per-node hugepages= (5.16): the boot reserves "
                         + value + " 1G pages spread over all nodes, and the per-node sysfs settings move them after boot");
             }
             if (only1g) out.add(new PlannedSetting("cmdline", "default_hugepagesz", "1G", null, "cmdline.default_hugepagesz", true,
@@ -128,7 +126,7 @@ public final class Planner {
     }
 
     static String expand(String value, Partition p) {
-        return value.replace("${isolated}", p.isolated().toList()).replace("${housekeeping}", p.housekeeping().toList());
+        return SettingSpec.expand(value, p.isolated(), p.housekeeping());
     }
 
     private static final Pattern RELEASE = Pattern.compile("^(\\d+)\\.(\\d+)");
@@ -140,14 +138,5 @@ public final class Planner {
         int a = Integer.parseInt(m.group(1));
         int b = Integer.parseInt(m.group(2));
         return a > major || (a == major && b >= minor);
-    }
-
-    /** The running or configured command line as a parsed value, for renderers. */
-    static KernelCmdline parse(String line) {
-        return KernelCmdline.parse(line == null ? "" : line);
-    }
-
-    static CpuSet cpus(String list) {
-        return CpuSet.parseList(list);
     }
 }

@@ -73,8 +73,7 @@ public final class Audit {
         AuditContext ctx = new AuditContext(facts, root, isolated, source, housekeeping);
         List<Finding> findings = new ArrayList<>();
         for (SettingSpec s : profile.settings() == null ? List.<SettingSpec>of() : profile.settings()) {
-            boolean needsIsolated = s.expected().contains("${isolated}") || (s.cpus() != null && s.cpus().contains("${isolated}"));
-            if (needsIsolated && !ctx.hasIsolation()) continue;
+            if (s.needsIsolated() && !ctx.hasIsolation()) continue;
             findings.add(SettingKinds.KINDS.get(s.kind()).check(ctx, s));
         }
         Set<String> seen = new HashSet<>();

@@ -12,7 +12,7 @@ public record AuditContext(HostFacts facts, Root root, CpuSet isolated, String i
 
     /** Replaces {@code ${isolated}} and {@code ${housekeeping}} in a profile value. */
     public String expand(String value) {
-        return value.replace("${isolated}", isolated.toList()).replace("${housekeeping}", housekeeping.toList());
+        return SettingSpec.expand(value, isolated, housekeeping);
     }
 
     public boolean hasIsolation() {

@@ -30,6 +30,16 @@ public record SettingSpec(
         String reference,
         String cpus) {
 
+    /** The value or CPU selector names the isolated set, so the setting means nothing on a host without one. */
+    public boolean needsIsolated() {
+        return expected.contains("${isolated}") || (cpus != null && cpus.contains("${isolated}"));
+    }
+
+    /** Replaces {@code ${isolated}} and {@code ${housekeeping}} in a profile value with CPU lists. */
+    public static String expand(String value, dev.kvmtune.util.CpuSet isolated, dev.kvmtune.util.CpuSet housekeeping) {
+        return value.replace("${isolated}", isolated.toList()).replace("${housekeeping}", housekeeping.toList());
+    }
+
     /** Identity within a profile: kind and key. */
     public String identity() {
         return kind + ":" + key;

@@ -7,7 +7,9 @@ import dev.kvmtune.rules.ProfileLoader;
 import dev.kvmtune.rules.SettingSpec;
 import dev.kvmtune.util.CpuSet;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The guest side of each VM, from the guest profiles: for a realtime VM the kernel command line and
@@ -21,9 +23,10 @@ public final class GuestRenderer {
 
     public static List<RenderedFile> render(Plan plan) {
         List<RenderedFile> out = new ArrayList<>();
+        Map<String, Profile> profiles = new HashMap<>();
         for (Partition.VmPlacement vm : plan.partition().vms()) {
             String dir = "guest/" + vm.name() + "/";
-            Profile p = ProfileLoader.load(vm.rt() ? "realtime-virtual-guest" : "virtual-guest");
+            Profile p = profiles.computeIfAbsent(vm.rt() ? "realtime-virtual-guest" : "virtual-guest", ProfileLoader::load);
             CpuSet all = CpuSet.range(0, vm.vcpus() - 1);
             CpuSet isolated = vm.rt() && vm.vcpus() > 1 ? CpuSet.range(1, vm.vcpus() - 1) : CpuSet.EMPTY;
             CpuSet housekeeping = all.minus(isolated);
@@ -31,9 +34,8 @@ public final class GuestRenderer {
             StringBuilder sysctl = new StringBuilder(Header.lines("#", plan, "Guest sysctls for " + vm.name() + " (profile " + p.name()
                     + "). Install in the guest as /etc/sysctl.d/90-kvmtune.conf, then: sysctl --system"));
             for (SettingSpec s : p.settings()) {
-                boolean needsIsolated = s.expected().contains("${isolated}") || (s.cpus() != null && s.cpus().contains("${isolated}"));
-                if (needsIsolated && isolated.isEmpty()) continue;
-                String v = s.expected().replace("${isolated}", isolated.toList()).replace("${housekeeping}", housekeeping.toList());
+                if (s.needsIsolated() && isolated.isEmpty()) continue;
+                String v = SettingSpec.expand(s.expected(), isolated, housekeeping);
                 switch (s.kind()) {
                     case "cmdline" -> cmdline.add(v.equals("present") ? s.key() : s.key() + "=" + v);
                     case "sysctl" -> sysctl.append(s.key()).append(" = ").append(v).append('\n');

@@ -93,7 +93,6 @@ public final class KernelCmdlineRenderer {
         });
         String merged = merge(base, want);
         sb.append("\n# The whole line after the change (").append(merged.length()).append(" characters):\n").append(merged).append('\n');
-        String gen = "# ";
         if (merged.length() >= COMMAND_LINE_SIZE) {
             sb.append("\n# WARNING: the line is ").append(merged.length()).append(" characters; the x86 kernel keeps only ")
                     .append(COMMAND_LINE_SIZE - 1).append(" and silently drops the rest.\n");
@@ -108,12 +107,12 @@ public final class KernelCmdlineRenderer {
         sb.append("\n# Install it. ").append("bls".equals(h.bootLoader()) ? "This host boots BLS entries, so grubby comes first."
                 : "grub".equals(h.bootLoader()) ? "This host has /etc/default/grub." : "No boot-loader configuration was readable.").append('\n');
         List<String> grubby = new ArrayList<>();
-        grubby.add(gen + "Fedora, RHEL, CentOS Stream (BLS entries, grubby):");
+        grubby.add("# Fedora, RHEL, CentOS Stream (BLS entries, grubby):");
         if (!remove.isEmpty()) grubby.add("grubby --update-kernel=ALL --remove-args=\"" + String.join(" ", remove) + "\"");
         if (!addArgs.isEmpty()) grubby.add("grubby --update-kernel=ALL --args=\"" + addArgs + "\"");
-        List<String> debian = List.of(gen + "Debian, Ubuntu: set GRUB_CMDLINE_LINUX in /etc/default/grub to the parameters above, then",
+        List<String> debian = List.of("# Debian, Ubuntu: set GRUB_CMDLINE_LINUX in /etc/default/grub to the parameters above, then",
                 "update-grub");
-        List<String> suse = List.of(gen + "SUSE, Arch and others with /etc/default/grub: the same edit, then",
+        List<String> suse = List.of("# SUSE, Arch and others with /etc/default/grub: the same edit, then",
                 "grub2-mkconfig -o /boot/grub2/grub.cfg    # or grub-mkconfig -o /boot/grub/grub.cfg");
         List<List<String>> order = "bls".equals(h.bootLoader()) ? List.of(grubby, debian, suse) : List.of(debian, grubby, suse);
         for (List<String> block : order) {

@@ -16,7 +16,6 @@ import javax.xml.transform.TransformerException;
 import javax.xml.transform.TransformerFactory;
 import javax.xml.transform.dom.DOMSource;
 import javax.xml.transform.stream.StreamResult;
-import org.w3c.dom.Comment;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
@@ -46,7 +45,7 @@ public final class LibvirtDomainRenderer {
             if (!d.getTagName().equals("domain")) throw new BadInputException(given.source() + ": the document element is <" + d.getTagName() + ">, not <domain>");
             d.insertBefore(doc.createComment(" " + (given == null ? "Minimal domain for" : "Patched from " + given.source() + " for") + " kvmtune plan "
                     + plan.profile() + ": " + summary(vm) + " "), d.getFirstChild());
-            patch(doc, d, vm, inputs, given == null);
+            patch(doc, d, vm, inputs, given);
             out.add(RenderedFile.text("libvirt/" + vm.name() + ".xml", serialize(doc)));
         }
         return out;
@@ -75,7 +74,8 @@ public final class LibvirtDomainRenderer {
         return DomainXml.document(xml, "skeleton of " + vm.name());
     }
 
-    private static void patch(Document doc, Element d, Partition.VmPlacement vm, RenderInputs inputs, boolean skeleton) {
+    private static void patch(Document doc, Element d, Partition.VmPlacement vm, RenderInputs inputs, RenderInputs.Domain given) {
+        boolean skeleton = given == null;
         // <vcpu>: non-realtime VMs float over their CPU set; realtime ones are pinned per vCPU below.
         // The plan's size wins over the domain's: the pins and the guest topology are made for it.
         boolean resized = false;
@@ -87,7 +87,7 @@ public final class LibvirtDomainRenderer {
         }
         vcpu.setAttribute("placement", "static");
         if (!skeleton) {
-            Long bytes = DomainXml.parse(serializeRaw(doc), "domain").memory().bytes();
+            Long bytes = given.vm().memory() == null ? null : given.vm().memory().bytes();
             if (bytes == null || bytes / 1024 != vm.memoryKb()) {
                 resized = true;
                 for (String tag : List.of("memory", "currentMemory")) {
@@ -289,19 +289,6 @@ public final class LibvirtDomainRenderer {
         for (Element e : children(parent, name)) parent.removeChild(e);
     }
 
-    private static String serializeRaw(Document doc) {
-        try {
-            TransformerFactory tf = TransformerFactory.newInstance();
-            Transformer t = tf.newTransformer();
-            t.setOutputProperty(OutputKeys.OMIT_XML_DECLARATION, "yes");
-            StringWriter w = new StringWriter();
-            t.transform(new DOMSource(doc), new StreamResult(w));
-            return w.toString();
-        } catch (TransformerException e) {
-            throw new IllegalStateException("cannot write domain XML", e);
-        }
-    }
-
     /** Re-indents the whole document by two spaces; element and comment content is kept as it was. */
     static String serialize(Document doc) {
         stripWhitespace(doc.getDocumentElement());
@@ -322,20 +309,18 @@ public final class LibvirtDomainRenderer {
         }
     }
 
+    /** Drops the indentation between child nodes (text content such as {@code <name>rt1</name>} stays). */
     private static void stripWhitespace(Element e) {
         NodeList kids = e.getChildNodes();
+        boolean hasChildNodes = false;
+        for (int i = 0; i < kids.getLength(); i++) {
+            short type = kids.item(i).getNodeType();
+            hasChildNodes |= type == Node.ELEMENT_NODE || type == Node.COMMENT_NODE;
+        }
         for (int i = kids.getLength() - 1; i >= 0; i--) {
             Node n = kids.item(i);
-            if (n.getNodeType() == Node.TEXT_NODE && n.getTextContent().isBlank() && hasElementSibling(e)) e.removeChild(n);
+            if (n.getNodeType() == Node.TEXT_NODE && hasChildNodes && n.getTextContent().isBlank()) e.removeChild(n);
             else if (n instanceof Element c) stripWhitespace(c);
-            else if (n instanceof Comment) continue;
         }
-    }
-
-    private static boolean hasElementSibling(Element parent) {
-        for (Node n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
-            if (n.getNodeType() == Node.ELEMENT_NODE || n.getNodeType() == Node.COMMENT_NODE) return true;
-        }
-        return false;
     }
 }

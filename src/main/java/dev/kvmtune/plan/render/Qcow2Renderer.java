@@ -18,7 +18,7 @@ public final class Qcow2Renderer {
     public static List<RenderedFile> render(Plan plan, RenderInputs inputs) {
         List<RenderedFile> out = new ArrayList<>();
         for (Partition.VmPlacement vm : plan.partition().vms()) {
-            List<String> disks = new ArrayList<>(vm.disks());
+            List<String> disks = vm.disks();
             if (disks.isEmpty()) continue;
             StringBuilder sb = new StringBuilder(Header.lines("#", plan, "qcow2 metadata caches for the disks of " + vm.name() + "."));
             for (String file : disks) {

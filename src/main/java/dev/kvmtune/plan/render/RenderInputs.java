@@ -1,6 +1,7 @@
 package dev.kvmtune.plan.render;
 
 import dev.kvmtune.facts.vm.Qcow2;
+import dev.kvmtune.facts.vm.Vm;
 import java.util.Map;
 
 /**
@@ -16,6 +17,7 @@ public record RenderInputs(Map<String, Domain> domains, Map<String, Qcow2> image
         images = Map.copyOf(images);
     }
 
-    public record Domain(String source, String xml) {
+    /** The XML text as given, where it came from, and the VM model the command already parsed from it. */
+    public record Domain(String source, String xml, Vm vm) {
     }
 }

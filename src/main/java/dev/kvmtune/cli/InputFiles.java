@@ -1,0 +1,47 @@
+package dev.kvmtune.cli;
+
+import dev.kvmtune.BadInputException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+/**
+ * Files named on the command line (cyclictest output, domain XML, disk images): read from the real
+ * filesystem, not a Root, with every failure one bad-input message naming the file.
+ */
+final class InputFiles {
+    private InputFiles() {
+    }
+
+    /** The whole file as UTF-8; {@code expected} says what it should have been ("libvirt domain XML"). */
+    static String readText(Path file, String expected) {
+        try {
+            byte[] bytes = Files.readAllBytes(file);
+            return StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new BadInputException(file + ": not text (" + expected + " expected)");
+        } catch (IOException e) {
+            throw failed(file, e);
+        }
+    }
+
+    /** At most the first {@code max} bytes. */
+    static byte[] readHead(Path file, int max) {
+        try (InputStream in = Files.newInputStream(file)) {
+            return in.readNBytes(max);
+        } catch (IOException e) {
+            throw failed(file, e);
+        }
+    }
+
+    private static BadInputException failed(Path file, IOException e) {
+        if (e instanceof NoSuchFileException) return new BadInputException(file + ": no such file");
+        if (e instanceof AccessDeniedException) return new BadInputException(file + ": permission denied");
+        return new BadInputException(file + ": cannot read: " + e.getMessage(), e);
+    }
+}
