@@ -47,6 +47,8 @@ public final class KvmtuneCommand implements Runnable {
         SUBCOMMANDS.put("audit", AuditCommand.class);
         SUBCOMMANDS.put("capture", CaptureCommand.class);
         SUBCOMMANDS.put("plan", PlanCommand.class);
+        SUBCOMMANDS.put("apply", ApplyCommand.class);
+        SUBCOMMANDS.put("rollback", RollbackCommand.class);
         SUBCOMMANDS.put("latency", LatencyCommand.class);
         SUBCOMMANDS.put("ticks", TicksCommand.class);
         SUBCOMMANDS.put("vms", VmsCommand.class);
@@ -94,6 +96,12 @@ public final class KvmtuneCommand implements Runnable {
             return DirectoryRoot.of(rootDir);
         }
         return DirectoryRoot.live();
+    }
+
+    /** The --root directory, checked to be one. */
+    Path openRootDir() {
+        if (!Files.isDirectory(rootDir)) throw new KvmtuneException(ExitCodes.BAD_INPUT, rootDir + ": --root must name a directory");
+        return rootDir;
     }
 
     /** A command line with every subcommand registered (help, tests). */

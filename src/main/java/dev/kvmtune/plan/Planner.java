@@ -32,6 +32,7 @@ public final class Planner {
         List<String> notes = new ArrayList<>(partition.notes());
         List<PlannedSetting> settings = new ArrayList<>(profileSettings(profile, partition, host, notes));
         settings.addAll(hugepageSettings(partition, host, notes));
+        settings.addAll(ruleSettings(profile, facts, partition));
         settings.addAll(vmThreadSettings(partition));
         return new Plan(Plan.SCHEMA, profile.name(), facts.root(), host, partition, settings, List.of(), notes);
     }
@@ -102,6 +103,39 @@ public final class Planner {
             String path = "sys/devices/system/node/node" + h.node() + "/hugepages/hugepages-" + h.pageSizeKb() + "kB/nr_hugepages";
             out.add(new PlannedSetting("sysfs", path, String.valueOf(h.count()), null, "memory.hugepages.per_node", false,
                     h.count() + " " + Partitioner.pageName(h.pageSizeKb()) + " hugepages on node " + h.node()));
+        }
+        return out;
+    }
+
+    /**
+     * What some of the profile's rules ask for, as settings apply can make: swap off
+     * (memory.swap.off), the performance governor on every CPU with cpufreq
+     * (power.cpufreq_performance), and on the isolated CPUs every idle state deeper than bios.cstates
+     * allows disabled through cpuidle's per-CPU {@code disable} files.
+     */
+    static List<PlannedSetting> ruleSettings(Profile profile, HostFacts facts, Partition partition) {
+        List<String> rules = profile.rules() == null ? List.of() : profile.rules();
+        List<PlannedSetting> out = new ArrayList<>();
+        if (rules.contains("memory.swap.off")) {
+            out.add(new PlannedSetting("swap", "swap", "off", null, "memory.swap.off", false, "No swap: guest memory is never paged out"));
+        }
+        var cpus = facts.power() == null || facts.power().cpus() == null ? List.<dev.kvmtune.facts.power.PowerFacts.CpuPower>of() : facts.power().cpus();
+        if (rules.contains("power.cpufreq_performance")) {
+            for (var c : cpus) {
+                if (c.cpufreqGovernor() == null) continue;
+                out.add(new PlannedSetting("sysfs", "sys/devices/system/cpu/cpu" + c.cpu() + "/cpufreq/scaling_governor", "performance", null,
+                        "power.cpufreq_performance", false, "CPU " + c.cpu() + " runs at its highest frequency"));
+            }
+        }
+        if (rules.contains("bios.cstates") && !partition.isolated().isEmpty()) {
+            for (var c : cpus) {
+                if (!partition.isolated().contains(c.cpu()) || c.idleStates() == null) continue;
+                for (var st : c.idleStates()) {
+                    if (st.latencyUs() <= dev.kvmtune.rules.checks.BiosRules.DEEP_STATE_US) continue;
+                    out.add(new PlannedSetting("sysfs", "sys/devices/system/cpu/cpu" + c.cpu() + "/cpuidle/state" + st.index() + "/disable", "1",
+                            null, "bios.cstates", false, "CPU " + c.cpu() + " never enters " + st.name() + " (exit latency " + st.latencyUs() + " us)"));
+                }
+            }
         }
         return out;
     }

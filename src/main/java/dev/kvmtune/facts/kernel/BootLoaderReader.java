@@ -70,7 +70,8 @@ public final class BootLoaderReader {
         return (linux + " " + def).strip();
     }
 
-    private static String shellValue(String v, String linux, String def) {
+    /** A shell assignment's value with quotes removed and $GRUB_CMDLINE_LINUX(_DEFAULT) expanded. */
+    public static String shellValue(String v, String linux, String def) {
         StringBuilder out = new StringBuilder();
         char quote = 0;
         for (int i = 0; i < v.length(); i++) {

@@ -17,9 +17,9 @@ import java.util.Set;
  * through the DMAR/IVRS table and IOMMU groups, NUMA through the node count. What the OS cannot
  * see is listed as a manual checklist, never passed.
  */
-final class BiosRules {
+public final class BiosRules {
     /** Idle states whose exit latency is above this (C1E, C3, C6 ...) are deep enough to matter. */
-    static final long DEEP_STATE_US = 2;
+    public static final long DEEP_STATE_US = 2;
 
     private BiosRules() {
     }

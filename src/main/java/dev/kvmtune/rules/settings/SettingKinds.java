@@ -38,7 +38,7 @@ public final class SettingKinds {
     }
 
     /** Values equal as the kernel means them: trimmed, case-insensitive Y/N and 1/0 alike. */
-    static boolean sameValue(String expected, String actual) {
+    public static boolean sameValue(String expected, String actual) {
         if (actual == null) return false;
         String e = norm(expected);
         String a = norm(actual);

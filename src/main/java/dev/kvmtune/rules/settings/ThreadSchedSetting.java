@@ -21,11 +21,11 @@ import java.util.regex.PatternSyntaxException;
  * {@code cpus} set, only the per-CPU threads bound to those CPUs are checked; per-CPU threads are
  * never asked to change affinity (they cannot leave their CPU).
  */
-final class ThreadSchedSetting implements SettingKind {
+public final class ThreadSchedSetting implements SettingKind {
 
     /** The parsed expectation; policy null means any. */
-    record Want(SchedPolicy policy, int priority, CpuSet affinity) {
-        static Want parse(String text, String where) {
+    public record Want(SchedPolicy policy, int priority, CpuSet affinity) {
+        public static Want parse(String text, String where) {
             SchedPolicy policy = null;
             int prio = -1;
             CpuSet aff = null;

@@ -1,0 +1,298 @@
+package dev.kvmtune.apply;
+
+import dev.kvmtune.facts.memory.MemoryReader;
+import dev.kvmtune.facts.proc.SchedPolicy;
+import dev.kvmtune.rules.settings.SettingKinds;
+import dev.kvmtune.util.CpuSet;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+
+/**
+ * One change apply can make and undo. {@link #status} reads the current state for the dry run and
+ * for "skip when it already matches"; {@link #prepare} reads the original into the journal record
+ * written before {@link #apply}; {@link #verify} reads back. Undoing works from the journal record
+ * alone ({@link Rollback}), so that a crashed apply is finished without the plan.
+ */
+public sealed interface Change {
+
+    /** The plan setting it serves, e.g. {@code sysctl vm.stat_interval}. */
+    String setting();
+
+    /** What it touches: a root-relative path, a thread, a command. */
+    String target();
+
+    String desired();
+
+    /** The current state as shown to the user, and whether it already matches. */
+    record Status(String current, boolean matches) {
+    }
+
+    Status status(HostAccess h) throws IOException;
+
+    /** The journal record holding the original, read now. */
+    JournalRecord prepare(HostAccess h, int n) throws IOException;
+
+    void apply(HostAccess h) throws IOException;
+
+    /** Reads back; an {@link IOException} says how it differs. */
+    void verify(HostAccess h) throws IOException;
+
+    /** Failures that mean "this one cannot change here", reported and skipped instead of failing the apply. */
+    default String tolerated(IOException e) {
+        return null;
+    }
+
+    /** How a kernel file's content compares with a wanted value. */
+    enum Compare {
+        /** Trimmed, blanks collapsed, Y/N as 1/0 (sysctls, module parameters). */
+        PLAIN,
+        /** {@code always [madvise] never}: the bracketed choice. */
+        SELECTION,
+        /** Hex CPU masks (workqueue cpumask, default_smp_affinity), compared as CPU sets. */
+        CPUMASK,
+        /** CPU lists (smp_affinity_list). */
+        CPULIST;
+
+        boolean same(String content, String wanted) {
+            return switch (this) {
+                case PLAIN -> SettingKinds.sameValue(wanted, content);
+                case SELECTION -> SettingKinds.sameValue(wanted, shown(content));
+                case CPUMASK -> sets(content, wanted, true);
+                case CPULIST -> sets(content, wanted, false);
+            };
+        }
+
+        /** The value as the user reads it. */
+        String shown(String content) {
+            String s = content.strip();
+            return this == SELECTION && s.contains("[") ? MemoryReader.selected(s) : s;
+        }
+
+        private static boolean sets(String content, String wanted, boolean mask) {
+            try {
+                return mask ? CpuSet.parseMask(content.strip()).equals(CpuSet.parseMask(wanted.strip()))
+                        : CpuSet.parseList(content.strip()).equals(CpuSet.parseList(wanted.strip()));
+            } catch (IllegalArgumentException e) {
+                return false;
+            }
+        }
+    }
+
+    /**
+     * A value written to a kernel file (sysctl, sysfs, module parameter, IRQ affinity).
+     *
+     * @param writeFirst values written first, in order, when the current one is not yet the wanted one
+     *                  (KSM: 2 unmerges every shared page before 0 stops the daemon)
+     * @param tolerant  an IRQ: EIO/EINVAL mean the kernel keeps it where it is (per-CPU, managed),
+     *                  ENOENT that it went away; reported, not failed
+     */
+    record Value(String setting, String target, String desired, Compare compare, List<String> writeFirst, boolean tolerant)
+            implements Change {
+
+        @Override
+        public Status status(HostAccess h) throws IOException {
+            String now = text(h.readBytes(target));
+            return new Status(compare.shown(now), compare.same(now, desired));
+        }
+
+        @Override
+        public JournalRecord prepare(HostAccess h, int n) throws IOException {
+            String now = text(h.readBytes(target));
+            return JournalRecord.value(n, setting, target, desired, now, compare.shown(now), compare.name());
+        }
+
+        @Override
+        public void apply(HostAccess h) throws IOException {
+            for (String v : writeFirst) h.writeValue(target, v);
+            h.writeValue(target, desired);
+        }
+
+        @Override
+        public void verify(HostAccess h) throws IOException {
+            String now = text(h.readBytes(target));
+            if (!compare.same(now, desired)) {
+                throw new IOException(target + " reads back '" + compare.shown(now) + "' after writing '" + desired + "'");
+            }
+        }
+
+        @Override
+        public String tolerated(IOException e) {
+            if (!tolerant) return null;
+            String errno = Errno.of(e);
+            if ("EIO".equals(errno) || "EINVAL".equals(errno)) return "the kernel keeps this IRQ where it is (" + errno + "): per-CPU or managed";
+            if (e instanceof NoSuchFileException) return "the IRQ went away";
+            return null;
+        }
+    }
+
+    /** A regular file installed with this content and mode (a rendered configuration file). */
+    record File(String setting, String target, byte[] content, int mode) implements Change {
+
+        @Override
+        public String desired() {
+            return content.length + " bytes";
+        }
+
+        @Override
+        public Status status(HostAccess h) throws IOException {
+            if (!h.exists(target)) return new Status("absent", false);
+            byte[] now = h.readBytes(target);
+            return new Status(Arrays.equals(now, content) ? "installed" : "differs (" + now.length + " bytes)", Arrays.equals(now, content)
+                    && h.mode(target) == mode);
+        }
+
+        @Override
+        public JournalRecord prepare(HostAccess h, int n) throws IOException {
+            if (!h.exists(target)) return JournalRecord.file(n, setting, target, null, false, null);
+            return JournalRecord.file(n, setting, target, Base64.getEncoder().encodeToString(h.readBytes(target)), true, h.mode(target));
+        }
+
+        @Override
+        public void apply(HostAccess h) throws IOException {
+            h.install(target, content, mode);
+        }
+
+        @Override
+        public void verify(HostAccess h) throws IOException {
+            if (!Arrays.equals(h.readBytes(target), content)) throw new IOException(target + " does not read back as written");
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof File f && f.setting.equals(setting) && f.target.equals(target) && Arrays.equals(f.content, content) && f.mode == mode;
+        }
+
+        @Override
+        public int hashCode() {
+            return target.hashCode() * 31 + Arrays.hashCode(content);
+        }
+
+        @Override
+        public String toString() {
+            return "File[" + target + ", " + content.length + " bytes]";
+        }
+    }
+
+    /** A directory a file goes into; removed again on rollback when it is empty. */
+    record Dir(String setting, String target) implements Change {
+        @Override
+        public String desired() {
+            return "directory";
+        }
+
+        @Override
+        public Status status(HostAccess h) {
+            return new Status(h.isDirectory(target) ? "directory" : "absent", h.isDirectory(target));
+        }
+
+        @Override
+        public JournalRecord prepare(HostAccess h, int n) {
+            return JournalRecord.mkdir(n, setting, target);
+        }
+
+        @Override
+        public void apply(HostAccess h) throws IOException {
+            h.mkdir(target);
+        }
+
+        @Override
+        public void verify(HostAccess h) throws IOException {
+            if (!h.isDirectory(target)) throw new IOException(target + " is not a directory after mkdir");
+        }
+    }
+
+    /**
+     * A thread's scheduling: a kernel thread of a profile's thread-sched setting, or a QEMU thread
+     * by role. A null policy or CPU set leaves that part as it is.
+     */
+    record Thread(String setting, String target, int pid, int tid, SchedPolicy policy, int priority, CpuSet cpus) implements Change {
+
+        @Override
+        public String desired() {
+            StringBuilder sb = new StringBuilder();
+            if (policy != null) sb.append(policy.name().toLowerCase(java.util.Locale.ROOT)).append(':').append(priority);
+            if (cpus != null) sb.append(sb.length() > 0 ? " " : "").append("cpus=").append(cpus.toList());
+            return sb.toString();
+        }
+
+        private SchedState wanted(SchedState now) {
+            return now.with(policy, priority, cpus);
+        }
+
+        @Override
+        public Status status(HostAccess h) throws IOException {
+            SchedState now = h.threads().get(pid, tid);
+            return new Status(now.toString(), now.equals(wanted(now)));
+        }
+
+        @Override
+        public JournalRecord prepare(HostAccess h, int n) throws IOException {
+            SchedState now = h.threads().get(pid, tid);
+            return JournalRecord.thread(n, setting, target, pid, tid, wanted(now).toString(), now.toString());
+        }
+
+        @Override
+        public void apply(HostAccess h) throws IOException {
+            h.threads().set(pid, tid, wanted(h.threads().get(pid, tid)));
+        }
+
+        @Override
+        public void verify(HostAccess h) throws IOException {
+            SchedState now = h.threads().get(pid, tid);
+            if (!now.equals(wanted(now))) throw new IOException(target + " is " + now + " after setting " + desired());
+        }
+
+        @Override
+        public String tolerated(IOException e) {
+            return e instanceof ThreadScheduler.ThreadGoneException ? "the thread exited" : null;
+        }
+    }
+
+    /**
+     * A command run on the live host (swapoff, the boot-loader regeneration) with the command that
+     * undoes it. {@code undoLast}: undone after everything else (regenerate the boot menu once the
+     * boot-loader file is back).
+     */
+    record Command(String setting, List<String> argv, List<List<String>> undo, boolean undoLast, String current, boolean needed)
+            implements Change {
+        @Override
+        public String target() {
+            return String.join(" ", argv);
+        }
+
+        @Override
+        public String desired() {
+            return "run";
+        }
+
+        @Override
+        public Status status(HostAccess h) {
+            return new Status(current, !needed);
+        }
+
+        @Override
+        public JournalRecord prepare(HostAccess h, int n) {
+            StringBuilder u = new StringBuilder();
+            for (List<String> cmd : undo) u.append(u.length() > 0 ? "\n" : "").append(String.join("\0", cmd));
+            return JournalRecord.command(n, setting, String.join(" ", argv), current, u.toString(), undoLast);
+        }
+
+        @Override
+        public void apply(HostAccess h) throws IOException {
+            int rc = h.run(argv);
+            if (rc != 0) throw new IOException(String.join(" ", argv) + " exited with " + rc);
+        }
+
+        @Override
+        public void verify(HostAccess h) {
+        }
+    }
+
+    static String text(byte[] b) {
+        return new String(b, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,106 @@
+package dev.kvmtune.apply;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kvmtune.BadInputException;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One apply's journal: append-only JSON lines, each forced to disk before the change it
+ * describes is made. A crash can leave a last line cut short; reading drops it, because its
+ * change had not started yet.
+ */
+public final class Journal implements Closeable {
+    public static final int VERSION = 1;
+    private static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private final Path file;
+    private final FileChannel channel;
+
+    private Journal(Path file, FileChannel channel) {
+        this.file = file;
+        this.channel = channel;
+    }
+
+    /** Creates a new journal file (never overwriting one) and makes its name durable. */
+    static Journal create(Path file) throws IOException {
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        FileHostAccess.syncDirectory(file.getParent());
+        return new Journal(file, ch);
+    }
+
+    /** Opens an existing journal to append to it (rollback). */
+    static Journal append(Path file) throws IOException {
+        byte[] all = Files.readAllBytes(file);
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        if (all.length > 0 && all[all.length - 1] != '\n') {
+            // A line cut short by a crash: end it, so that what follows is a line of its own.
+            ch.write(ByteBuffer.wrap(new byte[] {'\n'}));
+        }
+        return new Journal(file, ch);
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    /** Writes one record and forces it to disk. */
+    void write(JournalRecord r) throws IOException {
+        byte[] line = (JSON.writeValueAsString(r) + "\n").getBytes(StandardCharsets.UTF_8);
+        ByteBuffer buf = ByteBuffer.wrap(line);
+        while (buf.hasRemaining()) channel.write(buf);
+        channel.force(false);
+    }
+
+    @Override
+    public void close() throws IOException {
+        channel.close();
+    }
+
+    /**
+     * The records of a journal. A last line that does not parse is a write cut short and is left
+     * out; a bad line before the last is damage, reported with file and line (exit 2).
+     */
+    public static List<JournalRecord> read(Path file) throws IOException {
+        List<String> lines = List.of(new String(Files.readAllBytes(file), StandardCharsets.UTF_8).split("\n", -1));
+        List<JournalRecord> out = new ArrayList<>();
+        int last = lines.size() - 1;
+        while (last >= 0 && lines.get(last).isEmpty()) last--;
+        for (int i = 0; i <= last; i++) {
+            String line = lines.get(i);
+            if (line.isBlank()) continue;
+            try {
+                JournalRecord r = JSON.readValue(line, JournalRecord.class);
+                if (r.type() == null) throw new BadInputException(file + ":" + (i + 1) + ": journal record without a type");
+                out.add(r);
+            } catch (JsonProcessingException e) {
+                if (i == last) break;
+                throw new BadInputException(file + ":" + (i + 1) + ": not a journal record: " + e.getOriginalMessage());
+            }
+        }
+        return out;
+    }
+
+    /** applied, rolled-back, rollback-incomplete from the last end record, or unfinished. */
+    public static String status(List<JournalRecord> records) {
+        String status = "unfinished";
+        for (JournalRecord r : records) {
+            if (r.type().equals("end")) status = r.status();
+        }
+        return status;
+    }
+
+    /** Whether a journal in this state blocks a new apply. */
+    public static boolean blocks(String status) {
+        return status.equals("unfinished") || status.equals("rollback-incomplete");
+    }
+}

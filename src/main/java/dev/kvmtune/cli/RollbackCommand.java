@@ -1,0 +1,76 @@
+package dev.kvmtune.cli;
+
+import dev.kvmtune.BadInputException;
+import dev.kvmtune.ExitCodes;
+import dev.kvmtune.apply.Journal;
+import dev.kvmtune.apply.JournalStore;
+import dev.kvmtune.apply.Rollback;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** {@code kvmtune rollback}: undoes an apply from its journal. */
+@Command(name = "rollback", mixinStandardHelpOptions = true,
+        description = {"Undo an apply from its journal: every change it made, newest first, each read back.",
+            "Without JOURNAL: the unfinished one (an apply that crashed or was killed), else the newest.",
+            "Running it again is harmless: a journal already rolled back has nothing left to undo.",
+            "",
+            "Examples:",
+            "  sudo kvmtune rollback",
+            "  sudo kvmtune rollback /var/lib/kvmtune/apply-20261122T101500Z-3f2a9c1e.jsonl",
+            "  kvmtune rollback --root /tmp/tree --journal-dir /tmp/journals"})
+public final class RollbackCommand implements Callable<Integer> {
+    @ParentCommand
+    KvmtuneCommand parent;
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "JOURNAL", description = "The journal to undo.")
+    Path journal;
+
+    @Option(names = "--journal-dir", paramLabel = "DIR", description = "Where journals are (default: /var/lib/kvmtune of the root).")
+    Path journalDir;
+
+    @Override
+    public Integer call() throws IOException {
+        ApplyCommand.ApplyTarget target = ApplyCommand.ApplyTarget.open(parent, journalDir);
+        JournalStore store = new JournalStore(target.journalDir());
+        Path file = journal;
+        if (file == null) {
+            file = store.blocking().or(() -> {
+                try {
+                    return store.latest();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).orElseThrow(() -> new BadInputException(store.dir() + ": no apply journal to roll back"));
+        } else if (!Files.isRegularFile(file)) {
+            throw new BadInputException(file + ": no such journal");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        String status = Journal.status(Journal.read(file));
+        if (status.equals("rolled-back")) {
+            if (parent.format == OutputFormat.json) out.print(Json.write(new ApplyText.RollbackJson(file.toString(), status, "rolled-back", 0, java.util.List.of(), java.util.List.of())));
+            else out.println(file + ": already rolled back; nothing to undo.");
+            out.flush();
+            return ExitCodes.OK;
+        }
+        target.requireWritable();
+        Rollback.Result r;
+        try (JournalStore.Lock lock = store.lock()) {
+            r = Rollback.run(file, target.host());
+        }
+        out.print(parent.format == OutputFormat.json ? Json.write(ApplyText.rollbackJson(r)) : ApplyText.rollback(r));
+        out.flush();
+        return r.complete() ? ExitCodes.OK : ExitCodes.ROLLBACK_INCOMPLETE;
+    }
+}
