@@ -88,6 +88,15 @@ public final class Applier {
                         results.add(new StepResult(c, Outcome.CHANGED, before, null));
                     } catch (IOException | RuntimeException e) {
                         String reason = e instanceof IOException io ? c.tolerated(io) : null;
+                        JournalRecord started = written.isEmpty() ? null : written.get(written.size() - 1);
+                        if (reason != null && started != null && started.n() == n) {
+                            // Put back whatever part of it was done before the failure, then record it as skipped.
+                            try {
+                                Rollback.undoStep(started, h);
+                            } catch (IOException | RuntimeException undo) {
+                                reason = null;
+                            }
+                        }
                         if (reason != null) {
                             journal.write(JournalRecord.mark("skip", n, null, reason));
                             results.add(new StepResult(c, Outcome.SKIPPED, before, reason));

@@ -89,6 +89,9 @@ public final class Rollback {
         switch (s.action()) {
             case "value" -> {
                 byte[] before = s.before().getBytes(StandardCharsets.UTF_8);
+                // In a tree a value is written through a temporary file that a crash can leave behind.
+                if (!h.live()) h.delete(HostAccess.tempFor(s.target()));
+                if (!h.exists(s.target())) return "/" + s.target() + " no longer exists (its module or device went away); nothing to restore";
                 byte[] now = h.readBytes(s.target());
                 if (h.live()) {
                     if (shownEqual(now, s)) return null;

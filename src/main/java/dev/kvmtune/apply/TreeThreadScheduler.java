@@ -23,10 +23,11 @@ final class TreeThreadScheduler implements ThreadScheduler {
         this.host = host;
     }
 
+    /** The thread's directory, and the process's own when this is its main thread and the tree has it. */
     private List<String> dirs(int pid, int tid) {
         List<String> out = new ArrayList<>();
         out.add("proc/" + pid + "/task/" + tid);
-        if (pid == tid) out.add("proc/" + pid);
+        if (pid == tid && host.exists("proc/" + pid + "/stat")) out.add("proc/" + pid);
         return out;
     }
 
