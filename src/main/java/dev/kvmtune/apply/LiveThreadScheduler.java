@@ -41,10 +41,13 @@ public final class LiveThreadScheduler implements ThreadScheduler {
     public void set(int pid, int tid, SchedState state) throws IOException {
         try {
             // Affinity first: a thread raised to SCHED_FIFO must not run for a moment on a CPU it is leaving.
-            BitSet bits = new BitSet();
-            state.cpus().forEachCpu(bits::set);
-            byte[] mask = java.util.Arrays.copyOf(bits.toByteArray(), MASK_BYTES);
-            Libc.INSTANCE.sched_setaffinity(tid, new NativeLong(mask.length), mask);
+            // Only when it changes: per-CPU kernel threads (PF_NO_SETAFFINITY) refuse even their own mask with EINVAL.
+            if (!get(pid, tid).cpus().equals(state.cpus())) {
+                BitSet bits = new BitSet();
+                state.cpus().forEachCpu(bits::set);
+                byte[] mask = java.util.Arrays.copyOf(bits.toByteArray(), MASK_BYTES);
+                Libc.INSTANCE.sched_setaffinity(tid, new NativeLong(mask.length), mask);
+            }
             Libc.INSTANCE.sched_setscheduler(tid, state.policy().number(), new int[] {state.priority()});
         } catch (LastErrorException e) {
             throw failure("set the scheduling of", tid, e);
