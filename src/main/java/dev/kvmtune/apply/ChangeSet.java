@@ -96,7 +96,7 @@ public final class ChangeSet {
                 case "sysctl" -> items.add(kernelValue(h, s, "proc/sys/" + s.key().replace('.', '/'), Change.Compare.PLAIN, List.of()));
                 case "sysfs" -> {
                     Change.Compare c = s.key().endsWith("/cpumask") ? Change.Compare.CPUMASK : Change.Compare.PLAIN;
-                    if (c == Change.Compare.PLAIN && h.exists(s.key()) && Change.text(h.readBytes(s.key())).contains("[")) c = Change.Compare.SELECTION;
+                    if (c == Change.Compare.PLAIN && isSelection(h, s.key())) c = Change.Compare.SELECTION;
                     // KSM: run=2 unmerges every shared page; writing 0 straight away would leave them merged.
                     List<String> first = s.key().equals("sys/kernel/mm/ksm/run") && s.value().equals("0") ? List.of("2") : List.of();
                     items.add(kernelValue(h, s, s.key(), c, first));
@@ -128,6 +128,15 @@ public final class ChangeSet {
             if (boot != null) items.add(boot);
         }
         return new ChangeSet(items, notes);
+    }
+
+    /** A file like {@code always [madvise] never}; one that cannot be read is left for apply to report. */
+    private static boolean isSelection(HostAccess h, String path) {
+        try {
+            return h.exists(path) && Change.text(h.readBytes(path)).contains("[");
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static Item kernelValue(HostAccess h, PlannedSetting s, String path, Change.Compare c, List<String> first) {
