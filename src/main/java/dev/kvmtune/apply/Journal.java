@@ -17,8 +17,8 @@ import java.util.List;
 
 /**
  * One apply's journal: append-only JSON lines, each forced to disk before the change it
- * describes is made. A crash can leave a last line cut short; reading drops it, because its
- * change had not started yet.
+ * describes is made. A crash can leave a last line cut short; reading ignores it, and reopening
+ * the journal to finish it removes it, because its change had not started yet.
  */
 public final class Journal implements Closeable {
     public static final int VERSION = 1;
@@ -41,12 +41,17 @@ public final class Journal implements Closeable {
     /** Opens an existing journal to append to it (rollback). */
     static Journal append(Path file) throws IOException {
         byte[] all = Files.readAllBytes(file);
-        FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
         if (all.length > 0 && all[all.length - 1] != '\n') {
-            // A line cut short by a crash: end it, so that what follows is a line of its own.
-            ch.write(ByteBuffer.wrap(new byte[] {'\n'}));
+            // A record cut short by a crash was never written whole and its change never started: drop
+            // the fragment, so that it does not stand as a damaged line in the middle of the journal.
+            int keep = all.length;
+            while (keep > 0 && all[keep - 1] != '\n') keep--;
+            try (FileChannel cut = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                cut.truncate(keep);
+                cut.force(true);
+            }
         }
-        return new Journal(file, ch);
+        return new Journal(file, FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND));
     }
 
     public Path file() {
