@@ -30,13 +30,7 @@ public final class FileHostAccess implements HostAccess {
     private FileHostAccess(DirectoryRoot root, boolean live) {
         this.root = root;
         this.base = root.base();
-        Path rb;
-        try {
-            rb = base.toRealPath();
-        } catch (IOException e) {
-            rb = base.toAbsolutePath().normalize();
-        }
-        this.realBase = rb;
+        this.realBase = root.realBase();
         this.live = live;
         this.threads = live ? new LiveThreadScheduler() : new TreeThreadScheduler(this);
     }

@@ -56,6 +56,11 @@ public final class DirectoryRoot implements Root {
         return base;
     }
 
+    /** The base with links resolved: what "inside the tree" is measured against. */
+    public Path realBase() {
+        return realBase;
+    }
+
     private Path resolve(String rel) {
         if (rel.startsWith("/")) throw new IllegalArgumentException("Root paths are relative: " + rel);
         return base.resolve(rel);

@@ -24,17 +24,11 @@ import org.junit.jupiter.api.io.TempDir;
 class ApplyLiveTest {
     static final ObjectMapper JSON = new ObjectMapper();
 
-    /** This host's plan for one VM, kept to the settings the test names. */
-    static Path planWith(Path dir, String vm, java.util.function.Predicate<ObjectNode> keep, Map<String, String> values) throws Exception {
-        Cli.Result r = Cli.run("plan", "--vm", vm, "--format", "json");
+    /** This host's plan (host summary and partition from 'kvmtune plan') holding just these settings. */
+    static Path planWith(Path dir, ArrayNode settings) throws Exception {
+        Cli.Result r = Cli.run("plan", "--vm", "name=live,vcpus=1,memory=64M", "--format", "json");
         assertThat(r.exit()).as(r.err()).isZero();
         ObjectNode plan = (ObjectNode) JSON.readTree(r.out());
-        ArrayNode settings = JSON.createArrayNode();
-        for (var s : plan.get("settings")) {
-            ObjectNode o = (ObjectNode) s;
-            if (values.containsKey(o.get("key").asText())) o.put("value", values.get(o.get("key").asText()));
-            if (keep.test(o)) settings.add(o);
-        }
         plan.set("settings", settings);
         Path file = dir.resolve("plan.json");
         Files.writeString(file, JSON.writeValueAsString(plan));
@@ -54,8 +48,6 @@ class ApplyLiveTest {
         String wanted = String.valueOf(Integer.parseInt(interval) + 2);
 
         ObjectMapper m = JSON;
-        Path plan = planWith(dir, "name=live,vcpus=1,memory=64M", s -> false, Map.of());
-        ObjectNode p = (ObjectNode) m.readTree(plan.toFile());
         ArrayNode settings = m.createArrayNode();
         settings.add(m.createObjectNode().put("kind", "sysctl").put("key", "vm.stat_interval").put("value", wanted).put("rule", "test").put("reboot", false));
         settings.add(m.createObjectNode().put("kind", "sysfs").put("key", "sys/kernel/mm/transparent_hugepage/defrag").put("value", other)
@@ -63,8 +55,7 @@ class ApplyLiveTest {
         int last = Runtime.getRuntime().availableProcessors() - 1;
         settings.add(m.createObjectNode().put("kind", "thread-sched").put("key", "^ksoftirqd/").put("value", "fifo:2").put("cpus", String.valueOf(last))
                 .put("rule", "test").put("reboot", false));
-        p.set("settings", settings);
-        Files.writeString(plan, m.writeValueAsString(p));
+        Path plan = planWith(dir, settings);
         Path journals = dir.resolve("journals");
         long ksoftirqd = ProcessHandle.allProcesses().filter(h -> comm(h.pid()).equals("ksoftirqd/" + last)).findFirst().orElseThrow().pid();
         String ksoftirqdBefore = sched(ksoftirqd).get((int) ksoftirqd);
@@ -107,8 +98,6 @@ class ApplyLiveTest {
             Map<Integer, String> before = sched(pid);
             int last = cpus - 1;
             String housekeeping = last == 1 ? "0" : "0-" + (last - 1);
-            Path plan = planWith(dir, "name=applylive,vcpus=1,memory=64M", s -> false, Map.of());
-            ObjectNode p = (ObjectNode) JSON.readTree(plan.toFile());
             ArrayNode settings = JSON.createArrayNode();
             settings.add(JSON.createObjectNode().put("kind", "vm-thread").put("key", "applylive/vcpu0").put("value", "cpus=" + last + " fifo:1")
                     .put("rule", "vm.vcpu.pinned_isolated").put("reboot", false));
@@ -116,8 +105,7 @@ class ApplyLiveTest {
                     .put("rule", "vm.vcpu.pinned_isolated").put("reboot", false));
             settings.add(JSON.createObjectNode().put("kind", "vm-thread").put("key", "applylive/emulator").put("value", "cpus=" + housekeeping)
                     .put("rule", "vm.emulator.off_vcpu_cpus").put("reboot", false));
-            p.set("settings", settings);
-            Files.writeString(plan, JSON.writeValueAsString(p));
+            Path plan = planWith(dir, settings);
             Path journals = dir.resolve("journals");
 
             Cli.Result r = Cli.run("apply", plan.toString(), "--yes", "--journal-dir", journals.toString());
