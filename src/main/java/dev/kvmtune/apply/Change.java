@@ -87,7 +87,7 @@ public sealed interface Change {
      *
      * @param writeFirst values written first, in order, when the current one is not yet the wanted one
      *                  (KSM: 2 unmerges every shared page before 0 stops the daemon)
-     * @param tolerant  an IRQ: EIO/EINVAL mean the kernel keeps it where it is (per-CPU, managed),
+     * @param tolerant  an IRQ: EPERM/EIO/EINVAL mean the kernel keeps it where it is (per-CPU, managed),
      *                  ENOENT that it went away; reported, not failed
      */
     record Value(String setting, String target, String desired, Compare compare, List<String> writeFirst, boolean tolerant)
@@ -123,7 +123,11 @@ public sealed interface Change {
         public String tolerated(IOException e) {
             if (!tolerant) return null;
             String errno = Errno.of(e);
-            if ("EIO".equals(errno) || "EINVAL".equals(errno)) return "the kernel keeps this IRQ where it is (" + errno + "): per-CPU or managed";
+            // EPERM: userspace may not move it (irq_can_set_affinity_usr: per-CPU, no balancing, managed);
+            // EIO / EINVAL: the interrupt chip refused the mask.
+            if ("EPERM".equals(errno) || "EIO".equals(errno) || "EINVAL".equals(errno)) {
+                return "the kernel keeps this IRQ where it is (" + errno + "): per-CPU, managed or not movable by its chip";
+            }
             if (e instanceof NoSuchFileException) return "the IRQ went away";
             return null;
         }

@@ -70,6 +70,10 @@ public final class ApplyCommand implements Callable<Integer> {
     @Option(names = "--allow-swapoff", description = "Turn swap off when the plan asks for it.")
     boolean allowSwapoff;
 
+    @Option(names = "--skip", paramLabel = "KEY", description = {"Leave out the plan settings with this key (kernel.ftrace_enabled,",
+        "sys/kernel/mm/ksm/run, rt1/vcpu0 ...) or kind (swap, vm-thread); repeatable. For a setting this kernel refuses."})
+    List<String> skip = new java.util.ArrayList<>();
+
     @Option(names = "--update-bootloader", description = "Run update-grub / grub2-mkconfig / grubby after the boot-loader edit.")
     boolean updateBootloader;
 
@@ -87,6 +91,15 @@ public final class ApplyCommand implements Callable<Integer> {
         if (planFile == null) throw new BadInputException("apply needs a PLAN (plan.json), or --status");
         String text = InputFiles.readText(planFile, "kvmtune plan (plan.json)");
         Plan plan = PlanFile.parse(text, planFile.toString());
+        for (String k : skip) {
+            if (plan.settings().stream().noneMatch(st -> st.key().equals(k) || st.kind().equals(k))) {
+                throw new BadInputException("--skip " + k + ": no setting of " + planFile + " has that key or kind");
+            }
+        }
+        if (!skip.isEmpty()) {
+            plan = new Plan(plan.schema(), plan.profile(), plan.root(), plan.host(), plan.partition(),
+                    plan.settings().stream().filter(st -> !skip.contains(st.key()) && !skip.contains(st.kind())).toList(), plan.files(), plan.notes());
+        }
         HostAccess host = target.host();
         checkSameHost(plan, host, planFile);
         Path dir = planFile.toAbsolutePath().getParent();

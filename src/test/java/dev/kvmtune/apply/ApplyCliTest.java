@@ -110,6 +110,14 @@ class ApplyCliTest {
         assertThat(snap.exit()).isEqualTo(2);
         assertThat(snap.err()).contains("a snapshot cannot be changed");
 
+        Cli.Result skip = Cli.run("apply", FIXTURE.resolve("plan/plan.json").toString(), "--root", tree.toString(), "--skip", "vm.nothing");
+        assertThat(skip.exit()).isEqualTo(2);
+        assertThat(skip.err()).contains("--skip vm.nothing: no setting");
+        Cli.Result skipped = Cli.run("apply", FIXTURE.resolve("plan/plan.json").toString(), "--root", tree.toString(), "--skip", "vm.stat_interval",
+                "--skip", "irq-affinity");
+        assertThat(skipped.exit()).isZero();
+        assertThat(skipped.out()).doesNotContain("stat_interval").doesNotContain("smp_affinity");
+
         Cli.Result none = Cli.run("apply", work.resolve("absent.json").toString(), "--root", tree.toString());
         assertThat(none.exit()).isEqualTo(2);
         assertThat(none.err()).contains("absent.json");
