@@ -102,7 +102,6 @@ public final class Applier {
                             results.add(new StepResult(c, Outcome.SKIPPED, before, reason));
                             continue;
                         }
-                        if (e instanceof RuntimeException re && !(e instanceof IllegalArgumentException)) throw re;
                         String errno = e instanceof IOException io ? Errno.of(io) : null;
                         String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
                         journal.write(JournalRecord.mark("fail", n, errno, msg));

@@ -26,12 +26,11 @@ public final class LiveThreadScheduler implements ThreadScheduler {
     @Override
     public SchedState get(int pid, int tid) throws IOException {
         try {
-            byte[] mask = new byte[MASK_BYTES];
-            Libc.INSTANCE.sched_getaffinity(tid, new NativeLong(mask.length), mask);
+            CpuSet cpus = affinity(tid);
             int policy = Libc.INSTANCE.sched_getscheduler(tid) & ~RESET_ON_FORK;
             int[] param = new int[1];
             Libc.INSTANCE.sched_getparam(tid, param);
-            return new SchedState(SchedPolicy.of(policy), param[0], CpuSet.of(BitSet.valueOf(mask).stream().toArray()));
+            return new SchedState(SchedPolicy.of(policy), param[0], cpus);
         } catch (LastErrorException e) {
             throw failure("read the scheduling of", tid, e);
         }
@@ -42,7 +41,7 @@ public final class LiveThreadScheduler implements ThreadScheduler {
         try {
             // Affinity first: a thread raised to SCHED_FIFO must not run for a moment on a CPU it is leaving.
             // Only when it changes: per-CPU kernel threads (PF_NO_SETAFFINITY) refuse even their own mask with EINVAL.
-            if (!get(pid, tid).cpus().equals(state.cpus())) {
+            if (!affinity(tid).equals(state.cpus())) {
                 BitSet bits = new BitSet();
                 state.cpus().forEachCpu(bits::set);
                 byte[] mask = java.util.Arrays.copyOf(bits.toByteArray(), MASK_BYTES);
@@ -52,6 +51,12 @@ public final class LiveThreadScheduler implements ThreadScheduler {
         } catch (LastErrorException e) {
             throw failure("set the scheduling of", tid, e);
         }
+    }
+
+    private static CpuSet affinity(int tid) {
+        byte[] mask = new byte[MASK_BYTES];
+        Libc.INSTANCE.sched_getaffinity(tid, new NativeLong(mask.length), mask);
+        return CpuSet.of(BitSet.valueOf(mask).stream().toArray());
     }
 
     private static IOException failure(String what, int tid, LastErrorException e) {

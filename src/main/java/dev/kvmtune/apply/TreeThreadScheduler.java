@@ -4,9 +4,7 @@ import dev.kvmtune.facts.proc.SchedPolicy;
 import dev.kvmtune.util.CpuSet;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -160,9 +160,5 @@ public final class ApplyCommand implements Callable<Integer> {
                 throw new BadInputException("changing the running host needs root: run it with sudo (or use --root DIR for a copied tree)");
             }
         }
-
-        List<String> describe() {
-            return List.of(host.root().describe(), journalDir.toString());
-        }
     }
 }

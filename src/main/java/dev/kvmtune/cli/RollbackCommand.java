@@ -46,13 +46,10 @@ public final class RollbackCommand implements Callable<Integer> {
         JournalStore store = new JournalStore(target.journalDir());
         Path file = journal;
         if (file == null) {
-            file = store.blocking().or(() -> {
-                try {
-                    return store.latest();
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            }).orElseThrow(() -> new BadInputException(store.dir() + ": no apply journal to roll back"));
+            // The unfinished one first: it blocks every apply until it is finished.
+            var pick = store.blocking();
+            if (pick.isEmpty()) pick = store.latest();
+            file = pick.orElseThrow(() -> new BadInputException(store.dir() + ": no apply journal to roll back"));
         } else if (!Files.isRegularFile(file)) {
             throw new BadInputException(file + ": no such journal");
         }
