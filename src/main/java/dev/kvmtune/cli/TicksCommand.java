@@ -109,7 +109,7 @@ public final class TicksCommand implements Callable<Integer> {
     }
 
     /** Moves every thread of this JVM onto these CPUs; false when taskset is missing or fails. */
-    private static boolean taskset(CpuSet cpus) throws InterruptedException {
+    static boolean taskset(CpuSet cpus) throws InterruptedException {
         try {
             Process p = new ProcessBuilder("taskset", "-apc", cpus.toList(), Long.toString(ProcessHandle.current().pid()))
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
