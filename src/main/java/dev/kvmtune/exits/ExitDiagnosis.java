@@ -76,6 +76,14 @@ public final class ExitDiagnosis {
                     "APICv with posted interrupts (kvm_intel enable_apicv=Y, on by default where the CPU has it) delivers interrupts "
                             + "without this exit; fewer interrupts to the guest (virtio event_idx, interrupt coalescing) also help.", null));
         }
+        for (CounterRow c : p.counters()) {
+            if (!c.name().equals("insn_emulation") || p.seconds() == null || c.delta() / p.seconds() < RATE) continue;
+            out.add(new Finding("exits.insn_emulation", "info",
+                    String.format(Locale.ROOT, "insn_emulation: %d (%.0f/s)", c.delta(), c.delta() / p.seconds()),
+                    "KVM emulated guest instructions itself: real-mode or firmware code, or instructions touching emulated "
+                            + "MMIO. A booted guest with virtio devices emulates few; a guest still in its firmware emulates many.",
+                    "If the guest is up, look for the device behind it (MMIO exits above, kvmtune vms for emulated models).", null));
+        }
         return out;
     }
 
@@ -131,7 +139,7 @@ public final class ExitDiagnosis {
                         + "<features><kvm><hint-dedicated state='on'/></kvm></features> with <cpu mode='host-passthrough'> and "
                         + "cpu-pm), or in the guest the cpuidle-haltpoll driver (poll before halting), or idle=poll on the guest "
                         + "command line."
-                : "Leave them: the vCPUs " + (vm == null ? "may " : "") + "share host CPUs, and an exit on idle is what gives the "
+                : "Leave them: the vCPUs " + (vm == null || vm.dedicated() == null ? "may " : "") + "share host CPUs, and an exit on idle is what gives the "
                         + "CPU back. Host-side halt polling (kvm halt_poll_ns) already shortens wake-ups.";
         return new Finding("exits.hlt", "info", a.evidence(),
                 "The guest ran out of work and executed HLT; KVM takes the vCPU off the CPU until an interrupt arrives. Seed 001: "

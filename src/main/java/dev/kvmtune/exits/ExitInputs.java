@@ -56,7 +56,8 @@ public final class ExitInputs {
                     + (startsWith(headBytes, "PERFILE") ? "; this is a perf.data file: run 'perf script -i FILE > FILE.txt' or 'perf kvm stat report'" : ""));
         }
         String head = new String(headBytes, StandardCharsets.UTF_8);
-        if (head.stripLeading().startsWith("{")) return recording(in, name);
+        String lead = head.stripLeading();
+        if (lead.startsWith("{") && lead.substring(1).stripLeading().startsWith("\"")) return recording(in, name);
         for (ExitFormat f : formats()) {
             if (!f.matches(head)) continue;
             ExitTally tally = new ExitTally(isa);
@@ -85,13 +86,32 @@ public final class ExitInputs {
         } catch (IOException e) {
             throw new BadInputException(name + ": cannot read: " + e.getMessage(), e);
         }
+        if (p != null && p.events() < 0) throw new BadInputException(name + ": recording with a negative event count");
         if (p == null || !ExitProfile.MARKER.equals(p.kvmtune())) {
             throw new BadInputException(name + ":1: JSON but not a kvmtune exits recording (\"kvmtune\": \"" + ExitProfile.MARKER + "\" expected)");
         }
         if (p.reasons() == null || p.counters() == null || p.msrs() == null) {
             throw new BadInputException(name + ": recording without reasons, counters or msrs");
         }
+        for (ExitProfile.ReasonRow r : p.reasons()) {
+            if (r == null || r.reason() == null || r.reason().isBlank() || r.count() < 0 || r.kind() == null || !kindKnown(r.kind())) {
+                throw new BadInputException(name + ": recording with a reason row without name, kind or a count >= 0");
+            }
+        }
+        for (ExitProfile.CounterRow c : p.counters()) {
+            if (c == null || c.name() == null) throw new BadInputException(name + ": recording with a counter without name");
+        }
+        for (ExitProfile.MsrRow m : p.msrs()) {
+            if (m == null || m.msr() == null || !m.msr().matches("0x[0-9a-f]{1,8}")) throw new BadInputException(name + ": recording with an MSR row without a 0x index");
+        }
         return p.withInput(name);
+    }
+
+    private static boolean kindKnown(String kind) {
+        for (ExitReasons.Kind k : ExitReasons.Kind.values()) {
+            if (k.name().equals(kind)) return true;
+        }
+        return false;
     }
 
     private static boolean startsWith(byte[] b, String p) {

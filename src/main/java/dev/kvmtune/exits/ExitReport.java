@@ -70,9 +70,18 @@ public record ExitReport(String input, String format, String isa, Double seconds
                 if (r.perVcpu() == null) continue;
                 r.perVcpu().forEach((v, n) -> by.computeIfAbsent(v, k -> new LinkedHashMap<>()).merge(r.reason(), n, Long::sum));
             }
+            if (by.isEmpty()) {
+                // Counters only (QMP, debugfs): each vCPU's exits and its largest exit counters.
+                for (CounterRow c : p.counters()) {
+                    if (c.perVcpu() == null || c.name().equals("insn_emulation") || !c.name().endsWith("exits")) continue;
+                    c.perVcpu().forEach((v, n) -> by.computeIfAbsent(v, k -> new LinkedHashMap<>()).merge(c.name(), n, Long::sum));
+                }
+            }
             vcpus = new ArrayList<>();
             for (var e : by.entrySet()) {
-                long n = e.getValue().values().stream().mapToLong(Long::longValue).sum();
+                Long all = e.getValue().remove("exits");
+                long n = all != null ? all : e.getValue().values().stream().mapToLong(Long::longValue).sum();
+                e.getValue().values().removeIf(x -> x == 0);
                 Map<String, Long> top = new LinkedHashMap<>();
                 e.getValue().entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
                         .limit(3).forEach(x -> top.put(x.getKey(), x.getValue()));

@@ -69,7 +69,12 @@ final class HistTriggerFormat implements ExitFormat {
                 bad(tally, warnings, file, lineNo, line);
                 continue;
             }
-            long n = Long.parseLong(m.group(2));
+            Long hits = number(m.group(2));
+            if (hits == null) {
+                bad(tally, warnings, file, lineNo, line);
+                continue;
+            }
+            long n = hits;
             int id = tally.reasonId(isa, isa == Isa.VMX ? code & 0xffff : code);
             String slot = null;
             if (keys.containsKey("vcpu_id")) slot = "vcpu " + keys.get("vcpu_id");

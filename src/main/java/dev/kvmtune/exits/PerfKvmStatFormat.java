@@ -63,7 +63,7 @@ final class PerfKvmStatFormat implements ExitFormat {
                 continue;
             }
             Matcher m = ROW.matcher(line);
-            if (m.matches() && (inVmexit || inOther)) {
+            if (m.matches() && (inVmexit || inOther) && m.group(2).length() < 19) {
                 if (inOther) continue;
                 long n = Long.parseLong(m.group(2));
                 int reason = tally.reasonId(m.group(1));

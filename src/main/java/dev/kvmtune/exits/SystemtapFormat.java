@@ -41,7 +41,7 @@ final class SystemtapFormat implements ExitFormat {
                 continue;
             }
             Matcher m = LINE.matcher(line);
-            if (!m.matches()) {
+            if (!m.matches() || m.group(2).length() > 18 || m.group(3).length() > 18) {
                 tally.unknownLine();
                 warnings.once("unknown-line", file + ":" + lineNo + ": not a systemtap count line: " + Warnings.excerpt(line));
                 continue;

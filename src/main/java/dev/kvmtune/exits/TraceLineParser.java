@@ -192,14 +192,16 @@ public final class TraceLineParser {
 
     private void exit(byte[] b, int s, int pl, int e, int tid, int commEnd, long ts) {
         int vcpu = -1;
+        int r = pl;
         if (startsWith(b, pl, e, "vcpu ")) {
             int v = pl + 5;
             int ve = v;
             while (ve < e && b[ve] >= '0' && b[ve] <= '9') ve++;
             if (ve > v) vcpu = parseInt(b, v, ve);
+            r = ve;
+            while (r < e && b[r] == ' ') r++;
         }
-        int r = indexOf(b, pl, e, REASON);
-        if (r < 0) {
+        if (!startsWith(b, r, e, "reason ")) {
             unknown(b, s, e);
             return;
         }
