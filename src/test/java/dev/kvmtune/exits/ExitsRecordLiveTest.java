@@ -99,6 +99,39 @@ class ExitsRecordLiveTest {
         }
     }
 
+    /** The real perf's kvm stat output is recognized; on this nested host it has a header and no exits. */
+    @Test
+    void realPerfKvmStatReportIsRecognized() throws Exception {
+        Path data = tmp.resolve("perf.data.guest");
+        Process rec;
+        try {
+            rec = new ProcessBuilder("perf", "kvm", "stat", "record", "-a", "-o", data.toString(), "sleep", "1")
+                    .redirectErrorStream(true).redirectOutput(tmp.resolve("rec.log").toFile()).start();
+        } catch (IOException e) {
+            assumeTrue(false, "perf is not installed");
+            return;
+        }
+        assertThat(rec.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assumeTrue(rec.exitValue() == 0 && Files.exists(data), "perf kvm stat record failed here: " + Files.readString(tmp.resolve("rec.log")));
+        Path report = tmp.resolve("report.txt");
+        Process rep = new ProcessBuilder("perf", "kvm", "-i", data.toString(), "stat", "report")
+                .redirectErrorStream(true).redirectOutput(report.toFile()).start();
+        assertThat(rep.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        String text = Files.readString(report);
+        assertThat(text).contains("VM-EXIT");
+        Cli.Result r = Cli.run("exits", "report", report.toString());
+        if (text.contains("Total Samples:0,")) {
+            assertThat(r.exit()).isEqualTo(2);
+            assertThat(r.err()).contains(report + ": perf-kvm-stat input without a single VM exit");
+        } else {
+            assertThat(r.exit()).as(r.err()).isZero();
+            assertThat(r.out()).contains("(perf-kvm-stat");
+        }
+        Cli.Result raw = Cli.run("exits", "report", data.toString());
+        assertThat(raw.exit()).isEqualTo(2);
+        assertThat(raw.err()).contains("perf.data file");
+    }
+
     private String readErr() throws IOException {
         Path p = tmp.resolve("child.err");
         return Files.exists(p) ? Files.readString(p) : "";
