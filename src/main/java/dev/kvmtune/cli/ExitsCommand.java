@@ -37,6 +37,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -265,19 +266,15 @@ public final class ExitsCommand implements Runnable {
         @Option(names = "--per-vcpu", description = "Per vCPU (or thread) totals and top reasons.")
         boolean perVcpu;
 
-        @Option(names = "--duration", converter = Converters.Seconds.class, paramLabel = "DURATION",
-                description = "What the input covers, for inputs without timestamps (systemtap, hist, perf kvm stat).")
-        Duration duration;
-
-        @Option(names = "--isa", paramLabel = "vmx|svm", description = "How raw exit_reason numbers are decoded (hist triggers; default vmx).")
-        String isa;
+        @Mixin
+        InputOptions input;
 
         @Option(names = "--xml", paramLabel = "FILE", description = "The VM's libvirt domain XML, for the diagnosis.")
         Path xml;
 
         @Override
         public Integer call() {
-            List<ExitProfile> ps = read(files, isa(isa), duration, xml, spec.commandLine().getErr());
+            List<ExitProfile> ps = read(files, input.isa(), input.duration, xml, spec.commandLine().getErr());
             PrintWriter o = spec.commandLine().getOut();
             List<ExitReport> rs = ps.stream().map(p -> ExitReport.of(p, perVcpu)).toList();
             if (exits.parent.format == OutputFormat.json) o.print(Json.write(rs.size() == 1 ? rs.get(0) : rs));
@@ -292,13 +289,23 @@ public final class ExitsCommand implements Runnable {
         }
     }
 
-    static Isa isa(String s) {
-        if (s == null) return null;
-        return switch (s.toLowerCase(java.util.Locale.ROOT)) {
-            case "vmx", "intel" -> Isa.VMX;
-            case "svm", "amd" -> Isa.SVM;
-            default -> throw new BadInputException("--isa takes vmx or svm, not " + s);
-        };
+    /** What report and diff need to read inputs that do not say it themselves. */
+    static final class InputOptions {
+        @Option(names = "--duration", converter = Converters.Seconds.class, paramLabel = "DURATION",
+                description = "What each input covers, for inputs without timestamps (systemtap, hist, perf kvm stat).")
+        Duration duration;
+
+        @Option(names = "--isa", paramLabel = "vmx|svm", description = "How raw exit_reason numbers are decoded (hist triggers; default vmx).")
+        String isa;
+
+        Isa isa() {
+            if (isa == null) return null;
+            return switch (isa.toLowerCase(java.util.Locale.ROOT)) {
+                case "vmx", "intel" -> Isa.VMX;
+                case "svm", "amd" -> Isa.SVM;
+                default -> throw new BadInputException("--isa takes vmx or svm, not " + isa);
+            };
+        }
     }
 
     @Command(name = "diff", mixinStandardHelpOptions = true,
@@ -321,19 +328,15 @@ public final class ExitsCommand implements Runnable {
         @Option(names = {"-o", "--output"}, paramLabel = "SVG", description = "Write the bar chart here.")
         Path chart;
 
-        @Option(names = "--duration", converter = Converters.Seconds.class, paramLabel = "DURATION",
-                description = "What each input covers, for inputs without timestamps.")
-        Duration duration;
-
-        @Option(names = "--isa", paramLabel = "vmx|svm", description = "How raw exit_reason numbers are decoded (default vmx).")
-        String isa;
+        @Mixin
+        InputOptions input;
 
         @Option(names = "--title", defaultValue = "VM exits", description = "Chart title (default: ${DEFAULT-VALUE}).")
         String title;
 
         @Override
         public Integer call() throws IOException {
-            List<ExitProfile> ps = read(files, isa(isa), duration, null, spec.commandLine().getErr());
+            List<ExitProfile> ps = read(files, input.isa(), input.duration, null, spec.commandLine().getErr());
             ExitsText.Comparison c = ExitsText.compare(ps);
             PrintWriter o = spec.commandLine().getOut();
             o.print(exits.parent.format == OutputFormat.json ? Json.write(c) : ExitsText.diff(c));
