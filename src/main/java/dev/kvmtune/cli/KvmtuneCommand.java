@@ -52,6 +52,7 @@ public final class KvmtuneCommand implements Runnable {
         SUBCOMMANDS.put("latency", LatencyCommand.class);
         SUBCOMMANDS.put("ticks", TicksCommand.class);
         SUBCOMMANDS.put("exits", ExitsCommand.class);
+        SUBCOMMANDS.put("flame", FlameCommand.class);
         SUBCOMMANDS.put("vms", VmsCommand.class);
         SUBCOMMANDS.put("threads", ThreadsCommand.class);
         SUBCOMMANDS.put("qcow2", Qcow2Command.class);

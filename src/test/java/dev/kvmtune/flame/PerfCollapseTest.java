@@ -1,0 +1,133 @@
+package dev.kvmtune.flame;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.kvmtune.testing.Cli;
+import dev.kvmtune.testing.Golden;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Collapse against FlameGraph's stackcollapse-perf.pl: golden output for perf runs made on this
+ * machine, and, where a FlameGraph checkout is present (FLAMEGRAPH_DIR, default /tmp/FlameGraph;
+ * never part of this repository), byte-for-byte comparison with the script run by perl on those
+ * runs and on the checkout's own test inputs, for every option.
+ */
+class PerfCollapseTest {
+    static final Path FIXTURES = Path.of("src/test/resources/flame");
+    static final List<String[]> OPTIONS = List.of(new String[0], new String[] {"--pid"}, new String[] {"--tid"}, new String[] {"--kernel"},
+            new String[] {"--jit"}, new String[] {"--all"}, new String[] {"--addrs"}, new String[] {"--event-filter", "task-clock"},
+            new String[] {"--tid", "--all", "--addrs"});
+
+    static byte[] collapse(byte[] input, PerfCollapse.Options o, List<String> warnings) throws IOException {
+        PerfCollapse c = new PerfCollapse(o, warnings::add);
+        c.read(new ByteArrayInputStream(input));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        c.write(out);
+        return out.toByteArray();
+    }
+
+    static PerfCollapse.Options options(String... args) {
+        List<String> a = List.of(args);
+        int ef = a.indexOf("--event-filter");
+        boolean all = a.contains("--all");
+        return new PerfCollapse.Options(a.contains("--pid"), a.contains("--tid"), all || a.contains("--kernel"), all || a.contains("--jit"),
+                a.contains("--addrs"), ef >= 0 ? a.get(ef + 1) : null);
+    }
+
+    @Test
+    void goldenFoldedStacksOfRealPerfRuns() throws IOException {
+        for (String f : List.of("perf-system-cpu-clock", "perf-jvm-two-events-pidtid")) {
+            byte[] in = Files.readAllBytes(FIXTURES.resolve(f + ".txt"));
+            List<String> w = new ArrayList<>();
+            String out = new String(collapse(in, PerfCollapse.Options.defaults(), w), StandardCharsets.ISO_8859_1);
+            Golden.check(Golden.resources().resolve("flame/golden/" + f + ".folded"), out);
+            String all = new String(collapse(in, options("--tid", "--all"), w), StandardCharsets.ISO_8859_1);
+            Golden.check(Golden.resources().resolve("flame/golden/" + f + "-tid-all.folded"), all);
+        }
+        List<String> w = new ArrayList<>();
+        collapse(Files.readAllBytes(FIXTURES.resolve("perf-jvm-two-events-pidtid.txt")), PerfCollapse.Options.defaults(), w);
+        assertThat(w).containsExactly("Filtering for events of type: task-clock");
+    }
+
+    @Test
+    void sameBytesAsStackcollapsePerfPl() throws Exception {
+        Path fg = Path.of(System.getenv().getOrDefault("FLAMEGRAPH_DIR", "/tmp/FlameGraph"));
+        Path script = fg.resolve("stackcollapse-perf.pl");
+        assumeTrue(Files.isRegularFile(script), "no FlameGraph checkout at " + fg + " (set FLAMEGRAPH_DIR to compare with stackcollapse-perf.pl)");
+        List<Path> inputs = new ArrayList<>();
+        try (var s = Files.list(FIXTURES)) {
+            s.filter(p -> p.toString().endsWith(".txt")).sorted().forEach(inputs::add);
+        }
+        if (Files.isDirectory(fg.resolve("test"))) {
+            try (var s = Files.list(fg.resolve("test"))) {
+                s.filter(p -> p.toString().endsWith(".txt")).sorted().forEach(inputs::add);
+            }
+        }
+        int compared = 0;
+        for (Path in : inputs) {
+            byte[] bytes = Files.readAllBytes(in);
+            for (String[] opts : OPTIONS) {
+                List<String> cmd = new ArrayList<>(List.of("perl", script.toString()));
+                for (int i = 0; i < opts.length; i++) cmd.add(opts[i].equals("--event-filter") ? "--event-filter=" + opts[++i] : opts[i]);
+                cmd.add(in.toString());
+                Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                byte[] expected = p.getInputStream().readAllBytes();
+                assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+                assertThat(new String(collapse(bytes, options(opts), new ArrayList<>()), StandardCharsets.ISO_8859_1))
+                        .as("%s %s", in, String.join(" ", opts)).isEqualTo(new String(expected, StandardCharsets.ISO_8859_1));
+                compared++;
+            }
+        }
+        assertThat(compared).isGreaterThanOrEqualTo(2 * OPTIONS.size());
+    }
+
+    /** However the input arrives in pieces, the output is the same bytes. */
+    @Property(tries = 50)
+    void chunkingDoesNotChangeTheOutput(@ForAll @IntRange(min = 1, max = 5000) int maxRead, @ForAll long seed) throws IOException {
+        byte[] in = Files.readAllBytes(FIXTURES.resolve("perf-jvm-two-events-pidtid.txt"));
+        byte[] whole = collapse(in, PerfCollapse.Options.defaults(), new ArrayList<>());
+        Random rnd = new Random(seed);
+        InputStream dribble = new ByteArrayInputStream(in) {
+            @Override
+            public synchronized int read(byte[] b, int off, int len) {
+                return super.read(b, off, Math.min(len, 1 + rnd.nextInt(maxRead)));
+            }
+        };
+        PerfCollapse c = new PerfCollapse(PerfCollapse.Options.defaults(), w -> { });
+        c.read(dribble);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        c.write(out);
+        assertThat(out.toByteArray()).isEqualTo(whole);
+    }
+
+    @Test
+    void cliReadsAFileAndRefusesAMissingOne(@org.junit.jupiter.api.io.TempDir Path tmp) throws IOException {
+        Cli.Result r = Cli.run("flame", "collapse", FIXTURES.resolve("perf-system-cpu-clock.txt").toString(), "--kernel");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("_[k] ").endsWith("\n");
+        Cli.Result missing = Cli.run("flame", "collapse", tmp.resolve("none.txt").toString());
+        assertThat(missing.exit()).isEqualTo(2);
+        assertThat(missing.err()).contains("none.txt: no such file");
+        Path junk = tmp.resolve("junk.txt");
+        Files.writeString(junk, "not perf\n\tat all\n");
+        Cli.Result j = Cli.run("flame", "collapse", junk.toString());
+        assertThat(j.exit()).isZero();
+        assertThat(j.out()).isEmpty();
+        assertThat(j.err()).contains("Unrecognized line 1: not perf").contains("2 lines not understood");
+    }
+}
