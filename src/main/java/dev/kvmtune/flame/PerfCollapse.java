@@ -33,27 +33,36 @@ public final class PerfCollapse {
         }
     }
 
-    private static final Pattern HEADER = Pattern.compile("^(\\S.+?)\\s+(\\d+)/*(\\d+)*\\s+");
-    private static final Pattern EVENT = Pattern.compile(":\\s*(\\d+)*\\s+(\\S+):\\s*$");
-    private static final Pattern FRAME = Pattern.compile("^\\s*(\\w+)\\s*(.+) \\((.*)\\)");
-    private static final Pattern OFFSET = Pattern.compile("\\+0x[\\da-f]+$");
-    private static final Pattern GO_METHOD = Pattern.compile("\\.\\(.*\\)\\.");
-    private static final Pattern ARGS = Pattern.compile("\\((?!anonymous namespace\\)).*");
-    private static final Pattern KERNEL_MOD = Pattern.compile("(^\\[|vmlinux$)");
-    private static final Pattern JIT_MOD = Pattern.compile("/tmp/perf-\\d+\\.map");
+    private static final Pattern HEADER = Pattern.compile("^(\\S.+?)\\s+(\\d+)/*(\\d+)*\\s+", Pattern.UNIX_LINES);
+    private static final Pattern EVENT = Pattern.compile(":\\s*(\\d+)*\\s+(\\S+):\\s*$", Pattern.UNIX_LINES);
+    private static final Pattern FRAME = Pattern.compile("^\\s*(\\w+)\\s*(.+) \\((.*)\\)", Pattern.UNIX_LINES);
+    private static final Pattern OFFSET = Pattern.compile("\\+0x[\\da-f]+$", Pattern.UNIX_LINES);
+    private static final Pattern GO_METHOD = Pattern.compile("\\.\\(.*\\)\\.", Pattern.UNIX_LINES);
+    private static final Pattern ARGS = Pattern.compile("\\((?!anonymous namespace\\)).*", Pattern.UNIX_LINES);
+    private static final Pattern KERNEL_MOD = Pattern.compile("(^\\[|vmlinux$)", Pattern.UNIX_LINES);
+    private static final Pattern JIT_MOD = Pattern.compile("/tmp/perf-\\d+\\.map", Pattern.UNIX_LINES);
 
     private final Options options;
     private final Consumer<String> warn;
-    private final Map<String, long[]> collapsed = new HashMap<>();
     private String eventFilter;
     private boolean eventDefaulted;
     private boolean eventWarning;
-    private final List<String> stack = new ArrayList<>();
     private String pname;
+    private int pnameId = -1;
+    private boolean javaName;
     private long period;
     private long unrecognized;
-    private String firstUnrecognized;
+    private boolean warned;
     private long lineNo;
+
+    /** Frame and process names, interned: stacks are int arrays of their ids. */
+    private final List<String> names = new ArrayList<>();
+    private final Map<String, Integer> nameIds = new HashMap<>();
+    /** A frame line's text (after its address, or all of it with --addrs) → the ids of its frames. */
+    private final ByteKeyMap frameCache = new ByteKeyMap();
+    private int[] frames = new int[64];
+    private int depth;
+    private final IntArrayCounts stacks = new IntArrayCounts();
 
     /** @param warn gets the script's stderr messages (event filtering, the first unrecognized line) */
     public PerfCollapse(Options options, Consumer<String> warn) {
@@ -64,89 +73,197 @@ public final class PerfCollapse {
 
     /** Reads perf script text to its end. */
     public void read(InputStream in) throws IOException {
-        byte[] buf = new byte[1 << 16];
-        byte[] line = new byte[256];
+        byte[] buf = new byte[1 << 20];
         int len = 0;
-        for (int n; (n = in.read(buf)) > 0; ) {
+        while (true) {
+            int n = in.read(buf, len, buf.length - len);
+            if (n < 0) break;
+            len += n;
             int start = 0;
-            for (int i = 0; i < n; i++) {
-                if (buf[i] != '\n') continue;
-                int add = i - start;
-                if (len + add > line.length) line = java.util.Arrays.copyOf(line, Math.max(line.length * 2, len + add));
-                System.arraycopy(buf, start, line, len, add);
-                len += add;
-                line(new String(line, 0, len, StandardCharsets.ISO_8859_1));
-                len = 0;
+            for (int i = nextNewline(buf, start, len); i >= 0; i = nextNewline(buf, start, len)) {
+                line(buf, start, i);
                 start = i + 1;
             }
-            int add = n - start;
-            if (len + add > line.length) line = java.util.Arrays.copyOf(line, Math.max(line.length * 2, len + add));
-            System.arraycopy(buf, start, line, len, add);
-            len += add;
+            if (start == 0 && len == buf.length) {
+                buf = java.util.Arrays.copyOf(buf, buf.length * 2);
+                continue;
+            }
+            System.arraycopy(buf, start, buf, 0, len - start);
+            len -= start;
         }
-        if (len > 0) line(new String(line, 0, len, StandardCharsets.ISO_8859_1));
+        if (len > 0) line(buf, 0, len);
     }
 
-    /** One line without its newline. */
-    void line(String l) {
+    private static final java.lang.invoke.VarHandle LONGS =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final long NEWLINES = 0x0a0a0a0a0a0a0a0aL;
+    private static final long LOW = 0x0101010101010101L;
+    private static final long HIGH = 0x8080808080808080L;
+
+    /** The next '\\n' in [from, to), eight bytes at a time; -1 when there is none. */
+    static int nextNewline(byte[] b, int from, int to) {
+        int i = from;
+        for (; i + 8 <= to; i += 8) {
+            long x = (long) LONGS.get(b, i) ^ NEWLINES;
+            long found = (x - LOW) & ~x & HIGH;
+            if (found != 0) return i + (Long.numberOfTrailingZeros(found) >>> 3);
+        }
+        for (; i < to; i++) {
+            if (b[i] == '\n') return i;
+        }
+        return -1;
+    }
+
+    /** One line [s, e) without its newline. */
+    void line(byte[] b, int s, int e) {
         lineNo++;
-        if (l.startsWith("#")) return;
-        if (l.isEmpty()) {
-            if (!truthy(pname)) return;
-            stack.add(0, pname);
-            remember(String.join(";", stack), period);
-            stack.clear();
-            pname = null;
+        if (e == s) {
+            endOfSample();
             return;
         }
+        byte c = b[s];
+        if (c == '#') return;
+        if (!space(c)) {
+            line(new String(b, s, e - s, StandardCharsets.ISO_8859_1));
+            return;
+        }
+        // An indented line can only be a frame: try the common shape without a regex.
+        int p = s;
+        while (p < e && space(b[p])) p++;
+        int pc = p;
+        while (p < e && word(b[p])) p++;
+        int pcEnd = p;
+        while (p < e && space(b[p])) p++;
+        int r = e - 1;
+        while (r > p && b[r] != ')') r--;
+        int q = r - 2;
+        while (q > p && !(b[q] == ' ' && b[q + 1] == '(')) q--;
+        if (pcEnd == pc || r <= p || q <= p) {
+            line(new String(b, s, e - s, StandardCharsets.ISO_8859_1));
+            return;
+        }
+        if (pnameId < 0) return;
+        int keyFrom = options.addrs() ? pc : p;
+        int[] ids = frameCache.get(b, keyFrom, e, javaName);
+        if (ids == null) {
+            List<String> funcs = funcs(new String(b, pc, pcEnd - pc, StandardCharsets.ISO_8859_1),
+                    new String(b, p, q - p, StandardCharsets.ISO_8859_1), new String(b, q + 2, r - q - 2, StandardCharsets.ISO_8859_1));
+            ids = ids(funcs);
+            frameCache.put(b, keyFrom, e, javaName, ids);
+        }
+        push(ids);
+    }
+
+    /** The same line as text, through the script's own regular expressions. */
+    void line(String l) {
+        if (l.isEmpty()) {
+            endOfSample();
+            return;
+        }
+        if (l.startsWith("#")) return;
         Matcher h = HEADER.matcher(l);
         if (h.find()) {
-            String comm = h.group(1);
-            String pid = h.group(2);
-            String tid = h.group(3);
-            if (!truthy(tid)) {
-                tid = pid;
-                pid = "?";
-            }
-            String p = "";
-            Matcher e = EVENT.matcher(l);
-            if (e.find()) {
-                p = e.group(1) == null ? "" : e.group(1);
-                String event = e.group(2);
-                if (eventFilter.isEmpty()) {
-                    eventFilter = event;
-                    eventDefaulted = true;
-                } else if (!event.equals(eventFilter)) {
-                    if (eventDefaulted && !eventWarning) {
-                        warn.accept("Filtering for events of type: " + event);
-                        eventWarning = true;
-                    }
-                    return;
-                }
-            }
-            period = truthy(p) ? parsePeriod(p) : 1;
-            String name = options.tid() ? comm + "-" + pid + "/" + tid : options.pid() ? comm + "-" + pid : comm;
-            pname = name.replace(' ', '_');
+            header(l, h.group(1), h.group(2), h.group(3));
             return;
         }
         Matcher f = FRAME.matcher(l);
         if (f.find()) {
             if (!truthy(pname)) return;
-            frame(f.group(1), f.group(2), f.group(3));
+            push(ids(funcs(f.group(1), f.group(2), f.group(3))));
             return;
         }
         unrecognized++;
-        if (firstUnrecognized == null) {
-            firstUnrecognized = "line " + lineNo + ": " + l;
+        if (!warned) {
+            warned = true;
             warn.accept("Unrecognized line " + lineNo + ": " + l);
         }
     }
 
-    private void frame(String pc, String rawfunc, String mod) {
+    private void header(String l, String comm, String pid, String tid) {
+        if (!truthy(tid)) {
+            tid = pid;
+            pid = "?";
+        }
+        String p = "";
+        Matcher e = EVENT.matcher(l);
+        if (e.find()) {
+            p = e.group(1) == null ? "" : e.group(1);
+            String event = e.group(2);
+            if (eventFilter.isEmpty()) {
+                eventFilter = event;
+                eventDefaulted = true;
+            } else if (!event.equals(eventFilter)) {
+                if (eventDefaulted && !eventWarning) {
+                    warn.accept("Filtering for events of type: " + event);
+                    eventWarning = true;
+                }
+                return;
+            }
+        }
+        period = truthy(p) ? parsePeriod(p) : 1;
+        String name = options.tid() ? comm + "-" + pid + "/" + tid : options.pid() ? comm + "-" + pid : comm;
+        pname = name.replace(' ', '_');
+        pnameId = truthy(pname) ? id(pname) : -1;
+        javaName = pname.startsWith("java");
+    }
+
+    private void endOfSample() {
+        if (!truthy(pname)) {
+            depth = 0;
+            return;
+        }
+        // Frames were appended line by line, each line's frames reversed; the sample reads root first.
+        int[] key = new int[depth + 1];
+        key[0] = pnameId;
+        for (int i = 0; i < depth; i++) key[i + 1] = frames[depth - 1 - i];
+        stacks.add(key, period);
+        depth = 0;
+        pname = null;
+        pnameId = -1;
+    }
+
+    private void push(int[] ids) {
+        if (depth + ids.length > frames.length) frames = java.util.Arrays.copyOf(frames, Math.max(frames.length * 2, depth + ids.length));
+        for (int i = ids.length - 1; i >= 0; i--) frames[depth++] = ids[i];
+    }
+
+    private int[] ids(List<String> funcs) {
+        int[] out = new int[funcs.size()];
+        for (int i = 0; i < out.length; i++) out[i] = id(funcs.get(i));
+        return out;
+    }
+
+    private int id(String name) {
+        Integer id = nameIds.get(name);
+        if (id != null) return id;
+        names.add(name);
+        nameIds.put(name, names.size() - 1);
+        return names.size() - 1;
+    }
+
+    /** Byte classes as Perl's \\s and \\w see them in a byte string: 1 space, 2 word. */
+    private static final byte[] CLASS = new byte[256];
+
+    static {
+        for (char c : " \t\r\f\u000b".toCharArray()) CLASS[c] = 1;
+        for (int c = 0; c < 128; c++) {
+            if (Character.isLetterOrDigit(c) || c == '_') CLASS[c] = 2;
+        }
+    }
+
+    private static boolean space(byte c) {
+        return CLASS[c & 0xff] == 1;
+    }
+
+    private static boolean word(byte c) {
+        return CLASS[c & 0xff] == 2;
+    }
+
+    /** A frame line's functions, tidied and annotated as the script does (several when perf shows inlined frames a->b). */
+    private List<String> funcs(String pc, String rawfunc, String mod) {
         rawfunc = OFFSET.matcher(rawfunc).replaceFirst("");
-        if (rawfunc.startsWith("(")) return;
-        if (rawfunc.isEmpty()) return;
         List<String> inline = new ArrayList<>(2);
+        if (rawfunc.startsWith("(") || rawfunc.isEmpty()) return inline;
         for (String part : splitArrows(rawfunc)) {
             String func = part;
             if (func.equals("[unknown]")) {
@@ -160,7 +277,7 @@ public final class PerfCollapse {
             func = func.replace(';', ':');
             if (!GO_METHOD.matcher(func).find()) func = ARGS.matcher(func).replaceFirst("");
             if (func.indexOf('"') >= 0 || func.indexOf('\'') >= 0) func = func.replace("\"", "").replace("'", "");
-            if (pname.startsWith("java") && func.indexOf('/') >= 0 && func.startsWith("L")) func = func.substring(1);
+            if (javaName && func.indexOf('/') >= 0 && func.startsWith("L")) func = func.substring(1);
             if (!inline.isEmpty()) {
                 if (!func.contains("_[i]")) func += "_[i]";
             } else if (options.kernel() && KERNEL_MOD.matcher(mod).find() && !mod.contains("unknown")) {
@@ -170,7 +287,7 @@ public final class PerfCollapse {
             }
             inline.add(func);
         }
-        stack.addAll(0, inline);
+        return inline;
     }
 
     /** Perl's split /->/: trailing empty fields dropped. */
@@ -200,20 +317,30 @@ public final class PerfCollapse {
         }
     }
 
-    private void remember(String key, long count) {
-        collapsed.computeIfAbsent(key, k -> new long[1])[0] += count;
-    }
-
     public long unrecognized() {
         return unrecognized;
     }
 
+    /** Distinct stacks as the script keys them (joined text), with their counts. */
+    public Map<String, Long> stacks() {
+        TreeMap<String, Long> out = new TreeMap<>();
+        StringBuilder sb = new StringBuilder();
+        stacks.forEach((key, count) -> {
+            sb.setLength(0);
+            for (int i = 0; i < key.length; i++) {
+                if (i > 0) sb.append(';');
+                sb.append(names.get(key[i]));
+            }
+            out.merge(sb.toString(), count, Long::sum);
+        });
+        return out;
+    }
+
     /** The folded stacks in the script's order (byte order of the stack), one "stack count" line each. */
     public void write(OutputStream out) throws IOException {
-        TreeMap<String, long[]> sorted = new TreeMap<>(collapsed);
         StringBuilder sb = new StringBuilder(1 << 16);
-        for (var e : sorted.entrySet()) {
-            sb.append(e.getKey()).append(' ').append(e.getValue()[0]).append('\n');
+        for (var e : stacks().entrySet()) {
+            sb.append(e.getKey()).append(' ').append(e.getValue()).append('\n');
             if (sb.length() > 1 << 15) {
                 out.write(sb.toString().getBytes(StandardCharsets.ISO_8859_1));
                 sb.setLength(0);
@@ -221,11 +348,5 @@ public final class PerfCollapse {
         }
         out.write(sb.toString().getBytes(StandardCharsets.ISO_8859_1));
         out.flush();
-    }
-
-    public Map<String, Long> stacks() {
-        Map<String, Long> out = new TreeMap<>();
-        collapsed.forEach((k, v) -> out.put(k, v[0]));
-        return out;
     }
 }
