@@ -96,6 +96,37 @@ class PerfCollapseTest {
         assertThat(compared).isGreaterThanOrEqualTo(2 * OPTIONS.size());
     }
 
+    /** Real perf text cut and corrupted at random, with random options: the same bytes as the script (where perl and a checkout exist). */
+    @Property(tries = 60)
+    void corruptedInputsStillMatchTheScript(@ForAll @IntRange(min = 0, max = 6000) int cut, @ForAll @IntRange(min = 0, max = 6000) int at,
+                                            @ForAll("junk") String junk, @ForAll @IntRange(min = 0, max = 8) int opt) throws Exception {
+        Path script = Path.of(System.getenv().getOrDefault("FLAMEGRAPH_DIR", "/tmp/FlameGraph")).resolve("stackcollapse-perf.pl");
+        assumeTrue(Files.isRegularFile(script), "no FlameGraph checkout");
+        byte[] all = Files.readAllBytes(FIXTURES.resolve("perf-jvm-two-events-pidtid.txt"));
+        String text = new String(all, 0, Math.min(all.length, 6000 + cut), StandardCharsets.ISO_8859_1);
+        int pos = Math.min(at, text.length());
+        byte[] input = (text.substring(0, pos) + junk + text.substring(pos)).getBytes(StandardCharsets.ISO_8859_1);
+        String[] opts = OPTIONS.get(opt);
+        List<String> cmd = new ArrayList<>(List.of("perl", script.toString()));
+        for (int i = 0; i < opts.length; i++) cmd.add(opts[i].equals("--event-filter") ? "--event-filter=" + opts[++i] : opts[i]);
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try (var in = p.getOutputStream()) {
+            in.write(input);
+        }
+        byte[] expected = p.getInputStream().readAllBytes();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(new String(collapse(input, options(opts), new ArrayList<>()), StandardCharsets.ISO_8859_1))
+                .isEqualTo(new String(expected, StandardCharsets.ISO_8859_1));
+    }
+
+    @net.jqwik.api.Provide
+    net.jqwik.api.Arbitrary<String> junk() {
+        return net.jqwik.api.Arbitraries.oneOf(
+                net.jqwik.api.Arbitraries.strings().withChars(" \t\r\n()[];:-/0123456789abcdefLjava\"'\u0085\u00e9").ofMaxLength(20),
+                net.jqwik.api.Arbitraries.of("\n\n", "\njava 1/2 3.0: 7 cpu-clock:\n", "\n\tdeadbeef f->g+0x1 (/tmp/perf-9.map)\n",
+                        "\n\t1 [unknown] ([unknown])\n", "\n0 0 0\n", "\n\tabc (mod)\n", " (x)", "+0x1f", "\r", "\u0085"));
+    }
+
     /** However the input arrives in pieces, the output is the same bytes. */
     @Property(tries = 50)
     void chunkingDoesNotChangeTheOutput(@ForAll @IntRange(min = 1, max = 5000) int maxRead, @ForAll long seed) throws IOException {
