@@ -72,49 +72,14 @@ public final class TraceLineParser {
         return otherEvents;
     }
 
-    /** Reads the stream to its end. */
+    /** Reads the stream to its end; a line over 1 MiB is skipped with a warning. */
     public void parse(InputStream in) throws IOException {
-        byte[] buf = new byte[1 << 20];
-        int len = 0;
-        while (true) {
-            int n = in.read(buf, len, buf.length - len);
-            if (n < 0) break;
-            len += n;
-            int start = 0;
-            for (int i = indexOfNewline(buf, start, len); i >= 0; i = indexOfNewline(buf, start, len)) {
-                line(buf, start, i);
-                start = i + 1;
-            }
-            if (start == 0 && len == buf.length) {
-                if (buf.length >= MAX_LINE) {
-                    lineNo++;
-                    warnings.once("long-line", file + ":" + lineNo + ": line longer than " + MAX_LINE + " bytes skipped");
-                    tally.unknownLine();
-                    len = 0;
-                    skipToNewline(in);
-                    continue;
-                }
-                buf = Arrays.copyOf(buf, buf.length * 2);
-                continue;
-            }
-            System.arraycopy(buf, start, buf, 0, len - start);
-            len -= start;
-        }
-        if (len > 0) line(buf, 0, len);
+        dev.kvmtune.util.ByteLines.read(in, MAX_LINE, this::line, () -> {
+            lineNo++;
+            warnings.once("long-line", file + ":" + lineNo + ": line longer than " + MAX_LINE + " bytes skipped");
+            tally.unknownLine();
+        });
         if (otherEvents > 0) tally.note(otherEvents + " other trace events ignored");
-    }
-
-    private static void skipToNewline(InputStream in) throws IOException {
-        for (int b = in.read(); b >= 0 && b != '\n'; b = in.read()) {
-            // discard the rest of an overlong line
-        }
-    }
-
-    private static int indexOfNewline(byte[] b, int from, int to) {
-        for (int i = from; i < to; i++) {
-            if (b[i] == '\n') return i;
-        }
-        return -1;
     }
 
     /** One line [s, e). Public for the fuzz and parser tests. */

@@ -71,47 +71,9 @@ public final class PerfCollapse {
         this.eventFilter = options.eventFilter() == null ? "" : options.eventFilter();
     }
 
-    /** Reads perf script text to its end. */
+    /** Reads perf script text to its end (lines of any length). */
     public void read(InputStream in) throws IOException {
-        byte[] buf = new byte[1 << 20];
-        int len = 0;
-        while (true) {
-            int n = in.read(buf, len, buf.length - len);
-            if (n < 0) break;
-            len += n;
-            int start = 0;
-            for (int i = nextNewline(buf, start, len); i >= 0; i = nextNewline(buf, start, len)) {
-                line(buf, start, i);
-                start = i + 1;
-            }
-            if (start == 0 && len == buf.length) {
-                buf = java.util.Arrays.copyOf(buf, buf.length * 2);
-                continue;
-            }
-            System.arraycopy(buf, start, buf, 0, len - start);
-            len -= start;
-        }
-        if (len > 0) line(buf, 0, len);
-    }
-
-    private static final java.lang.invoke.VarHandle LONGS =
-            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
-    private static final long NEWLINES = 0x0a0a0a0a0a0a0a0aL;
-    private static final long LOW = 0x0101010101010101L;
-    private static final long HIGH = 0x8080808080808080L;
-
-    /** The next '\\n' in [from, to), eight bytes at a time; -1 when there is none. */
-    static int nextNewline(byte[] b, int from, int to) {
-        int i = from;
-        for (; i + 8 <= to; i += 8) {
-            long x = (long) LONGS.get(b, i) ^ NEWLINES;
-            long found = (x - LOW) & ~x & HIGH;
-            if (found != 0) return i + (Long.numberOfTrailingZeros(found) >>> 3);
-        }
-        for (; i < to; i++) {
-            if (b[i] == '\n') return i;
-        }
-        return -1;
+        dev.kvmtune.util.ByteLines.read(in, Integer.MAX_VALUE - 16, this::line, () -> { });
     }
 
     /** One line [s, e) without its newline. */
