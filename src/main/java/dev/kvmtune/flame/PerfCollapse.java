@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -69,6 +70,7 @@ public final class PerfCollapse {
         this.options = options;
         this.warn = warn;
         this.eventFilter = options.eventFilter() == null ? "" : options.eventFilter();
+        if (!eventFilter.isEmpty()) filterBytes = eventFilter.getBytes(StandardCharsets.ISO_8859_1);
     }
 
     /** Reads perf script text to its end (lines of any length). */
@@ -86,7 +88,7 @@ public final class PerfCollapse {
         byte c = b[s];
         if (c == '#') return;
         if (!space(c)) {
-            line(new String(b, s, e - s, StandardCharsets.ISO_8859_1));
+            if (!header(b, s, e)) line(new String(b, s, e - s, StandardCharsets.ISO_8859_1));
             return;
         }
         // An indented line can only be a frame: try the common shape without a regex.
@@ -114,6 +116,106 @@ public final class PerfCollapse {
             frameCache.put(b, keyFrom, e, javaName, ids);
         }
         push(ids);
+    }
+
+    /** A sample header's process name (with pid/tid) by the header's leading bytes. */
+    private final ByteKeyMap pnames = new ByteKeyMap();
+    private byte[] filterBytes;
+
+    /**
+     * The script's two header expressions, {@code ^(\\S.+?)\\s+(\\d+)/*(\\d+)*\\s+} and
+     * {@code :\\s*(\\d+)*\\s+(\\S+):\\s*$}, matched by hand on the bytes with the same leftmost and
+     * greedy choices; false (and the regular expressions decide) for the first header of a kind
+     * and when a line is not in the usual shape.
+     */
+    private boolean header(byte[] b, int s, int e) {
+        // comm: the shortest prefix of two or more bytes followed by whitespace, digits, '/'*, digits*, whitespace
+        int commEnd = -1;
+        int pidFrom = 0;
+        int pidTo = 0;
+        int tidFrom = 0;
+        int tidTo = 0;
+        for (int i = s + 2; i < e; i++) {
+            if (!space(b[i])) continue;
+            int d = i;
+            while (d < e && space(b[d])) d++;
+            int d2 = d;
+            while (d2 < e && b[d2] >= '0' && b[d2] <= '9') d2++;
+            if (d2 == d) continue;
+            int d3 = d2;
+            while (d3 < e && b[d3] == '/') d3++;
+            int d4 = d3;
+            while (d4 < e && b[d4] >= '0' && b[d4] <= '9') d4++;
+            if (d4 < e && space(b[d4])) {
+                commEnd = i;
+                pidFrom = d;
+                pidTo = d2;
+                tidFrom = d3;
+                tidTo = d4;
+                break;
+            }
+        }
+        if (commEnd < 0) return false;
+        // the event: the last token ends with ':', after whitespace, digits (the period), whitespace, from the leftmost ':' that fits
+        int t = e;
+        while (t > s && space(b[t - 1])) t--;
+        long p = 0;
+        boolean hasPeriod = false;
+        boolean zeroString = false;
+        int evFrom = -1;
+        int evTo = -1;
+        if (t > s && b[t - 1] == ':') {
+            int u = t - 1;
+            while (u > s && !space(b[u - 1])) u--;
+            if (t - 1 - u < 1) return false;
+            for (int c = s; c < u; c++) {
+                if (b[c] != ':') continue;
+                int x = c + 1;
+                while (x < u && space(b[x])) x++;
+                int y = x;
+                while (y < u && b[y] >= '0' && b[y] <= '9') y++;
+                int z = y;
+                while (z < u && space(b[z])) z++;
+                if (z == u && (y > x ? z > y : z > c + 1)) {
+                    evFrom = u;
+                    evTo = t - 1;
+                    if (y > x) {
+                        if (y - x > 18) return false;
+                        for (int k = x; k < y; k++) p = p * 10 + (b[k] - '0');
+                        hasPeriod = true;
+                        zeroString = y - x == 1 && b[x] == '0';
+                    }
+                    break;
+                }
+            }
+        }
+        if (evFrom >= 0) {
+            if (filterBytes == null) return false; // the first event seen sets the filter: the text path does that
+            if (!Arrays.equals(b, evFrom, evTo, filterBytes, 0, filterBytes.length)) {
+                if (eventDefaulted && !eventWarning) return false; // the text path prints the warning once
+                return true;
+            }
+        }
+        // Perl truth: only the string "0" (or none) falls back to 1; "00" counts 0.
+        period = hasPeriod && !zeroString ? p : 1;
+        int keyTo = tidTo > tidFrom ? tidTo : pidTo;
+        int[] id = pnames.get(b, s, keyTo, false);
+        if (id == null) {
+            String comm = new String(b, s, commEnd - s, StandardCharsets.ISO_8859_1);
+            String pid = new String(b, pidFrom, pidTo - pidFrom, StandardCharsets.ISO_8859_1);
+            String tid = tidTo > tidFrom ? new String(b, tidFrom, tidTo - tidFrom, StandardCharsets.ISO_8859_1) : null;
+            if (!truthy(tid)) {
+                tid = pid;
+                pid = "?";
+            }
+            String name = (options.tid() ? comm + "-" + pid + "/" + tid : options.pid() ? comm + "-" + pid : comm).replace(' ', '_');
+            id = new int[] {truthy(name) ? id(name) : -1};
+            pnames.put(b, s, keyTo, false, id);
+        }
+        pnameId = id[0];
+        pname = pnameId < 0 ? null : names.get(pnameId);
+        javaName = pname != null && pname.startsWith("java");
+        return true;
     }
 
     /** The same line as text, through the script's own regular expressions. */
@@ -154,6 +256,7 @@ public final class PerfCollapse {
             if (eventFilter.isEmpty()) {
                 eventFilter = event;
                 eventDefaulted = true;
+                filterBytes = event.getBytes(StandardCharsets.ISO_8859_1);
             } else if (!event.equals(eventFilter)) {
                 if (eventDefaulted && !eventWarning) {
                     warn.accept("Filtering for events of type: " + event);
