@@ -34,7 +34,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -175,18 +174,14 @@ public final class ExitsCommand implements Runnable {
             Runtime.getRuntime().addShutdownHook(hook);
             Warnings warnings = new Warnings();
             ExitProfile p;
-            boolean tty = System.console() != null;
+            SecondsProgress progress = new SecondsProgress(err, duration.toSeconds());
             err.printf("kvmtune: recording VM %s (pid %d) for %ds from %s%n", vm.vm().name() == null ? "?" : vm.vm().name(), qemuPid,
                     duration.toSeconds(), String.join(",", source));
             err.flush();
             try {
                 p = recorder.record(new ExitRecorder.Target(qemuPid, tids, qmp, ctx),
-                        new ExitRecorder.Options(duration, kinds, null, debugfs, noHist, Duration.ofSeconds(3)), warnings, s -> {
-                            if (tty) err.printf("\r  %d/%d s", s, duration.toSeconds());
-                            else if (s % 10 == 0) err.printf("  %d/%d s%n", s, duration.toSeconds());
-                            err.flush();
-                        });
-                if (tty) err.println();
+                        new ExitRecorder.Options(duration, kinds, null, debugfs, noHist, Duration.ofSeconds(3)), warnings, progress);
+                progress.done();
             } finally {
                 try {
                     Runtime.getRuntime().removeShutdownHook(hook);
@@ -232,14 +227,13 @@ public final class ExitsCommand implements Runnable {
         if (vcpuCpus.isEmpty()) return null;
         Map<String, String> names = new LinkedHashMap<>();
         for (InterruptsReader.Row r : InterruptsReader.read(root).rows()) names.put(r.irq(), String.join(",", r.actions()));
-        Set<String> out = new TreeSet<>();
         List<String> list = new ArrayList<>();
         for (IrqAffinityReader.IrqAffinity a : IrqAffinityReader.read(root)) {
             CpuSet eff = a.effective() != null && a.effective().value() != null ? a.effective().value() : a.affinity() == null ? null : a.affinity().value();
             if (eff == null || !eff.intersects(vcpuCpus)) continue;
             String n = names.getOrDefault(Integer.toString(a.irq()), "");
             if (n.isEmpty()) continue; // no handler: nothing will fire
-            if (out.add(Integer.toString(a.irq()))) list.add(a.irq() + " " + n + " → " + eff);
+            list.add(a.irq() + " " + n + " → " + eff);
         }
         return list;
     }
@@ -344,13 +338,10 @@ public final class ExitsCommand implements Runnable {
             if (chart != null) {
                 Path dir = chart.toAbsolutePath().getParent();
                 if (dir == null || !Files.isDirectory(dir)) throw new BadInputException(chart + ": directory missing");
-                List<Map<String, Double>> runs = new ArrayList<>();
-                for (int i = 0; i < ps.size(); i++) {
-                    Map<String, Double> m = new LinkedHashMap<>();
-                    for (ExitsText.Row r : c.rows()) m.put(r.name(), r.values().get(i) == null ? 0.0 : r.values().get(i));
-                    runs.add(m);
-                }
-                Files.writeString(chart, ExitChart.svg(title, c.labels(), ExitChart.rows(runs), c.unit()));
+                // The comparison's rows are already in the chart's order (largest first).
+                Map<String, double[]> bars = new LinkedHashMap<>();
+                for (ExitsText.Row r : c.rows()) bars.put(r.name(), r.values().stream().mapToDouble(Double::doubleValue).toArray());
+                Files.writeString(chart, ExitChart.svg(title, c.labels(), bars, c.unit()));
                 spec.commandLine().getErr().println("kvmtune: wrote " + chart);
                 spec.commandLine().getErr().flush();
             }

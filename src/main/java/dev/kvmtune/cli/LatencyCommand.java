@@ -126,13 +126,9 @@ public final class LatencyCommand implements Runnable {
             }, "kvmtune-stop-cyclictest");
             Runtime.getRuntime().addShutdownHook(hook);
             try {
-                boolean tty = System.console() != null;
-                Cyclictest.Output out = ct.run(new Cyclictest.Options(set, d, i.toNanos() / 1000, priority, histogram, extra), ctJson, s -> {
-                    if (tty) err.printf("\r  %d/%d s", s, d.toSeconds());
-                    else if (s % 10 == 0 && s > 0) err.printf("  %d/%d s%n", s, d.toSeconds());
-                    err.flush();
-                });
-                if (tty) err.println();
+                SecondsProgress progress = new SecondsProgress(err, d.toSeconds());
+                Cyclictest.Output out = ct.run(new Cyclictest.Options(set, d, i.toNanos() / 1000, priority, histogram, extra), ctJson, progress);
+                progress.done();
                 Files.writeString(raw, "# " + String.join(" ", out.command()) + "\n" + out.stdout());
                 CyclictestRun parsed = CyclictestParser.parse(out.stdout(), raw.toString());
                 Files.writeString(result, Json.write(parsed));

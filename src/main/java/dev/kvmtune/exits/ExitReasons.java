@@ -89,15 +89,6 @@ public final class ExitReasons {
         return SVM_BY_NAME.containsKey(name) && !VMX_BY_NAME.containsKey(name);
     }
 
-    /** Every VMX reason by code, in code order (for documentation and tests). */
-    public static Map<Long, String> vmxTable() {
-        return VMX;
-    }
-
-    public static Map<Long, String> svmTable() {
-        return SVM;
-    }
-
     private static Kind vmxKind(String n) {
         return switch (n) {
             case "HLT" -> Kind.HLT;

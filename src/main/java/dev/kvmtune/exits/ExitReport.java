@@ -6,7 +6,6 @@ import dev.kvmtune.exits.ExitProfile.CounterRow;
 import dev.kvmtune.exits.ExitProfile.MsrRow;
 import dev.kvmtune.exits.ExitProfile.ReasonRow;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -117,10 +116,5 @@ public record ExitReport(String input, String format, String isa, Double seconds
 
     static double round(double v) {
         return Math.round(v * 100) / 100.0;
-    }
-
-    /** Reasons sorted by count, for callers that want the order of the table. */
-    public static Comparator<Reason> byCount() {
-        return Comparator.comparingLong(Reason::count).reversed().thenComparing(Reason::reason);
     }
 }

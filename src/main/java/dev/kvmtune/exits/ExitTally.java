@@ -49,10 +49,6 @@ public final class ExitTally {
         Arrays.fill(minNs, Long.MAX_VALUE);
     }
 
-    public Isa isaHint() {
-        return isaHint;
-    }
-
     public void isaHint(Isa isa) {
         this.isaHint = isa;
     }
@@ -164,10 +160,6 @@ public final class ExitTally {
         long n = 0;
         for (int i = 0; i < reasons.size(); i++) n += count[i];
         return n;
-    }
-
-    public boolean hasCounters() {
-        return !counters.isEmpty();
     }
 
     public ExitProfile profile(String input, String format, Double seconds, String secondsFrom) {

@@ -52,7 +52,7 @@ final class HistTriggerFormat implements ExitFormat {
                 continue;
             }
             if (totals && t.matches("(Hits|Entries|Dropped):\\s*\\d+")) {
-                if (t.startsWith("Dropped:") && !t.endsWith(" 0") && !t.equals("Dropped: 0")) tally.note("the hist table dropped entries: " + t);
+                if (t.startsWith("Dropped:") && !t.matches("Dropped:\\s*0")) tally.note("the hist table dropped entries: " + t);
                 continue;
             }
             Matcher m = ENTRY.matcher(t);

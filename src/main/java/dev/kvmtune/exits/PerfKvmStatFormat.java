@@ -63,8 +63,8 @@ final class PerfKvmStatFormat implements ExitFormat {
                 continue;
             }
             Matcher m = ROW.matcher(line);
-            if (m.matches() && (inVmexit || inOther) && m.group(2).length() < 19) {
-                if (inOther) continue;
+            if (m.matches() && inOther) continue;
+            if (m.matches() && inVmexit && m.group(2).length() < 19) {
                 long n = Long.parseLong(m.group(2));
                 int reason = tally.reasonId(m.group(1));
                 if (vcpu != null) tally.add(reason, tally.slotId(vcpu), n);

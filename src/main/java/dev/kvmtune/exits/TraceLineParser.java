@@ -38,6 +38,7 @@ public final class TraceLineParser {
 
     private byte[][] nameKeys = new byte[256][];
     private int[] nameIds = new int[256];
+    private int names;
 
     private int[] tids = new int[64];
     private int[] tidSlot = new int[64];
@@ -299,7 +300,7 @@ public final class TraceLineParser {
         for (int i = mix(h) & mask; ; i = (i + 1) & mask) {
             byte[] k = nameKeys[i];
             if (k == null) {
-                if (countNames() * 2 >= nameKeys.length) {
+                if (names * 2 >= nameKeys.length) {
                     growNames();
                     return intern(b, s, e);
                 }
@@ -310,12 +311,6 @@ public final class TraceLineParser {
             }
             if (k.length == e - s && Arrays.equals(k, 0, k.length, b, s, e)) return nameIds[i];
         }
-    }
-
-    private int names;
-
-    private int countNames() {
-        return names;
     }
 
     private void growNames() {

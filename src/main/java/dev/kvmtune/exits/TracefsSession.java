@@ -23,8 +23,9 @@ public final class TracefsSession implements AutoCloseable {
     static final String[] EVENTS = {"kvm_exit", "kvm_entry", "kvm_msr"};
     private static final Pattern LOST = Pattern.compile("CPU:(\\d+) \\[LOST (\\d+) EVENTS\\]");
     private static final String STOP = "kvmtune-exits-stop";
+    private static final String EXIT_HIST = "hist:keys=exit_reason,common_pid:vals=hitcount:size=8192";
+    private static final String MSR_HIST = "hist:keys=ecx,write:vals=hitcount:size=2048";
 
-    private final Path tracing;
     private final Path instance;
     private final boolean hist;
     private final List<String> cleanupErrors = new ArrayList<>();
@@ -34,11 +35,9 @@ public final class TracefsSession implements AutoCloseable {
     private volatile IOException readError;
     private long lost;
     private boolean closed;
-    private ExitTally streamTally;
     private TraceLineParser parser;
 
-    private TracefsSession(Path tracing, Path instance, boolean hist) {
-        this.tracing = tracing;
+    private TracefsSession(Path instance, boolean hist) {
         this.instance = instance;
         this.hist = hist;
     }
@@ -84,7 +83,7 @@ public final class TracefsSession implements AutoCloseable {
         if (Files.isDirectory(inst)) removeStale(inst);
         Files.createDirectory(inst);
         boolean hist = !noHist && Files.exists(inst.resolve("events/kvm/kvm_exit/hist"));
-        TracefsSession s = new TracefsSession(tracing, inst, hist);
+        TracefsSession s = new TracefsSession(inst, hist);
         try {
             s.begin(tids);
         } catch (IOException | RuntimeException e) {
@@ -105,9 +104,9 @@ public final class TracefsSession implements AutoCloseable {
     private void begin(List<Integer> tids) throws IOException {
         String filter = filter(tids);
         if (hist) {
-            write(instance.resolve("events/kvm/kvm_exit/trigger"), "hist:keys=exit_reason,common_pid:vals=hitcount:size=8192" + ifFilter(filter));
+            write(instance.resolve("events/kvm/kvm_exit/trigger"), EXIT_HIST + ifFilter(filter));
             enabled.add("events/kvm/kvm_exit/trigger");
-            write(instance.resolve("events/kvm/kvm_msr/trigger"), "hist:keys=ecx,write:vals=hitcount:size=2048" + ifFilter(filter));
+            write(instance.resolve("events/kvm/kvm_msr/trigger"), MSR_HIST + ifFilter(filter));
             enabled.add("events/kvm/kvm_msr/trigger");
             return;
         }
@@ -125,7 +124,6 @@ public final class TracefsSession implements AutoCloseable {
     /** Starts reading trace_pipe into a tally (stream mode only). */
     public void stream(ExitTally tally, Warnings warnings) throws IOException {
         if (hist) return;
-        this.streamTally = tally;
         this.parser = new TraceLineParser(tally, instance.resolve("trace_pipe").toString(), warnings);
         pipe = Files.newInputStream(instance.resolve("trace_pipe"));
         reader = new Thread(this::pump, "kvmtune-trace-pipe");
@@ -196,11 +194,6 @@ public final class TracefsSession implements AutoCloseable {
         }
     }
 
-    /** Exit reasons are counted in the stream's tally; true when the stream saw at least one kvm event line. */
-    public boolean sawEvents() {
-        return streamTally != null && streamTally.events() > 0;
-    }
-
     private static String filter(List<Integer> tids) {
         if (tids.isEmpty() || tids.size() > 64) return "";
         StringBuilder sb = new StringBuilder();
@@ -234,16 +227,10 @@ public final class TracefsSession implements AutoCloseable {
             Path p = instance.resolve(what);
             try {
                 if (what.endsWith("trigger")) {
-                    String spec = what.contains("kvm_exit") ? "hist:keys=exit_reason,common_pid:vals=hitcount:size=8192"
-                            : "hist:keys=ecx,write:vals=hitcount:size=2048";
-                    String current = Files.readString(p);
-                    for (String line : current.lines().toList()) {
-                        if (line.startsWith("hist:")) {
-                            String t = line.replaceAll("\\s*\\[active\\].*$", "");
-                            Files.writeString(p, "!" + t);
-                        }
+                    // The trigger file lists what is set ("hist:... [active]"); each is removed by writing it back with '!'.
+                    for (String line : Files.readString(p).lines().toList()) {
+                        if (line.startsWith("hist:")) Files.writeString(p, "!" + line.replaceAll("\\s*\\[active\\].*$", ""));
                     }
-                    if (!current.contains("hist:")) Files.writeString(p, "!" + spec);
                 } else {
                     Files.writeString(p, "0");
                 }
@@ -277,9 +264,5 @@ public final class TracefsSession implements AutoCloseable {
 
     public List<String> cleanupErrors() {
         return List.copyOf(cleanupErrors);
-    }
-
-    public Path tracing() {
-        return tracing;
     }
 }

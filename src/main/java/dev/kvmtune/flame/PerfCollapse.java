@@ -218,13 +218,8 @@ public final class PerfCollapse {
         return true;
     }
 
-    /** The same line as text, through the script's own regular expressions. */
-    void line(String l) {
-        if (l.isEmpty()) {
-            endOfSample();
-            return;
-        }
-        if (l.startsWith("#")) return;
+    /** A non-blank, non-comment line as text, through the script's own regular expressions. */
+    private void line(String l) {
         Matcher h = HEADER.matcher(l);
         if (h.find()) {
             header(l, h.group(1), h.group(2), h.group(3));
