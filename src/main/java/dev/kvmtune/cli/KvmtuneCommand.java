@@ -53,6 +53,7 @@ public final class KvmtuneCommand implements Runnable {
         SUBCOMMANDS.put("ticks", TicksCommand.class);
         SUBCOMMANDS.put("exits", ExitsCommand.class);
         SUBCOMMANDS.put("flame", FlameCommand.class);
+        SUBCOMMANDS.put("qemu-trace", QemuTraceCommand.class);
         SUBCOMMANDS.put("vms", VmsCommand.class);
         SUBCOMMANDS.put("threads", ThreadsCommand.class);
         SUBCOMMANDS.put("qcow2", Qcow2Command.class);

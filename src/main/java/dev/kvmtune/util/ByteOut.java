@@ -1,0 +1,107 @@
+package dev.kvmtune.util;
+
+import java.io.IOException;
+import java.io.OutputStream;
+
+/** A byte buffer in front of an OutputStream with the number writers the streaming printers need (no String per field). */
+public final class ByteOut {
+    private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private final OutputStream out;
+    private final byte[] buf;
+    private int n;
+
+    public ByteOut(OutputStream out, int size) {
+        this.out = out;
+        this.buf = new byte[Math.max(size, 64)];
+    }
+
+    private void room(int k) throws IOException {
+        if (n + k > buf.length) flushBuffer();
+    }
+
+    private void flushBuffer() throws IOException {
+        out.write(buf, 0, n);
+        n = 0;
+    }
+
+    public ByteOut write(byte b) throws IOException {
+        if (n == buf.length) flushBuffer();
+        buf[n++] = b;
+        return this;
+    }
+
+    public ByteOut write(byte[] b) throws IOException {
+        return write(b, 0, b.length);
+    }
+
+    public ByteOut write(byte[] b, int off, int len) throws IOException {
+        if (len > buf.length - n) {
+            flushBuffer();
+            if (len > buf.length) {
+                out.write(b, off, len);
+                return this;
+            }
+        }
+        System.arraycopy(b, off, buf, n, len);
+        n += len;
+        return this;
+    }
+
+    public ByteOut ascii(String s) throws IOException {
+        int len = s.length();
+        if (len > buf.length) {
+            for (int i = 0; i < len; i++) write((byte) s.charAt(i));
+            return this;
+        }
+        room(len);
+        for (int i = 0; i < len; i++) buf[n++] = (byte) s.charAt(i);
+        return this;
+    }
+
+    /** Decimal, signed. */
+    public ByteOut dec(long v) throws IOException {
+        room(20);
+        if (v < 0) {
+            if (v == Long.MIN_VALUE) return ascii("-9223372036854775808");
+            buf[n++] = '-';
+            v = -v;
+        }
+        int digits = 1;
+        for (long t = v; t >= 10; t /= 10) digits++;
+        int end = n + digits;
+        for (int i = end - 1; i >= n; i--) {
+            buf[i] = (byte) ('0' + v % 10);
+            v /= 10;
+        }
+        n = end;
+        return this;
+    }
+
+    /** Decimal with exactly {@code width} digits, zero padded ({@code v} must fit). */
+    public ByteOut decPadded(long v, int width) throws IOException {
+        room(width);
+        for (int i = n + width - 1; i >= n; i--) {
+            buf[i] = (byte) ('0' + v % 10);
+            v /= 10;
+        }
+        n += width;
+        return this;
+    }
+
+    /** Lower-case hexadecimal of the unsigned value, no leading zeros. */
+    public ByteOut hex(long v) throws IOException {
+        room(16);
+        int digits = v == 0 ? 1 : (67 - Long.numberOfLeadingZeros(v)) / 4;
+        for (int i = n + digits - 1; i >= n; i--) {
+            buf[i] = HEX[(int) (v & 15)];
+            v >>>= 4;
+        }
+        n += digits;
+        return this;
+    }
+
+    public void flush() throws IOException {
+        flushBuffer();
+        out.flush();
+    }
+}
