@@ -1,6 +1,8 @@
 package dev.kvmtune.cli;
 
 import dev.kvmtune.BadInputException;
+import dev.kvmtune.flame.FlameGraph;
+import dev.kvmtune.flame.Folded;
 import dev.kvmtune.flame.PerfCollapse;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -11,8 +13,15 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.io.StringWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.StandardCopyOption;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -27,8 +36,10 @@ import picocli.CommandLine.Model.CommandSpec;
             "Examples:",
             "  perf record -e cpu-clock -g -p $(pidof qemu-system-x86_64) -- sleep 30",
             "  perf script | kvmtune flame collapse > qemu.folded",
-            "  kvmtune flame collapse perf.txt --kernel --pid > qemu.folded"},
-        subcommands = {FlameCommand.Collapse.class})
+            "  kvmtune flame collapse perf.txt --kernel --pid > qemu.folded",
+            "  kvmtune flame svg qemu.folded -o qemu.svg --title 'QEMU on CPU'",
+            "  kvmtune flame record --vm vm1 --duration 30s -o vm1.svg"},
+        subcommands = {FlameCommand.Collapse.class, FlameCommand.Svg.class, FlameCommand.Diff.class, FlameRecordCommand.class})
 public final class FlameCommand implements Runnable {
     @ParentCommand
     KvmtuneCommand parent;
@@ -101,16 +112,159 @@ public final class FlameCommand implements Runnable {
         }
 
         private InputStream open() {
-            if (file == null || file.toString().equals("-")) return System.in;
-            try {
-                return Files.newInputStream(file);
-            } catch (NoSuchFileException e) {
-                throw new BadInputException(file + ": no such file");
-            } catch (AccessDeniedException e) {
-                throw new BadInputException(file + ": permission denied");
-            } catch (IOException e) {
-                throw new BadInputException(file + ": cannot read: " + e.getMessage(), e);
-            }
+            return FlameCommand.open(file);
+        }
+    }
+
+    static InputStream open(Path file) {
+        if (file == null || file.toString().equals("-")) return System.in;
+        if (Files.isDirectory(file)) throw new BadInputException(file + ": is a directory");
+        try {
+            return Files.newInputStream(file);
+        } catch (NoSuchFileException e) {
+            throw new BadInputException(file + ": no such file");
+        } catch (AccessDeniedException e) {
+            throw new BadInputException(file + ": permission denied");
+        } catch (IOException e) {
+            throw new BadInputException(file + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    static Map<String, Long> stacks(Path file, PrintWriter err) throws IOException {
+        String name = file == null || file.toString().equals("-") ? "stdin" : file.toString();
+        try (InputStream in = open(file)) {
+            return Folded.read(in, name, m -> err.println("kvmtune: " + m));
+        }
+    }
+
+    /** Writes the SVG to the file (through a temporary file, so a failure leaves no half-written graph) or stdout. */
+    static void writeSvg(FlameGraph g, Path out, PrintWriter stdout) throws IOException {
+        if (out == null || out.toString().equals("-")) {
+            StringWriter w = new StringWriter();
+            g.writeSvg(w);
+            stdout.print(w);
+            stdout.flush();
+            return;
+        }
+        Path dir = out.toAbsolutePath().getParent();
+        if (dir != null && !Files.isDirectory(dir)) throw new BadInputException(out + ": directory " + dir + " does not exist");
+        Path tmp = Files.createTempFile(dir, ".kvmtune-", ".svg");
+        try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+            g.writeSvg(w);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+        try {
+            Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: the temporary file's permissions stay
+        }
+        Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Drawing options shared by svg, diff and record. */
+    static final class DrawOptions {
+        @Option(names = "--title", paramLabel = "T", description = "Title (default: Flame Graph).")
+        String title;
+
+        @Option(names = "--width", paramLabel = "W", defaultValue = "1200", description = "Width in pixels (default: ${DEFAULT-VALUE}).")
+        int width;
+
+        @Option(names = "--colors", paramLabel = "PALETTE", defaultValue = "hot",
+                description = "Palette: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}); kernel _[k], JIT _[j] and inlined _[i] frames have their own hues.")
+        FlameGraph.Palette palette;
+
+        @Option(names = "--reverse", description = "Reverse each stack (leaf first): merges by callee.")
+        boolean reverse;
+
+        @Option(names = "--inverted", description = "Icicle graph: roots at the top.")
+        boolean inverted;
+
+        @Option(names = "--count-name", paramLabel = "NAME", defaultValue = "samples", description = "What the counts are (default: ${DEFAULT-VALUE}).")
+        String countName;
+
+        FlameGraph.Options options(String defaultTitle, String subtitle, CommandSpec spec) {
+            if (width < 100 || width > 100_000) throw new ParameterException(spec.commandLine(), "--width must be between 100 and 100000 pixels");
+            return new FlameGraph.Options(title == null ? defaultTitle : title, subtitle, width, palette, reverse, inverted, countName, 0.1);
+        }
+    }
+
+    @Command(name = "svg", mixinStandardHelpOptions = true,
+            description = {"Draw an interactive flame graph (SVG: hover for details, click to zoom, Ctrl-F to search with the matched",
+                "share) from folded stacks or straight from perf script text.",
+                "",
+                "Examples:",
+                "  kvmtune flame svg qemu.folded -o qemu.svg --title 'QEMU, 30 s'",
+                "  perf script | kvmtune flame svg -o qemu.svg --colors java --inverted"})
+    static final class Svg implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(arity = "0..1", paramLabel = "FILE", description = "Folded stacks or perf script output; - or none for stdin.")
+        Path file;
+
+        @Option(names = {"-o", "--output"}, paramLabel = "OUT.svg", description = "Where to write the SVG (default: stdout).")
+        Path output;
+
+        @Mixin
+        DrawOptions draw = new DrawOptions();
+
+        @Override
+        public Integer call() throws IOException {
+            PrintWriter err = spec.commandLine().getErr();
+            FlameGraph.Options o = draw.options("Flame Graph", null, spec);
+            Map<String, Long> stacks = stacks(file, err);
+            FlameGraph g = new FlameGraph(o);
+            g.addAll(stacks);
+            writeSvg(g, output, spec.commandLine().getOut());
+            if (output != null) err.println("kvmtune: wrote " + output + " (" + stacks.size() + " stacks, " + g.total() + " " + o.countName() + ")");
+            err.flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "diff", mixinStandardHelpOptions = true,
+            description = {"Draw a differential flame graph from two profiles (folded or perf script): frames as wide as in AFTER,",
+                "red where they grew since BEFORE, blue where they shrank, deeper color for larger change. BEFORE is",
+                "scaled to AFTER's total first unless --no-normalize, so profiles of different lengths compare.",
+                "",
+                "Example:",
+                "  kvmtune flame diff e1000.folded virtio.folded -o nic.svg --title 'e1000 -> virtio-net'"})
+    static final class Diff implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "BEFORE", description = "The baseline profile.")
+        Path before;
+
+        @Parameters(index = "1", paramLabel = "AFTER", description = "The profile to compare.")
+        Path after;
+
+        @Option(names = {"-o", "--output"}, paramLabel = "OUT.svg", description = "Where to write the SVG (default: stdout).")
+        Path output;
+
+        @Option(names = "--no-normalize", description = "Compare raw counts, not shares.")
+        boolean noNormalize;
+
+        @Mixin
+        DrawOptions draw = new DrawOptions();
+
+        @Override
+        public Integer call() throws IOException {
+            PrintWriter err = spec.commandLine().getErr();
+            Map<String, Long> a = stacks(before, err);
+            Map<String, Long> b = stacks(after, err);
+            long ta = a.values().stream().mapToLong(Long::longValue).sum();
+            long tb = b.values().stream().mapToLong(Long::longValue).sum();
+            FlameGraph.Options o = draw.options("Differential Flame Graph",
+                    before.getFileName() + " (" + ta + ") -> " + after.getFileName() + " (" + tb + "): red grew, blue shrank" + (noNormalize ? "" : ", normalized"), spec);
+            FlameGraph g = new FlameGraph(o);
+            g.addDifference(a, b, !noNormalize);
+            writeSvg(g, output, spec.commandLine().getOut());
+            if (output != null) err.println("kvmtune: wrote " + output);
+            err.flush();
+            return 0;
         }
     }
 }

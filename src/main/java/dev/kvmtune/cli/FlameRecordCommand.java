@@ -1,0 +1,151 @@
+package dev.kvmtune.cli;
+
+import dev.kvmtune.BadInputException;
+import dev.kvmtune.ExitCodes;
+import dev.kvmtune.KvmtuneException;
+import dev.kvmtune.facts.DirectoryRoot;
+import dev.kvmtune.facts.vm.VmFacts;
+import dev.kvmtune.flame.FlameGraph;
+import dev.kvmtune.flame.PerfCollapse;
+import dev.kvmtune.flame.PerfRecorder;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code kvmtune flame record}: perf record -g on a VM's QEMU, then the flame graph. */
+@Command(name = "record", mixinStandardHelpOptions = true,
+        description = {"Profile a VM's QEMU process with the real perf (perf record -g, then perf script) and draw the flame",
+            "graph. Kernel frames are marked _[k] and colored apart, so time in KVM_RUN and in QEMU's own threads both show.",
+            "",
+            "Examples:",
+            "  sudo kvmtune flame record --vm vm1 --duration 30s -o vm1.svg",
+            "  sudo kvmtune flame record --pid $(pidof qemu-system-x86_64) -o qemu.svg --folded qemu.folded"})
+public final class FlameRecordCommand implements Callable<Integer> {
+    @ParentCommand
+    FlameCommand flame;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--vm", paramLabel = "NAME", description = "The VM (QEMU -name or libvirt domain name).")
+    String name;
+
+    @Option(names = "--pid", paramLabel = "PID", description = "The QEMU process (or any process) to profile.")
+    Integer pid;
+
+    @Option(names = "--duration", defaultValue = "30s", converter = Converters.Seconds.class, paramLabel = "DURATION",
+            description = "How long to record (default: ${DEFAULT-VALUE}).")
+    Duration duration;
+
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT.svg", description = "The flame graph to write.")
+    Path output;
+
+    @Option(names = "--folded", paramLabel = "FILE", description = "Also write the folded stacks (for flame diff later).")
+    Path folded;
+
+    @Option(names = {"-F", "--frequency"}, defaultValue = "99", paramLabel = "HZ", description = "Samples per second (default: ${DEFAULT-VALUE}).")
+    int frequency;
+
+    @Option(names = "--event", defaultValue = "cpu-clock", paramLabel = "EVENT",
+            description = "perf event (default: ${DEFAULT-VALUE}, which works in VMs and nested hosts; 'cycles' on bare metal).")
+    String event;
+
+    @Option(names = "--perf", defaultValue = "perf", hidden = true, description = "The perf binary.")
+    String perf;
+
+    @Mixin
+    FlameCommand.DrawOptions draw = new FlameCommand.DrawOptions();
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        KvmtuneCommand parent = flame.parent;
+        if (parent != null && (parent.snapshot != null || parent.rootDir != null)) {
+            throw new BadInputException("flame record profiles the live host; --root and --snapshot do not apply");
+        }
+        if ((name == null) == (pid == null)) throw new BadInputException("flame record needs --vm NAME or --pid PID");
+        if (duration.toSeconds() < 1) throw new BadInputException("--duration must be at least 1s");
+        if (frequency < 1 || frequency > 100_000) throw new BadInputException("--frequency must be between 1 and 100000");
+        FlameGraph.Options o = draw.options("Flame Graph", null, spec);
+        PrintWriter err = spec.commandLine().getErr();
+        long target;
+        String label;
+        if (name != null) {
+            VmSelection sel = new VmSelection();
+            sel.name = name;
+            sel.noQmp = true;
+            List<VmFacts> vms = sel.load(DirectoryRoot.live()).stream().filter(v -> v.vm().pid() != null).toList();
+            if (vms.isEmpty()) throw new BadInputException("no running VM named " + name);
+            if (vms.size() > 1) throw new BadInputException(vms.size() + " running VMs named " + name + "; pick one with --pid");
+            target = vms.get(0).vm().pid();
+            label = "VM " + name + " (QEMU pid " + target + ")";
+        } else {
+            target = pid;
+            if (!Files.isDirectory(Path.of("/proc/" + pid))) throw new BadInputException("no process with pid " + pid);
+            label = "pid " + pid;
+        }
+        String problem = PerfRecorder.permissionProblem(PerfRecorder.paranoid(Path.of("/proc/sys/kernel/perf_event_paranoid")), privileged());
+        if (problem != null) throw new BadInputException(problem);
+
+        Path work = Files.createTempDirectory("kvmtune-flame-");
+        try {
+            PerfRecorder.Options po = new PerfRecorder.Options(perf, event, frequency, duration, work);
+            err.printf("kvmtune: recording %s with perf (%s, %d Hz, call graphs) for %ds%n", label, event, frequency, duration.toSeconds());
+            err.flush();
+            SecondsProgress progress = new SecondsProgress(err, duration.toSeconds());
+            Path data = PerfRecorder.record(target, po, progress);
+            progress.done();
+            PerfCollapse c = PerfRecorder.collapse(data, po, new PerfCollapse.Options(false, false, true, true, false, null),
+                    m -> err.println("kvmtune: perf script: " + m));
+            if (c.stacks().isEmpty()) {
+                throw new KvmtuneException(ExitCodes.FINDINGS, "perf took no samples of " + label + " in " + duration.toSeconds()
+                        + " s (an idle process is never on a CPU; try a longer --duration or load the VM)");
+            }
+            if (folded != null) {
+                ByteArrayOutputStream b = new ByteArrayOutputStream();
+                c.write(b);
+                Files.write(folded, b.toByteArray());
+            }
+            FlameGraph g = new FlameGraph(new FlameGraph.Options(draw.title == null ? "Flame Graph: " + label : draw.title,
+                    event + ", " + frequency + " Hz, " + duration.toSeconds() + " s", o.width(), o.palette(), o.reverse(), o.inverted(), o.countName(), o.minWidth()));
+            g.addAll(c.stacks());
+            FlameCommand.writeSvg(g, output, spec.commandLine().getOut());
+            err.println("kvmtune: wrote " + output + " (" + g.total() + " samples, " + c.stacks().size() + " stacks)"
+                    + (folded != null ? " and " + folded : ""));
+            err.flush();
+            return 0;
+        } finally {
+            try (Stream<Path> s = Files.walk(work)) {
+                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    /** Effective uid 0, or CAP_PERFMON (38) or CAP_SYS_ADMIN (21) in the effective set. */
+    private static boolean privileged() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("Uid:") && line.split("\\s+")[2].equals("0")) return true;
+                if (line.startsWith("CapEff:")) {
+                    long caps = Long.parseUnsignedLong(line.substring(7).strip(), 16);
+                    if ((caps & (1L << 38 | 1L << 21)) != 0) return true;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+        return false;
+    }
+}

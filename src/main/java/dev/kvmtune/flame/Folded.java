@@ -1,0 +1,91 @@
+package dev.kvmtune.flame;
+
+import dev.kvmtune.BadInputException;
+import dev.kvmtune.util.ByteLines;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Reads stacks for a flame graph: folded lines ({@code frame;frame;frame count}, as
+ * stackcollapse-perf.pl and {@code kvmtune flame collapse} write them), or perf script text, which
+ * is collapsed first (with the collapse defaults). Which one is told by the first non-blank line:
+ * a folded line ends in a count and does not start with blank space.
+ */
+public final class Folded {
+    private Folded() {
+    }
+
+    /** Stacks and their counts, in input order; counts of repeated stacks are added. */
+    public static Map<String, Long> read(InputStream in, String name, Consumer<String> warn) throws IOException {
+        byte[] all = in.readAllBytes();
+        if (all.length == 0) throw new BadInputException(name + ": the file is empty");
+        if (!looksFolded(all)) {
+            PerfCollapse c = new PerfCollapse(PerfCollapse.Options.defaults(), m -> warn.accept(name + ": " + m));
+            c.read(new ByteArrayInputStream(all));
+            Map<String, Long> s = c.stacks();
+            if (s.isEmpty()) throw new BadInputException(name + ": neither folded stacks ('frame;frame count') nor perf script samples with call chains");
+            return s;
+        }
+        Map<String, Long> stacks = new LinkedHashMap<>();
+        long[] line = {0};
+        long[] bad = {0};
+        ByteLines.read(new ByteArrayInputStream(all), 1 << 24, (b, s, e) -> {
+            line[0]++;
+            if (e > s && b[e - 1] == '\r') e--;
+            if (e == s) return;
+            int sp = e - 1;
+            while (sp >= s && b[sp] != ' ') sp--;
+            long count = sp < s || sp == s ? -1 : count(b, sp + 1, e);
+            if (count < 0) {
+                if (bad[0]++ == 0) warn.accept(name + ":" + line[0] + ": not 'stack count', skipped (and any others like it)");
+                return;
+            }
+            stacks.merge(new String(b, s, sp - s, StandardCharsets.ISO_8859_1), count, Long::sum);
+        }, () -> bad[0]++);
+        if (stacks.isEmpty()) throw new BadInputException(name + ": no stacks ('frame;frame count' lines)");
+        return stacks;
+    }
+
+    /** Folded text, if the first non-blank line is one. */
+    static boolean looksFolded(byte[] b) {
+        int s = 0;
+        while (true) {
+            int e = s;
+            while (e < b.length && b[e] != '\n') e++;
+            int ee = e > s && b[e - 1] == '\r' ? e - 1 : e;
+            boolean blank = true;
+            for (int i = s; i < ee; i++) if (b[i] != ' ' && b[i] != '\t') blank = false;
+            if (!blank) {
+                if (b[s] == ' ' || b[s] == '\t' || b[s] == '#') return false;
+                int sp = ee - 1;
+                while (sp > s && b[sp] != ' ') sp--;
+                return sp > s && count(b, sp + 1, ee) >= 0;
+            }
+            if (e >= b.length) return false;
+            s = e + 1;
+        }
+    }
+
+    /** A decimal count; a fraction (some tools write them) is rounded; -1 when not a number. */
+    private static long count(byte[] b, int s, int e) {
+        if (s >= e) return -1;
+        long v = 0;
+        int i = s;
+        for (; i < e && b[i] >= '0' && b[i] <= '9'; i++) {
+            if (v > (Long.MAX_VALUE - 9) / 10) return -1;
+            v = v * 10 + (b[i] - '0');
+        }
+        if (i == s) return -1;
+        if (i == e) return v;
+        if (b[i] != '.') return -1;
+        int f = i + 1;
+        if (f == e) return -1;
+        for (int k = f; k < e; k++) if (b[k] < '0' || b[k] > '9') return -1;
+        return b[f] >= '5' ? v + 1 : v;
+    }
+}
