@@ -3,6 +3,7 @@ package dev.kvmtune.cli;
 import dev.kvmtune.BadInputException;
 import dev.kvmtune.flame.FlameGraph;
 import dev.kvmtune.flame.Folded;
+import dev.kvmtune.flame.ParallelCollapse;
 import dev.kvmtune.flame.PerfCollapse;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -19,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ParameterException;
@@ -86,27 +88,51 @@ public final class FlameCommand implements Runnable {
         @Option(names = "--event-filter", paramLabel = "EVENT", description = "Keep samples of this event (default: the first event seen).")
         String eventFilter;
 
+        @Option(names = {"-j", "--jobs"}, paramLabel = "N", defaultValue = "1",
+                description = "Parse a file with N threads (the same output as one; default: ${DEFAULT-VALUE}; stdin is read by one).")
+        int jobs;
+
         @Override
         public Integer call() throws IOException {
             PrintWriter err = spec.commandLine().getErr();
-            PerfCollapse c = new PerfCollapse(new PerfCollapse.Options(pid, tid, kernel || all, jit || all, addrs, eventFilter),
-                    m -> err.println("kvmtune: " + (file == null ? "stdin" : file) + ": " + m));
-            try (InputStream in = open()) {
-                c.read(in);
+            if (jobs < 1 || jobs > 256) throw new ParameterException(spec.commandLine(), "--jobs must be between 1 and 256");
+            PerfCollapse.Options o = new PerfCollapse.Options(pid, tid, kernel || all, jit || all, addrs, eventFilter);
+            Consumer<String> warn = m -> err.println("kvmtune: " + (file == null ? "stdin" : file) + ": " + m);
+            java.util.SortedMap<String, Long> stacks;
+            long unrecognized;
+            boolean stdin = file == null || file.toString().equals("-");
+            if (jobs > 1 && !stdin) {
+                open().close();
+                ParallelCollapse.Result r;
+                try {
+                    r = ParallelCollapse.run(file, o, jobs, warn);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted");
+                }
+                stacks = r.stacks();
+                unrecognized = r.unrecognized();
+            } else {
+                PerfCollapse c = new PerfCollapse(o, warn);
+                try (InputStream in = open()) {
+                    c.read(in);
+                }
+                stacks = c.stacks();
+                unrecognized = c.unrecognized();
             }
             PrintWriter pw = spec.commandLine().getOut();
             if (pw == Main.STDOUT) {
                 pw.flush();
                 OutputStream out = new BufferedOutputStream(System.out, 1 << 16);
-                c.write(out);
+                PerfCollapse.write(stacks, out);
                 out.flush();
             } else {
                 java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
-                c.write(b);
+                PerfCollapse.write(stacks, b);
                 pw.print(b.toString(java.nio.charset.StandardCharsets.ISO_8859_1));
                 pw.flush();
             }
-            if (c.unrecognized() > 0) err.println("kvmtune: " + c.unrecognized() + " lines not understood");
+            if (unrecognized > 0) err.println("kvmtune: " + unrecognized + " lines not understood");
             err.flush();
             return 0;
         }

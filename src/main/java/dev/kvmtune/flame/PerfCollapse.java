@@ -55,6 +55,11 @@ public final class PerfCollapse {
     private long unrecognized;
     private boolean warned;
     private long lineNo;
+    /** Where the two warnings first arose (line numbers in this reader's input), for the parallel reader to place them. */
+    long firstUnrecognizedLine = -1;
+    String firstUnrecognizedText;
+    long filterWarningLine = -1;
+    String filterWarningEvent;
 
     /** Frame and process names, interned: stacks are int arrays of their ids. */
     private final List<String> names = new ArrayList<>();
@@ -71,6 +76,29 @@ public final class PerfCollapse {
         this.warn = warn;
         this.eventFilter = options.eventFilter() == null ? "" : options.eventFilter();
         if (!eventFilter.isEmpty()) filterBytes = eventFilter.getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    /**
+     * Starts as if {@code event} had been the first event seen (the filter it sets, with the
+     * warning for other events still due): how a reader of a later part of the input behaves.
+     */
+    void presetFirstEvent(String event) {
+        if (!eventFilter.isEmpty()) return;
+        eventFilter = event;
+        eventDefaulted = true;
+        filterBytes = event.getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    long lines() {
+        return lineNo;
+    }
+
+    /** The event of the first sample header that names one, as the script would take it; null when none does. */
+    static String firstEvent(String line) {
+        if (line.isEmpty() || line.charAt(0) == '#' || space((byte) line.charAt(0))) return null;
+        if (!HEADER.matcher(line).find()) return null;
+        Matcher e = EVENT.matcher(line);
+        return e.find() ? e.group(2) : null;
     }
 
     /** Reads perf script text to its end (lines of any length). */
@@ -234,6 +262,8 @@ public final class PerfCollapse {
         unrecognized++;
         if (!warned) {
             warned = true;
+            firstUnrecognizedLine = lineNo;
+            firstUnrecognizedText = l;
             warn.accept("Unrecognized line " + lineNo + ": " + l);
         }
     }
@@ -254,6 +284,8 @@ public final class PerfCollapse {
                 filterBytes = event.getBytes(StandardCharsets.ISO_8859_1);
             } else if (!event.equals(eventFilter)) {
                 if (eventDefaulted && !eventWarning) {
+                    filterWarningLine = lineNo;
+                    filterWarningEvent = event;
                     warn.accept("Filtering for events of type: " + event);
                     eventWarning = true;
                 }
@@ -382,7 +414,7 @@ public final class PerfCollapse {
     }
 
     /** Distinct stacks as the script keys them (joined text), with their counts. */
-    public Map<String, Long> stacks() {
+    public java.util.SortedMap<String, Long> stacks() {
         TreeMap<String, Long> out = new TreeMap<>();
         StringBuilder sb = new StringBuilder();
         stacks.forEach((key, count) -> {
@@ -398,8 +430,13 @@ public final class PerfCollapse {
 
     /** The folded stacks in the script's order (byte order of the stack), one "stack count" line each. */
     public void write(OutputStream out) throws IOException {
+        write(stacks(), out);
+    }
+
+    /** Sorted stacks (ISO-8859-1 text, so String order is byte order) as folded lines. */
+    public static void write(java.util.SortedMap<String, Long> stacks, OutputStream out) throws IOException {
         StringBuilder sb = new StringBuilder(1 << 16);
-        for (var e : stacks().entrySet()) {
+        for (var e : stacks.entrySet()) {
             sb.append(e.getKey()).append(' ').append(e.getValue()).append('\n');
             if (sb.length() > 1 << 15) {
                 out.write(sb.toString().getBytes(StandardCharsets.ISO_8859_1));

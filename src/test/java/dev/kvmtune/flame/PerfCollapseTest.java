@@ -161,4 +161,47 @@ class PerfCollapseTest {
         assertThat(j.out()).isEmpty();
         assertThat(j.err()).contains("Unrecognized line 1: not perf").contains("2 lines not understood");
     }
+
+    /** -j N: the same bytes and the same warnings as one thread, on real and corrupted inputs, with every option set. */
+    @Property(tries = 120)
+    void parallelParsingGivesTheSameOutputAndWarnings(@ForAll @IntRange(min = 0, max = 1) int fixture, @ForAll @IntRange(min = 0, max = 60000) int at,
+                                                      @ForAll("junk") String junk, @ForAll @IntRange(min = 0, max = 8) int opt,
+                                                      @ForAll @IntRange(min = 2, max = 9) int jobs) throws Exception {
+        byte[] all = Files.readAllBytes(FIXTURES.resolve(fixture == 0 ? "perf-jvm-two-events-pidtid.txt" : "perf-system-cpu-clock.txt"));
+        String text = new String(all, StandardCharsets.ISO_8859_1);
+        int pos = Math.min(at, text.length());
+        byte[] input = (text.substring(0, pos) + junk + text.substring(pos)).getBytes(StandardCharsets.ISO_8859_1);
+        Path f = Files.createTempFile("kvmtune-par", ".txt");
+        try {
+            Files.write(f, input);
+            List<String> args = new ArrayList<>(List.of("flame", "collapse", f.toString()));
+            args.addAll(List.of(OPTIONS.get(opt)));
+            Cli.Result one = Cli.run(args.toArray(String[]::new));
+            args.addAll(List.of("-j", Integer.toString(jobs)));
+            Cli.Result par = Cli.run(args.toArray(String[]::new));
+            assertThat(par.exit()).isEqualTo(one.exit());
+            assertThat(par.out()).isEqualTo(one.out());
+            assertThat(par.err()).isEqualTo(one.err());
+        } finally {
+            Files.delete(f);
+        }
+    }
+
+    @Test
+    void partsEndAfterBlankLines(@org.junit.jupiter.api.io.TempDir Path tmp) throws IOException {
+        Path f = tmp.resolve("p.txt");
+        Files.write(f, Files.readAllBytes(FIXTURES.resolve("perf-system-cpu-clock.txt")));
+        try (var ch = java.nio.channels.FileChannel.open(f)) {
+            List<long[]> parts = ParallelCollapse.split(ch, ch.size(), 5);
+            assertThat(parts).hasSize(5);
+            byte[] b = Files.readAllBytes(f);
+            long prev = 0;
+            for (long[] p : parts) {
+                assertThat(p[0]).isEqualTo(prev);
+                if (p[1] < b.length) assertThat(new String(b, (int) p[1] - 2, 2, StandardCharsets.ISO_8859_1)).isEqualTo("\n\n");
+                prev = p[1];
+            }
+            assertThat(prev).isEqualTo(b.length);
+        }
+    }
 }
