@@ -10,9 +10,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.io.StringWriter;
 import java.io.Writer;
@@ -144,16 +142,7 @@ public final class FlameCommand implements Runnable {
 
     static InputStream open(Path file) {
         if (file == null || file.toString().equals("-")) return System.in;
-        if (Files.isDirectory(file)) throw new BadInputException(file + ": is a directory");
-        try {
-            return Files.newInputStream(file);
-        } catch (NoSuchFileException e) {
-            throw new BadInputException(file + ": no such file");
-        } catch (AccessDeniedException e) {
-            throw new BadInputException(file + ": permission denied");
-        } catch (IOException e) {
-            throw new BadInputException(file + ": cannot read: " + e.getMessage(), e);
-        }
+        return InputFiles.open(file);
     }
 
     static Map<String, Long> stacks(Path file, PrintWriter err) throws IOException {

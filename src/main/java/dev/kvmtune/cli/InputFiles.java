@@ -5,9 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
@@ -39,9 +37,17 @@ final class InputFiles {
         }
     }
 
+    /** The file opened for reading (a directory is refused). */
+    static InputStream open(Path file) {
+        if (Files.isDirectory(file)) throw new BadInputException(file + ": is a directory");
+        try {
+            return Files.newInputStream(file);
+        } catch (IOException e) {
+            throw failed(file, e);
+        }
+    }
+
     private static BadInputException failed(Path file, IOException e) {
-        if (e instanceof NoSuchFileException) return new BadInputException(file + ": no such file");
-        if (e instanceof AccessDeniedException) return new BadInputException(file + ": permission denied");
-        return new BadInputException(file + ": cannot read: " + e.getMessage(), e);
+        return BadInputException.reading(file, e);
     }
 }

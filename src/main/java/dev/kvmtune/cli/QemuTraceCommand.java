@@ -11,6 +11,7 @@ import dev.kvmtune.qemutrace.TraceEvent;
 import dev.kvmtune.qemutrace.TraceEventsFile;
 import dev.kvmtune.qemutrace.TraceRecord;
 import dev.kvmtune.qemutrace.TraceStats;
+import dev.kvmtune.util.AsyncOutputStream;
 import dev.kvmtune.util.ByteOut;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
@@ -20,9 +21,7 @@ import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -131,10 +130,11 @@ public final class QemuTraceCommand implements Callable<Integer> {
                 g.writeRaw('\n');
                 g.flush();
             } else {
-                ByteOut bo = new ByteOut(out.stream(), 1 << 16);
-                boolean v2 = binary && !noHeader && head.length == 8 && versionOf(trace) == 2;
-                read(binary, events, in, trace, new SimpletraceText(bo, !v2), err, summary);
-                bo.flush();
+                try (AsyncOutputStream async = new AsyncOutputStream(out.stream(), 1 << 20, 4)) {
+                    ByteOut bo = new ByteOut(async, 1 << 16);
+                    read(binary, events, in, trace, new SimpletraceText(bo), err, summary);
+                    bo.flush();
+                }
             }
             out.finish();
         }
@@ -155,14 +155,6 @@ public final class QemuTraceCommand implements Callable<Integer> {
             summary.put("format", "log" + (s.timestamps() ? "" : " (no timestamps: run QEMU with -msg timestamp=on for deltas and latencies)"));
             summary.put("records", s.records());
             if (s.otherLines() > 0) err.println("kvmtune: " + trace + ": " + s.otherLines() + " lines were not trace lines");
-        }
-    }
-
-    private static long versionOf(Path trace) throws IOException {
-        try (InputStream in = Files.newInputStream(trace)) {
-            byte[] h = in.readNBytes(24);
-            if (h.length < 24) return -1;
-            return java.nio.ByteBuffer.wrap(h, 16, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
         }
     }
 
@@ -283,15 +275,6 @@ public final class QemuTraceCommand implements Callable<Integer> {
     }
 
     private static InputStream open(Path file) {
-        if (Files.isDirectory(file)) throw new BadInputException(file + ": is a directory, not a trace file");
-        try {
-            return Files.newInputStream(file);
-        } catch (NoSuchFileException e) {
-            throw new BadInputException(file + ": no such file");
-        } catch (AccessDeniedException e) {
-            throw new BadInputException(file + ": permission denied");
-        } catch (IOException e) {
-            throw new BadInputException(file + ": cannot read: " + e.getMessage(), e);
-        }
+        return InputFiles.open(file);
     }
 }

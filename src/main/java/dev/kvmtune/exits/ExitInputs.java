@@ -8,9 +8,7 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,12 +34,8 @@ public final class ExitInputs {
     public static ExitProfile read(Path file, Isa isa, Warnings warnings) {
         try (InputStream raw = Files.newInputStream(file); BufferedInputStream in = new BufferedInputStream(raw, HEAD)) {
             return read(in, file.toString(), isa, warnings);
-        } catch (NoSuchFileException e) {
-            throw new BadInputException(file + ": no such file");
-        } catch (AccessDeniedException e) {
-            throw new BadInputException(file + ": permission denied");
         } catch (IOException e) {
-            throw new BadInputException(file + ": cannot read: " + e.getMessage(), e);
+            throw BadInputException.reading(file, e);
         }
     }
 

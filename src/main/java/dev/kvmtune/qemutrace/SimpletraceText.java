@@ -21,20 +21,26 @@ import java.util.Map;
 public final class SimpletraceText implements TraceRecord.Sink {
     private static final long EXACT = 1L << 53;
     private final ByteOut out;
-    private final boolean pythonBytes;
     private final Map<TraceEvent, byte[][]> prefixes = new IdentityHashMap<>();
     private boolean first = true;
     private long last;
 
-    /** @param pythonBytes strings as Python 3 prints bytes ({@code b'...'}); false for version 2 files (raw) */
-    public SimpletraceText(ByteOut out, boolean pythonBytes) {
+    public SimpletraceText(ByteOut out) {
         this.out = out;
-        this.pythonBytes = pythonBytes;
     }
 
     @Override
     public void record(TraceRecord r) throws IOException {
         byte[][] pre = prefixes.computeIfAbsent(r.event, SimpletraceText::prefixes);
+        if (!r.text && r.hasTimestamp && r.hasPid && r.timestampNs >= 0 && (first || last >= 0)) {
+            int bound = pre[pre.length - 1].length + 64;
+            List<TraceEvent.Arg> args = r.event.args();
+            for (int i = 0; i < args.size(); i++) bound += args.get(i).isString() ? 4 * r.stringLength[i] + 3 : 16;
+            if (bound <= out.capacity()) {
+                fast(r, pre, args, bound);
+                return;
+            }
+        }
         out.write(pre[0]);
         if (r.hasTimestamp) {
             long ts = r.timestampNs;
@@ -55,7 +61,7 @@ public final class SimpletraceText implements TraceRecord.Sink {
                 out.write(pre[i + 1]);
                 if (args.get(i).isString()) {
                     int s = (int) r.values[i];
-                    if (pythonBytes) bytesRepr(r.bytes, s, r.stringLength[i]);
+                    if (r.hasPid) bytesRepr(r.bytes, s, r.stringLength[i]); // version 2 (no pid): the old scripts' raw strings
                     else out.write(r.bytes, s, r.stringLength[i]);
                 } else {
                     out.hex(r.values[i]);
@@ -63,6 +69,83 @@ public final class SimpletraceText implements TraceRecord.Sink {
             }
         }
         out.write((byte) '\n');
+    }
+
+    private static final byte[] PID = " pid=".getBytes(StandardCharsets.US_ASCII);
+
+    /** The common record (binary, version 3+, small delta) formatted straight into the output buffer. */
+    private void fast(TraceRecord r, byte[][] pre, List<TraceEvent.Arg> args, int bound) throws IOException {
+        long ts = r.timestampNs;
+        if (first) {
+            last = ts;
+            first = false;
+        }
+        long d = ts - last;
+        last = ts;
+        if (d <= -EXACT || d >= EXACT) {
+            slowFields(r, pre, args, d);
+            return;
+        }
+        byte[] b = out.reserve(bound);
+        int n = out.position();
+        byte[] name = pre[0];
+        System.arraycopy(name, 0, b, n, name.length);
+        n += name.length;
+        b[n++] = ' ';
+        if (d < 0) {
+            b[n++] = '-';
+            d = -d;
+        }
+        n = dec(b, n, d / 1000);
+        long frac = d % 1000;
+        b[n++] = '.';
+        b[n++] = (byte) ('0' + frac / 100);
+        b[n++] = (byte) ('0' + frac / 10 % 10);
+        b[n++] = (byte) ('0' + frac % 10);
+        System.arraycopy(PID, 0, b, n, PID.length);
+        n = dec(b, n + PID.length, r.pid);
+        for (int i = 0; i < args.size(); i++) {
+            byte[] p = pre[i + 1];
+            System.arraycopy(p, 0, b, n, p.length);
+            n += p.length;
+            if (args.get(i).isString()) {
+                n = repr(b, n, r.bytes, (int) r.values[i], r.stringLength[i]);
+            } else {
+                long v = r.values[i];
+                int digits = v == 0 ? 1 : (67 - Long.numberOfLeadingZeros(v)) / 4;
+                for (int k = n + digits - 1; k >= n; k--) {
+                    b[k] = HEX[(int) (v & 15)];
+                    v >>>= 4;
+                }
+                n += digits;
+            }
+        }
+        b[n++] = '\n';
+        out.position(n);
+    }
+
+    private void slowFields(TraceRecord r, byte[][] pre, List<TraceEvent.Arg> args, long d) throws IOException {
+        out.write(pre[0]).write((byte) ' ');
+        delta(r.timestampNs, r.timestampNs - d);
+        out.ascii(" pid=").dec(r.pid);
+        for (int i = 0; i < args.size(); i++) {
+            out.write(pre[i + 1]);
+            if (args.get(i).isString()) bytesRepr(r.bytes, (int) r.values[i], r.stringLength[i]);
+            else out.hex(r.values[i]);
+        }
+        out.write((byte) '\n');
+    }
+
+    /** Non-negative decimal at b[n]; returns the end. */
+    private static int dec(byte[] b, int n, long v) {
+        int digits = 1;
+        for (long t = v; t >= 10; t /= 10) digits++;
+        int end = n + digits;
+        for (int i = end - 1; i >= n; i--) {
+            b[i] = (byte) ('0' + v % 10);
+            v /= 10;
+        }
+        return end;
     }
 
     private static byte[][] prefixes(TraceEvent e) {
@@ -95,6 +178,17 @@ public final class SimpletraceText implements TraceRecord.Sink {
 
     /** Python's repr() of a bytes object. */
     private void bytesRepr(byte[] b, int s, int len) throws IOException {
+        if (4 * len + 3 <= out.capacity()) {
+            byte[] dst = out.reserve(4 * len + 3);
+            out.position(repr(dst, out.position(), b, s, len));
+            return;
+        }
+        byte[] tmp = new byte[4 * len + 3];
+        out.write(tmp, 0, repr(tmp, 0, b, s, len));
+    }
+
+    /** Python's repr() of b[s, s+len) written at dst[n] (room for 4 * len + 3 bytes); returns the end. */
+    private static int repr(byte[] dst, int n, byte[] b, int s, int len) {
         boolean single = false;
         boolean dbl = false;
         for (int i = s; i < s + len; i++) {
@@ -102,17 +196,27 @@ public final class SimpletraceText implements TraceRecord.Sink {
             else if (b[i] == '"') dbl = true;
         }
         byte quote = single && !dbl ? (byte) '"' : (byte) '\'';
-        out.write((byte) 'b').write(quote);
+        dst[n++] = 'b';
+        dst[n++] = quote;
         for (int i = s; i < s + len; i++) {
             int c = b[i] & 0xff;
-            if (c == quote || c == '\\') out.write((byte) '\\').write((byte) c);
-            else if (c == '\t') out.ascii("\\t");
-            else if (c == '\n') out.ascii("\\n");
-            else if (c == '\r') out.ascii("\\r");
-            else if (c < 0x20 || c >= 0x7f) out.ascii("\\x").write(HEX[c >> 4]).write(HEX[c & 15]);
-            else out.write((byte) c);
+            if (c >= 0x20 && c < 0x7f && c != quote && c != '\\') {
+                dst[n++] = (byte) c;
+            } else if (c == quote || c == '\\') {
+                dst[n++] = '\\';
+                dst[n++] = (byte) c;
+            } else if (c == '\t' || c == '\n' || c == '\r') {
+                dst[n++] = '\\';
+                dst[n++] = (byte) (c == '\t' ? 't' : c == '\n' ? 'n' : 'r');
+            } else {
+                dst[n++] = '\\';
+                dst[n++] = 'x';
+                dst[n++] = HEX[c >> 4];
+                dst[n++] = HEX[c & 15];
+            }
         }
-        out.write(quote);
+        dst[n++] = quote;
+        return n;
     }
 
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);

@@ -10,9 +10,16 @@ import java.util.Set;
  * @param line 1-based line in {@code file}
  */
 public record TraceEvent(String name, Set<String> properties, List<Arg> args, String format, String file, int line) {
-    /** One argument; a {@code char *} argument is recorded as a length-prefixed string, anything else as 8 bytes. */
-    public record Arg(String type, String name) {
-        public boolean isString() {
+    /**
+     * One argument; a {@code char *} argument ({@code isString}, told from the type as tracetool
+     * does) is recorded as a length-prefixed string, anything else as 8 bytes.
+     */
+    public record Arg(String type, String name, boolean isString) {
+        public Arg(String type, String name) {
+            this(type, name, stringType(type));
+        }
+
+        private static boolean stringType(String type) {
             String t = type.stripLeading();
             return t.startsWith("const char*") || t.startsWith("char*") || t.startsWith("const char *") || t.startsWith("char *");
         }

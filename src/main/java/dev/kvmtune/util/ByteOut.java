@@ -100,6 +100,28 @@ public final class ByteOut {
         return this;
     }
 
+    /**
+     * For printers that format in place: makes room for {@code k} bytes (at most the buffer size)
+     * and returns the buffer; write from {@link #position()} and then call {@link #position(int)}.
+     */
+    public byte[] reserve(int k) throws IOException {
+        if (k > buf.length) throw new IllegalArgumentException(k + " bytes do not fit a " + buf.length + "-byte buffer");
+        room(k);
+        return buf;
+    }
+
+    public int position() {
+        return n;
+    }
+
+    public void position(int p) {
+        n = p;
+    }
+
+    public int capacity() {
+        return buf.length;
+    }
+
     public void flush() throws IOException {
         flushBuffer();
         out.flush();
