@@ -3,8 +3,9 @@
 # (default 500 MB, made by repeating this machine's perf run in src/test/resources/flame), JVM start
 # included, one parsing thread. Needs perl and a FlameGraph checkout (FLAMEGRAPH_DIR, default
 # /tmp/FlameGraph; not part of this repository). Checks the outputs are the same bytes, then prints
-# each run's seconds and MB/s, the medians, and the ratio of the medians.
-# Usage: bench/flame-collapse.sh [RUNS] [SIZE_MB]
+# each run's seconds and MB/s, the medians, and the ratio of the medians. JOBS=N times kvmtune's
+# `-j N` (parallel parsing) instead of one thread.
+# Usage: [JOBS=N] bench/flame-collapse.sh [RUNS] [SIZE_MB]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
@@ -25,7 +26,9 @@ median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? 
 mbs() { awk -v b="$bytes" -v s="$1" 'BEGIN {printf "%.0f", b / 1048576 / s}'; }
 time_of() { local s e; s=$(date +%s%N); "$@" > "$dir/out.folded"; e=$(date +%s%N); awk -v d=$((e - s)) 'BEGIN {printf "%.2f", d / 1e9}'; }
 k=(); p=()
-for _ in $(seq 1 "$runs"); do k+=("$(time_of ./kvmtune flame collapse "$file")"); done
+jobs=()
+[ -n "${JOBS:-}" ] && jobs=(-j "$JOBS")
+for _ in $(seq 1 "$runs"); do k+=("$(time_of ./kvmtune flame collapse "$file" "${jobs[@]}")"); done
 cmp "$dir/out.folded" "$dir/kvmtune.folded"
 perl_runs=${PERL_RUNS:-3}
 for _ in $(seq 1 "$perl_runs"); do p+=("$(time_of perl "$fg/stackcollapse-perf.pl" "$file")"); done
