@@ -163,17 +163,12 @@ public final class FlameCommand implements Runnable {
         }
         Path dir = out.toAbsolutePath().getParent();
         if (dir != null && !Files.isDirectory(dir)) throw new BadInputException(out + ": directory " + dir + " does not exist");
-        Path tmp = Files.createTempFile(dir, ".kvmtune-", ".svg");
+        Path tmp = out.toAbsolutePath().resolveSibling("." + out.getFileName() + ".tmp");
         try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
             g.writeSvg(w);
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(tmp);
             throw e;
-        }
-        try {
-            Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-        } catch (UnsupportedOperationException e) {
-            // not a POSIX file system: the temporary file's permissions stay
         }
         Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }

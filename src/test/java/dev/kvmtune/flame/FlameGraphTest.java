@@ -202,7 +202,7 @@ class FlameGraphTest {
         r = Cli.run("flame", "diff", mixed.toString(), tmp.resolve("absent").toString());
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("absent: no such file");
-        assertThat(Files.list(tmp).filter(p -> p.getFileName().toString().startsWith(".kvmtune-")).count()).isZero();
+        assertThat(Files.list(tmp).filter(p -> p.getFileName().toString().endsWith(".tmp")).count()).isZero();
     }
 
     // ---- the script in a real browser ----
