@@ -21,9 +21,32 @@ import java.util.Map;
 public final class SimpletraceText implements TraceRecord.Sink {
     private static final long EXACT = 1L << 53;
     private final ByteOut out;
-    private final Map<TraceEvent, byte[][]> prefixes = new IdentityHashMap<>();
+    private final Map<TraceEvent, Layout> layouts = new IdentityHashMap<>();
     private boolean first = true;
     private long last;
+
+    /** An event's printed pieces, made once: its name, " arg=" / " arg=0x" per argument, and the most a record can need. */
+    private static final class Layout {
+        final byte[] name;
+        final byte[][] prefix;
+        final boolean[] string;
+        /** Bytes a record needs apart from its strings' contents: name, delta, pid, prefixes, 16 hex digits per number. */
+        final int fixed;
+
+        Layout(TraceEvent e) {
+            List<TraceEvent.Arg> args = e.args();
+            name = e.name().getBytes(StandardCharsets.UTF_8);
+            prefix = new byte[args.size()][];
+            string = new boolean[args.size()];
+            int f = name.length + 64;
+            for (int i = 0; i < args.size(); i++) {
+                string[i] = args.get(i).isString();
+                prefix[i] = (" " + args.get(i).name() + (string[i] ? "=" : "=0x")).getBytes(StandardCharsets.UTF_8);
+                f += prefix[i].length + (string[i] ? 3 : 16);
+            }
+            fixed = f;
+        }
+    }
 
     public SimpletraceText(ByteOut out) {
         this.out = out;
@@ -31,17 +54,19 @@ public final class SimpletraceText implements TraceRecord.Sink {
 
     @Override
     public void record(TraceRecord r) throws IOException {
-        byte[][] pre = prefixes.computeIfAbsent(r.event, SimpletraceText::prefixes);
-        if (!r.text && r.hasTimestamp && r.hasPid && r.timestampNs >= 0 && (first || last >= 0)) {
-            int bound = pre[pre.length - 1].length + 64;
-            List<TraceEvent.Arg> args = r.event.args();
-            for (int i = 0; i < args.size(); i++) bound += args.get(i).isString() ? 4 * r.stringLength[i] + 3 : 16;
-            if (bound <= out.capacity()) {
-                fast(r, pre, args, bound);
+        Layout l = layouts.computeIfAbsent(r.event, Layout::new);
+        if (!r.text && r.hasPid && r.timestampNs >= 0 && (first || last >= 0)) {
+            long d = first ? 0 : r.timestampNs - last;
+            int bound = l.fixed;
+            for (int i = 0; i < l.string.length; i++) if (l.string[i]) bound += 4 * r.stringLength[i];
+            if (d > -EXACT && d < EXACT && bound <= out.capacity()) {
+                first = false;
+                last = r.timestampNs;
+                fast(r, l, d, bound);
                 return;
             }
         }
-        out.write(pre[0]);
+        out.write(l.name);
         if (r.hasTimestamp) {
             long ts = r.timestampNs;
             if (first) {
@@ -56,10 +81,9 @@ public final class SimpletraceText implements TraceRecord.Sink {
         if (r.text) {
             if (r.textEnd > r.textStart) out.write((byte) ' ').write(r.bytes, r.textStart, r.textEnd - r.textStart);
         } else {
-            List<TraceEvent.Arg> args = r.event.args();
-            for (int i = 0; i < args.size(); i++) {
-                out.write(pre[i + 1]);
-                if (args.get(i).isString()) {
+            for (int i = 0; i < l.string.length; i++) {
+                out.write(l.prefix[i]);
+                if (l.string[i]) {
                     int s = (int) r.values[i];
                     if (r.hasPid) bytesRepr(r.bytes, s, r.stringLength[i]); // version 2 (no pid): the old scripts' raw strings
                     else out.write(r.bytes, s, r.stringLength[i]);
@@ -73,89 +97,30 @@ public final class SimpletraceText implements TraceRecord.Sink {
 
     private static final byte[] PID = " pid=".getBytes(StandardCharsets.US_ASCII);
 
-    /** The common record (binary, version 3+, small delta) formatted straight into the output buffer. */
-    private void fast(TraceRecord r, byte[][] pre, List<TraceEvent.Arg> args, int bound) throws IOException {
-        long ts = r.timestampNs;
-        if (first) {
-            last = ts;
-            first = false;
-        }
-        long d = ts - last;
-        last = ts;
-        if (d <= -EXACT || d >= EXACT) {
-            slowFields(r, pre, args, d);
-            return;
-        }
+    /** The common record (binary, version 3+, delta within 2^53 ns) formatted straight into the output buffer. */
+    private void fast(TraceRecord r, Layout l, long d, int bound) throws IOException {
         byte[] b = out.reserve(bound);
         int n = out.position();
-        byte[] name = pre[0];
-        System.arraycopy(name, 0, b, n, name.length);
-        n += name.length;
+        System.arraycopy(l.name, 0, b, n, l.name.length);
+        n += l.name.length;
         b[n++] = ' ';
         if (d < 0) {
             b[n++] = '-';
             d = -d;
         }
-        n = dec(b, n, d / 1000);
-        long frac = d % 1000;
+        n = ByteOut.dec(b, n, d / 1000);
         b[n++] = '.';
-        b[n++] = (byte) ('0' + frac / 100);
-        b[n++] = (byte) ('0' + frac / 10 % 10);
-        b[n++] = (byte) ('0' + frac % 10);
+        n = ByteOut.decPadded(b, n, d % 1000, 3);
         System.arraycopy(PID, 0, b, n, PID.length);
-        n = dec(b, n + PID.length, r.pid);
-        for (int i = 0; i < args.size(); i++) {
-            byte[] p = pre[i + 1];
+        n = ByteOut.dec(b, n + PID.length, r.pid);
+        for (int i = 0; i < l.string.length; i++) {
+            byte[] p = l.prefix[i];
             System.arraycopy(p, 0, b, n, p.length);
             n += p.length;
-            if (args.get(i).isString()) {
-                n = repr(b, n, r.bytes, (int) r.values[i], r.stringLength[i]);
-            } else {
-                long v = r.values[i];
-                int digits = v == 0 ? 1 : (67 - Long.numberOfLeadingZeros(v)) / 4;
-                for (int k = n + digits - 1; k >= n; k--) {
-                    b[k] = HEX[(int) (v & 15)];
-                    v >>>= 4;
-                }
-                n += digits;
-            }
+            n = l.string[i] ? repr(b, n, r.bytes, (int) r.values[i], r.stringLength[i]) : ByteOut.hex(b, n, r.values[i]);
         }
         b[n++] = '\n';
         out.position(n);
-    }
-
-    private void slowFields(TraceRecord r, byte[][] pre, List<TraceEvent.Arg> args, long d) throws IOException {
-        out.write(pre[0]).write((byte) ' ');
-        delta(r.timestampNs, r.timestampNs - d);
-        out.ascii(" pid=").dec(r.pid);
-        for (int i = 0; i < args.size(); i++) {
-            out.write(pre[i + 1]);
-            if (args.get(i).isString()) bytesRepr(r.bytes, (int) r.values[i], r.stringLength[i]);
-            else out.hex(r.values[i]);
-        }
-        out.write((byte) '\n');
-    }
-
-    /** Non-negative decimal at b[n]; returns the end. */
-    private static int dec(byte[] b, int n, long v) {
-        int digits = 1;
-        for (long t = v; t >= 10; t /= 10) digits++;
-        int end = n + digits;
-        for (int i = end - 1; i >= n; i--) {
-            b[i] = (byte) ('0' + v % 10);
-            v /= 10;
-        }
-        return end;
-    }
-
-    private static byte[][] prefixes(TraceEvent e) {
-        List<TraceEvent.Arg> args = e.args();
-        byte[][] p = new byte[args.size() + 1][];
-        p[0] = e.name().getBytes(StandardCharsets.UTF_8);
-        for (int i = 0; i < args.size(); i++) {
-            p[i + 1] = (" " + args.get(i).name() + (args.get(i).isString() ? "=" : "=0x")).getBytes(StandardCharsets.UTF_8);
-        }
-        return p;
     }
 
     /** '%0.3f' % ((ts - last) / 1000.0) with Python's unbounded integers and float rounding. */

@@ -1,6 +1,5 @@
 package dev.kvmtune.qemutrace;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
 
@@ -36,9 +35,5 @@ public record TraceEvent(String name, Set<String> properties, List<Arg> args, St
 
     public boolean disabled() {
         return properties.contains("disable");
-    }
-
-    byte[] nameBytes() {
-        return name.getBytes(StandardCharsets.UTF_8);
     }
 }

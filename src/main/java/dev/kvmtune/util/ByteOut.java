@@ -66,38 +66,48 @@ public final class ByteOut {
             buf[n++] = '-';
             v = -v;
         }
-        int digits = 1;
-        for (long t = v; t >= 10; t /= 10) digits++;
-        int end = n + digits;
-        for (int i = end - 1; i >= n; i--) {
-            buf[i] = (byte) ('0' + v % 10);
-            v /= 10;
-        }
-        n = end;
+        n = dec(buf, n, v);
         return this;
     }
 
     /** Decimal with exactly {@code width} digits, zero padded ({@code v} must fit). */
     public ByteOut decPadded(long v, int width) throws IOException {
         room(width);
-        for (int i = n + width - 1; i >= n; i--) {
-            buf[i] = (byte) ('0' + v % 10);
-            v /= 10;
-        }
-        n += width;
+        n = decPadded(buf, n, v, width);
         return this;
     }
 
     /** Lower-case hexadecimal of the unsigned value, no leading zeros. */
     public ByteOut hex(long v) throws IOException {
         room(16);
+        n = hex(buf, n, v);
+        return this;
+    }
+
+    /** A non-negative decimal written at b[n]; returns where it ends. */
+    public static int dec(byte[] b, int n, long v) {
+        int digits = 1;
+        for (long t = v; t >= 10; t /= 10) digits++;
+        return decPadded(b, n, v, digits);
+    }
+
+    /** {@code width} decimal digits of a non-negative value at b[n], zero padded; returns where they end. */
+    public static int decPadded(byte[] b, int n, long v, int width) {
+        for (int i = n + width - 1; i >= n; i--) {
+            b[i] = (byte) ('0' + v % 10);
+            v /= 10;
+        }
+        return n + width;
+    }
+
+    /** Lower-case hexadecimal of the unsigned value at b[n], no leading zeros; returns where it ends. */
+    public static int hex(byte[] b, int n, long v) {
         int digits = v == 0 ? 1 : (67 - Long.numberOfLeadingZeros(v)) / 4;
         for (int i = n + digits - 1; i >= n; i--) {
-            buf[i] = HEX[(int) (v & 15)];
+            b[i] = HEX[(int) (v & 15)];
             v >>>= 4;
         }
-        n += digits;
-        return this;
+        return n + digits;
     }
 
     /**

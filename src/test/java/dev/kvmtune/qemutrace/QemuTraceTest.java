@@ -143,6 +143,24 @@ class QemuTraceTest {
     }
 
     @Test
+    void recordsLongerThanTheirNumbersSuggestCrossBufferEnds() throws Exception {
+        StringBuilder def = new StringBuilder("an_event_with_a_rather_long_name_for_buffer_edges(");
+        StringBuilder line = new StringBuilder("an_event_with_a_rather_long_name_for_buffer_edges 0.000 pid=1");
+        for (int i = 0; i < 10; i++) {
+            def.append(i == 0 ? "" : ", ").append("const char *argument_with_a_long_descriptive_name_").append(i);
+            line.append(" argument_with_a_long_descriptive_name_").append(i).append("=b''");
+        }
+        Path events = write("long-events", (def + ") \"x\"\n").getBytes(StandardCharsets.UTF_8));
+        SimpleTraceWriter w = new SimpleTraceWriter(4, true).mapping(0, "an_event_with_a_rather_long_name_for_buffer_edges");
+        Object[] empty = new Object[10];
+        Arrays.fill(empty, new byte[0]);
+        for (int k = 0; k < 2000; k++) w.event(0, 1000, 1, empty);
+        Cli.Result r = Cli.run("qemu-trace", events.toString(), write("long", w.bytes()).toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).isEqualTo((line + "\n").repeat(2000));
+    }
+
+    @Test
     void realTraceEventsAllIsRead() throws Exception {
         Path all = Path.of("/usr/share/qemu/trace-events-all");
         assumeThat(all).as("QEMU's trace-events-all (qemu-system-x86 package)").exists();
