@@ -9,15 +9,17 @@ import java.util.concurrent.BlockingQueue;
 /**
  * Writes to the underlying stream from a thread of its own, so that a printer producing gigabytes
  * of text formats the next chunk while the previous one is written. Chunks of {@code chunk} bytes,
- * at most {@code depth} waiting; a write error surfaces on the next write, flush or close.
+ * at most {@code depth} in flight; a write error surfaces on the next write, flush or close.
  */
 public final class AsyncOutputStream extends OutputStream {
-    private static final byte[] END = new byte[0];
+    private record Chunk(byte[] bytes, int length) {
+    }
+
+    private static final Chunk END = new Chunk(new byte[0], 0);
     private final OutputStream out;
-    private final BlockingQueue<byte[]> full;
+    private final BlockingQueue<Chunk> full;
     private final BlockingQueue<byte[]> free;
     private final Thread writer;
-    private final int chunk;
     private byte[] cur;
     private int n;
     private volatile IOException failure;
@@ -25,10 +27,9 @@ public final class AsyncOutputStream extends OutputStream {
 
     public AsyncOutputStream(OutputStream out, int chunk, int depth) {
         this.out = out;
-        this.chunk = chunk;
         this.full = new ArrayBlockingQueue<>(depth + 1);
-        this.free = new ArrayBlockingQueue<>(depth + 1);
-        for (int i = 0; i < depth; i++) free.add(new byte[chunk]);
+        this.free = new ArrayBlockingQueue<>(depth);
+        for (int i = 1; i < depth; i++) free.add(new byte[chunk]);
         this.cur = new byte[chunk];
         this.writer = new Thread(this::drain, "kvmtune-writer");
         writer.setDaemon(true);
@@ -37,39 +38,38 @@ public final class AsyncOutputStream extends OutputStream {
 
     private void drain() {
         try {
-            while (true) {
-                byte[] b = full.take();
-                if (b == END) break;
-                int len = lengths.take();
-                if (failure == null) {
-                    try {
-                        out.write(b, 0, len);
-                    } catch (IOException e) {
-                        failure = e;
-                    }
-                }
-                free.put(b);
+            for (Chunk c = full.take(); c != END; c = full.take()) {
+                if (failure == null) out.write(c.bytes(), 0, c.length());
+                free.put(c.bytes());
             }
-            if (failure == null) out.flush();
+            out.flush();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (IOException e) {
             failure = e;
+            // keep handing buffers back so that the writing side reaches the error instead of blocking
+            try {
+                for (Chunk c = full.take(); c != END; c = full.take()) free.put(c.bytes());
+            } catch (InterruptedException x) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
-    private final BlockingQueue<Integer> lengths = new ArrayBlockingQueue<>(64);
+    /** The writer thread's error, as a new exception each time (a caller may see it on write and again on close). */
+    private IOException failed() {
+        return new IOException(failure.getMessage(), failure);
+    }
 
     private void check() throws IOException {
-        if (failure != null) throw failure;
+        if (failure != null) throw failed();
         if (closed) throw new IOException("stream closed");
     }
 
     private void handOff() throws IOException {
         if (n == 0) return;
         try {
-            lengths.put(n);
-            full.put(cur);
+            full.put(new Chunk(cur, n));
             cur = free.take();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -81,7 +81,7 @@ public final class AsyncOutputStream extends OutputStream {
     @Override
     public void write(int b) throws IOException {
         check();
-        if (n == chunk) handOff();
+        if (n == cur.length) handOff();
         cur[n++] = (byte) b;
     }
 
@@ -89,8 +89,8 @@ public final class AsyncOutputStream extends OutputStream {
     public void write(byte[] b, int off, int len) throws IOException {
         check();
         while (len > 0) {
-            if (n == chunk) handOff();
-            int k = Math.min(len, chunk - n);
+            if (n == cur.length) handOff();
+            int k = Math.min(len, cur.length - n);
             System.arraycopy(b, off, cur, n, k);
             n += k;
             off += k;
@@ -109,7 +109,7 @@ public final class AsyncOutputStream extends OutputStream {
     @Override
     public void close() throws IOException {
         if (closed) return;
-        handOff();
+        if (failure == null) handOff();
         closed = true;
         try {
             full.put(END);
@@ -118,6 +118,6 @@ public final class AsyncOutputStream extends OutputStream {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while writing");
         }
-        if (failure != null) throw failure;
+        if (failure != null) throw failed();
     }
 }
