@@ -118,18 +118,11 @@ public final class FlameCommand implements Runnable {
                 stacks = c.stacks();
                 unrecognized = c.unrecognized();
             }
-            PrintWriter pw = spec.commandLine().getOut();
-            if (pw == Main.STDOUT) {
-                pw.flush();
-                OutputStream out = new BufferedOutputStream(System.out, 1 << 16);
-                PerfCollapse.write(stacks, out);
-                out.flush();
-            } else {
-                java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
-                PerfCollapse.write(stacks, b);
-                pw.print(b.toString(java.nio.charset.StandardCharsets.ISO_8859_1));
-                pw.flush();
-            }
+            ByteStdout out = new ByteStdout(spec.commandLine().getOut(), StandardCharsets.ISO_8859_1);
+            OutputStream buffered = new BufferedOutputStream(out.stream(), 1 << 16);
+            PerfCollapse.write(stacks, buffered);
+            buffered.flush();
+            out.finish();
             if (unrecognized > 0) err.println("kvmtune: " + unrecognized + " lines not understood");
             err.flush();
             return 0;

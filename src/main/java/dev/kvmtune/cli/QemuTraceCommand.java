@@ -14,10 +14,8 @@ import dev.kvmtune.qemutrace.TraceStats;
 import dev.kvmtune.util.AsyncOutputStream;
 import dev.kvmtune.util.ByteOut;
 import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -102,7 +100,7 @@ public final class QemuTraceCommand implements Callable<Integer> {
             } else {
                 events = List.of();
             }
-            Output out = new Output(spec.commandLine().getOut());
+            ByteStdout out = new ByteStdout(spec.commandLine().getOut(), StandardCharsets.UTF_8);
             TraceStats st = new TraceStats(explicit);
             Map<String, Object> summary = new LinkedHashMap<>();
             summary.put("file", trace.toString());
@@ -229,48 +227,6 @@ public final class QemuTraceCommand implements Callable<Integer> {
         private void unsigned(String field, long v) throws IOException {
             if (v >= 0) g.writeNumberField(field, v);
             else g.writeNumberField(field, new BigInteger(Long.toUnsignedString(v)));
-        }
-    }
-
-    /** Bytes to the real stdout, or through picocli's writer when a test replaced it. */
-    private static final class Output {
-        private final PrintWriter pw;
-        private final OutputStream stream;
-
-        Output(PrintWriter pw) {
-            this.pw = pw;
-            if (pw == Main.STDOUT) {
-                pw.flush();
-                stream = new java.io.FilterOutputStream(System.out) {
-                    @Override
-                    public void write(byte[] b, int off, int len) throws IOException {
-                        out.write(b, off, len);
-                    }
-
-                    @Override
-                    public void close() throws IOException {
-                        flush();
-                    }
-                };
-            } else {
-                stream = new ByteArrayOutputStream();
-            }
-        }
-
-        OutputStream stream() {
-            return stream;
-        }
-
-        void text(String s) throws IOException {
-            stream.write(s.getBytes(StandardCharsets.UTF_8));
-        }
-
-        void finish() throws IOException {
-            stream.flush();
-            if (stream instanceof ByteArrayOutputStream b) {
-                pw.print(b.toString(StandardCharsets.UTF_8));
-                pw.flush();
-            }
         }
     }
 
