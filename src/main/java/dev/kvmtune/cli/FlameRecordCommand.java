@@ -78,7 +78,6 @@ public final class FlameRecordCommand implements Callable<Integer> {
         if ((name == null) == (pid == null)) throw new BadInputException("flame record needs --vm NAME or --pid PID");
         if (duration.toSeconds() < 1) throw new BadInputException("--duration must be at least 1s");
         if (frequency < 1 || frequency > 100_000) throw new BadInputException("--frequency must be between 1 and 100000");
-        FlameGraph.Options o = draw.options("Flame Graph", null, spec);
         PrintWriter err = spec.commandLine().getErr();
         long target;
         String label;
@@ -98,6 +97,7 @@ public final class FlameRecordCommand implements Callable<Integer> {
         }
         String problem = PerfRecorder.permissionProblem(PerfRecorder.paranoid(Path.of("/proc/sys/kernel/perf_event_paranoid")), privileged());
         if (problem != null) throw new BadInputException(problem);
+        FlameGraph.Options o = draw.options("Flame Graph: " + label, event + ", " + frequency + " Hz, " + duration.toSeconds() + " s", spec);
 
         Path work = Files.createTempDirectory("kvmtune-flame-");
         try {
@@ -118,8 +118,7 @@ public final class FlameRecordCommand implements Callable<Integer> {
                 c.write(b);
                 Files.write(folded, b.toByteArray());
             }
-            FlameGraph g = new FlameGraph(new FlameGraph.Options(draw.title == null ? "Flame Graph: " + label : draw.title,
-                    event + ", " + frequency + " Hz, " + duration.toSeconds() + " s", o.width(), o.palette(), o.reverse(), o.inverted(), o.countName(), o.minWidth()));
+            FlameGraph g = new FlameGraph(o);
             g.addAll(c.stacks());
             FlameCommand.writeSvg(g, output, spec.commandLine().getOut());
             err.println("kvmtune: wrote " + output + " (" + g.total() + " samples, " + c.stacks().size() + " stacks)"

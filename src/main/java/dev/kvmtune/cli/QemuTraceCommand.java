@@ -146,6 +146,7 @@ public final class QemuTraceCommand implements Callable<Integer> {
             SimpleTraceReader.Summary s = new SimpleTraceReader(events, noHeader).read(in, trace.toString(), sink);
             summary.put("format", noHeader ? "simple (no header)" : "simple v" + s.version());
             summary.put("records", s.records());
+            summary.put("mappingRecords", s.mappings());
             summary.put("droppedEvents", s.droppedEvents());
             if (s.droppedEvents() > 0) err.println("kvmtune: " + trace + ": QEMU dropped " + s.droppedEvents() + " events (its trace buffer was full)");
         } else {

@@ -2,7 +2,7 @@ package dev.kvmtune.flame;
 
 import dev.kvmtune.BadInputException;
 import dev.kvmtune.util.ByteLines;
-import java.io.ByteArrayInputStream;
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -20,13 +20,19 @@ public final class Folded {
     private Folded() {
     }
 
-    /** Stacks and their counts, in input order; counts of repeated stacks are added. */
-    public static Map<String, Long> read(InputStream in, String name, Consumer<String> warn) throws IOException {
-        byte[] all = in.readAllBytes();
-        if (all.length == 0) throw new BadInputException(name + ": the file is empty");
-        if (!looksFolded(all)) {
+    /** How much of the input decides its kind: the first non-blank line has to be in it. */
+    private static final int HEAD = 1 << 20;
+
+    /** Stacks and their counts, in input order; counts of repeated stacks are added. Streams: memory grows with distinct stacks. */
+    public static Map<String, Long> read(InputStream raw, String name, Consumer<String> warn) throws IOException {
+        BufferedInputStream in = new BufferedInputStream(raw, 1 << 16);
+        in.mark(HEAD);
+        byte[] head = in.readNBytes(HEAD);
+        in.reset();
+        if (head.length == 0) throw new BadInputException(name + ": the file is empty");
+        if (!looksFolded(head)) {
             PerfCollapse c = new PerfCollapse(PerfCollapse.Options.defaults(), m -> warn.accept(name + ": " + m));
-            c.read(new ByteArrayInputStream(all));
+            c.read(in);
             Map<String, Long> s = c.stacks();
             if (s.isEmpty()) throw new BadInputException(name + ": neither folded stacks ('frame;frame count') nor perf script samples with call chains");
             return s;
@@ -34,7 +40,7 @@ public final class Folded {
         Map<String, Long> stacks = new LinkedHashMap<>();
         long[] line = {0};
         long[] bad = {0};
-        ByteLines.read(new ByteArrayInputStream(all), 1 << 24, (b, s, e) -> {
+        ByteLines.read(in, 1 << 24, (b, s, e) -> {
             line[0]++;
             if (e > s && b[e - 1] == '\r') e--;
             if (e == s) return;

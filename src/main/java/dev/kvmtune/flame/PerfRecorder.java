@@ -56,7 +56,7 @@ public final class PerfRecorder {
         Path log = o.workDir().resolve("perf-record.log");
         List<String> cmd = List.of(o.perf(), "record", "-F", Integer.toString(o.frequency()), "-e", o.event(), "-g", "-p", Long.toString(pid),
                 "-o", data.toString(), "--", "sleep", Long.toString(Math.max(1, o.duration().toSeconds())));
-        Process p = start(cmd, o.perf(), log);
+        Process p = start(cmd, o.perf(), log, true);
         long start = System.nanoTime();
         long shown = 0;
         while (!p.waitFor(200, TimeUnit.MILLISECONDS)) {
@@ -76,7 +76,7 @@ public final class PerfRecorder {
     public static PerfCollapse collapse(Path data, Options o, PerfCollapse.Options collapse, java.util.function.Consumer<String> warn)
             throws IOException, InterruptedException {
         Path log = o.workDir().resolve("perf-script.log");
-        Process p = start(List.of(o.perf(), "script", "-i", data.toString()), o.perf(), log);
+        Process p = start(List.of(o.perf(), "script", "-i", data.toString()), o.perf(), log, false);
         PerfCollapse c = new PerfCollapse(collapse, warn);
         try (InputStream in = p.getInputStream()) {
             c.read(in);
@@ -85,9 +85,10 @@ public final class PerfRecorder {
         return c;
     }
 
-    private static Process start(List<String> cmd, String perf, Path log) throws IOException {
+    /** @param outputToLog perf's stdout goes to the log too (record); else the caller reads it (script) */
+    private static Process start(List<String> cmd, String perf, Path log, boolean outputToLog) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(log.toFile());
-        if (!cmd.get(1).equals("script")) pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        if (outputToLog) pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         try {
             return pb.start();
         } catch (IOException e) {
