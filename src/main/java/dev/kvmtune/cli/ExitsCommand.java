@@ -209,14 +209,7 @@ public final class ExitsCommand implements Runnable {
         }
 
         private VmFacts find(Root root) {
-            VmSelection sel = new VmSelection();
-            sel.name = name;
-            sel.pid = pid;
-            sel.qmpTimeout = Duration.ofSeconds(2);
-            List<VmFacts> vms = sel.load(root).stream().filter(v -> v.state().equals("running") && v.vm().pid() != null).toList();
-            if (vms.isEmpty()) throw new BadInputException("no running VM " + (name != null ? "named " + name : "with pid " + pid));
-            if (vms.size() > 1) throw new BadInputException(vms.size() + " running VMs named " + name + "; pick one with --pid");
-            return vms.get(0);
+            return VmSelection.running(root, name, pid);
         }
     }
 

@@ -4,7 +4,6 @@ import dev.kvmtune.BadInputException;
 import dev.kvmtune.ExitCodes;
 import dev.kvmtune.KvmtuneException;
 import dev.kvmtune.facts.DirectoryRoot;
-import dev.kvmtune.facts.vm.VmFacts;
 import dev.kvmtune.flame.FlameGraph;
 import dev.kvmtune.flame.PerfCollapse;
 import dev.kvmtune.flame.PerfRecorder;
@@ -15,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
-import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -82,13 +80,7 @@ public final class FlameRecordCommand implements Callable<Integer> {
         long target;
         String label;
         if (name != null) {
-            VmSelection sel = new VmSelection();
-            sel.name = name;
-            sel.noQmp = true;
-            List<VmFacts> vms = sel.load(DirectoryRoot.live()).stream().filter(v -> v.vm().pid() != null).toList();
-            if (vms.isEmpty()) throw new BadInputException("no running VM named " + name);
-            if (vms.size() > 1) throw new BadInputException(vms.size() + " running VMs named " + name + "; pick one with --pid");
-            target = vms.get(0).vm().pid();
+            target = VmSelection.running(DirectoryRoot.live(), name, null).vm().pid();
             label = "VM " + name + " (QEMU pid " + target + ")";
         } else {
             target = pid;

@@ -49,4 +49,16 @@ public final class VmSelection {
         }
         return out;
     }
+
+    /** The one running VM with this name or QEMU pid (for commands that watch a VM: exits record, flame record). */
+    static VmFacts running(Root root, String name, Integer pid) {
+        VmSelection sel = new VmSelection();
+        sel.name = name;
+        sel.pid = pid;
+        sel.qmpTimeout = Duration.ofSeconds(2);
+        List<VmFacts> vms = sel.load(root).stream().filter(v -> v.state().equals("running") && v.vm().pid() != null).toList();
+        if (vms.isEmpty()) throw new BadInputException("no running VM " + (name != null ? "named " + name : "with pid " + pid));
+        if (vms.size() > 1) throw new BadInputException(vms.size() + " running VMs named " + name + "; pick one with --pid");
+        return vms.get(0);
+    }
 }
