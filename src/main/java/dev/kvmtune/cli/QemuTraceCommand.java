@@ -129,7 +129,7 @@ public final class QemuTraceCommand implements Callable<Integer> {
                 g.flush();
             } else {
                 try (AsyncOutputStream async = new AsyncOutputStream(out.stream(), 1 << 20, 4)) {
-                    ByteOut bo = new ByteOut(async, 1 << 16);
+                    ByteOut bo = new ByteOut(async);
                     read(binary, events, in, trace, new SimpletraceText(bo), err, summary);
                     bo.flush();
                 }

@@ -24,11 +24,14 @@ public final class LogTraceReader {
     public record Summary(long records, long otherLines, boolean timestamps) {
     }
 
-    private final Map<String, TraceEvent> known = new HashMap<>();
+    private record Known(TraceEvent event, int key) {
+    }
+
+    private final Map<String, Known> known = new HashMap<>();
     private final boolean anyName;
 
     public LogTraceReader(List<TraceEvent> events) {
-        for (TraceEvent e : events) known.putIfAbsent(e.name(), e);
+        for (TraceEvent e : events) known.putIfAbsent(e.name(), new Known(e, known.size()));
         this.anyName = events.isEmpty();
     }
 
@@ -95,13 +98,14 @@ public final class LogTraceReader {
         while (n < e && isWord(b[n])) n++;
         if (n == p || (n < e && b[n] != ' ')) return false;
         String ev = new String(b, p, n - p, StandardCharsets.US_ASCII);
-        TraceEvent event = known.get(ev);
+        Known event = known.get(ev);
         if (event == null) {
             if (!anyName) return false;
-            event = new TraceEvent(ev, Set.of(), List.of(), "", "(log)", 0);
+            event = new Known(new TraceEvent(ev, Set.of(), List.of(), "", "(log)", 0), known.size());
             known.put(ev, event);
         }
-        r.event = event;
+        r.event = event.event();
+        r.eventKey = event.key();
         r.bytes = b;
         r.textStart = n < e ? n + 1 : n;
         r.textEnd = e;

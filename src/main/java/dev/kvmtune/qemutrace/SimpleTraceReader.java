@@ -9,6 +9,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -105,14 +106,18 @@ public final class SimpleTraceReader {
             version = (int) v;
             pos = 24;
         }
-        Map<Long, TraceEvent> byId = new HashMap<>();
-        TraceEvent[] small = new TraceEvent[1024];
+        Map<Long, Slot> byId = new HashMap<>();
+        Slot[] small = new Slot[1024];
+        Map<TraceEvent, Slot> slots = new IdentityHashMap<>();
+        Slot droppedSlot = new Slot(TraceEvent.DROPPED, 0);
+        slots.put(TraceEvent.DROPPED, droppedSlot);
         if (noHeader || version < 4) {
             long id = 0;
             for (TraceEvent e : events) {
                 if (version < 4 && e.disabled()) continue;
-                byId.put(id, e);
-                if (id < small.length) small[(int) id] = e;
+                Slot sl = slots.computeIfAbsent(e, k -> new Slot(k, slots.size()));
+                byId.put(id, sl);
+                if (id < small.length) small[(int) id] = sl;
                 id++;
             }
         }
@@ -143,8 +148,9 @@ public final class SimpleTraceReader {
                     mappings++;
                     TraceEvent e = byName.get(ev);
                     if (e == null) e = new TraceEvent(ev, java.util.Set.of(), List.of(), "", "(not in the trace-events files)", -1);
-                    byId.put(id, e);
-                    if (id >= 0 && id < small.length) small[(int) id] = e;
+                    Slot sl = slots.computeIfAbsent(e, k -> new Slot(k, slots.size()));
+                    byId.put(id, sl);
+                    if (id >= 0 && id < small.length) small[(int) id] = sl;
                     continue;
                 }
                 if (type != 1) {
@@ -165,26 +171,27 @@ public final class SimpleTraceReader {
                 throw new BadInputException(name + ": byte " + at + ": record length " + Integer.toUnsignedString(length) + " is impossible");
             }
             if (!ensure(length)) throw truncated(name, records);
-            TraceEvent e;
+            Slot sl;
             if (id == DROPPED_EVENT_ID) {
-                e = TraceEvent.DROPPED;
+                sl = droppedSlot;
                 dropped += (long) U64.get(buf, pos + RECORD_HEADER);
             } else {
-                e = id >= 0 && id < small.length ? small[(int) id] : byId.get(id);
-                if (e == null) {
+                sl = id >= 0 && id < small.length ? small[(int) id] : byId.get(id);
+                if (sl == null) {
                     throw new BadInputException(name + ": byte " + at + ": event id " + Long.toUnsignedString(id)
                             + (version == 4 && !noHeader ? " has no mapping record" : " is beyond the trace-events files given (" + byId.size() + " events)"));
                 }
-                if (e.line() < 0) {
-                    throw new BadInputException(name + ": byte " + at + ": event '" + e.name()
+                if (sl.event.line() < 0) {
+                    throw new BadInputException(name + ": byte " + at + ": event '" + sl.event.name()
                             + "' is not declared in the trace-events files given; use the trace-events-all of the QEMU build that wrote the trace");
                 }
             }
+            TraceEvent e = sl.event;
             int p = pos + RECORD_HEADER;
             int end = pos + length;
-            List<TraceEvent.Arg> args = e.args();
-            for (int i = 0; i < args.size(); i++) {
-                if (args.get(i).isString()) {
+            boolean[] string = sl.string;
+            for (int i = 0; i < string.length; i++) {
+                if (string[i]) {
                     if (p + 4 > end) throw mismatch(name, at, e, length);
                     int len = (int) U32.get(buf, p);
                     if (len < 0 || p + 4 + len > end) throw mismatch(name, at, e, length);
@@ -199,12 +206,28 @@ public final class SimpleTraceReader {
             }
             if (p != end) throw mismatch(name, at, e, length);
             r.event = e;
+            r.eventKey = sl.key;
             r.bytes = buf;
             pos = end;
             records++;
             sink.record(r);
         }
         return new Summary(version, records, mappings, dropped);
+    }
+
+    /** An event as the reader decodes it: which arguments are strings, and its key for the sinks. */
+    private static final class Slot {
+        final TraceEvent event;
+        final boolean[] string;
+        final int key;
+
+        Slot(TraceEvent event, int key) {
+            this.event = event;
+            this.key = key;
+            List<TraceEvent.Arg> args = event.args();
+            string = new boolean[args.size()];
+            for (int i = 0; i < string.length; i++) string[i] = args.get(i).isString();
+        }
     }
 
     private BadInputException truncated(String name, long records) {

@@ -6,9 +6,8 @@ import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
-import java.util.IdentityHashMap;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Prints records as QEMU's scripts/simpletrace.py does: {@code name delta_us pid=N arg=0xhex
@@ -21,7 +20,7 @@ import java.util.Map;
 public final class SimpletraceText implements TraceRecord.Sink {
     private static final long EXACT = 1L << 53;
     private final ByteOut out;
-    private final Map<TraceEvent, Layout> layouts = new IdentityHashMap<>();
+    private Layout[] layouts = new Layout[64];
     private boolean first = true;
     private long last;
 
@@ -54,7 +53,10 @@ public final class SimpletraceText implements TraceRecord.Sink {
 
     @Override
     public void record(TraceRecord r) throws IOException {
-        Layout l = layouts.computeIfAbsent(r.event, Layout::new);
+        int k = r.eventKey;
+        if (k >= layouts.length) layouts = Arrays.copyOf(layouts, Math.max(k + 1, 2 * layouts.length));
+        Layout l = layouts[k];
+        if (l == null) l = layouts[k] = new Layout(r.event);
         if (!r.text && r.hasPid && r.timestampNs >= 0 && (first || last >= 0)) {
             long d = first ? 0 : r.timestampNs - last;
             int bound = l.fixed;

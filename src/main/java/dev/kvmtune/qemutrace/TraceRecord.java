@@ -11,6 +11,8 @@ public final class TraceRecord {
     }
 
     TraceEvent event;
+    /** A small number for the event, the same for all its records in one read (dense from 0): sinks index arrays with it. */
+    int eventKey;
     long timestampNs;
     boolean hasTimestamp;
     long pid;
@@ -26,6 +28,10 @@ public final class TraceRecord {
 
     public TraceEvent event() {
         return event;
+    }
+
+    public int eventKey() {
+        return eventKey;
     }
 
     /** Nanoseconds (unsigned 64-bit for binary traces); only meaningful when {@link #hasTimestamp()}. */

@@ -20,6 +20,7 @@ public final class AsyncOutputStream extends OutputStream {
     private final BlockingQueue<Chunk> full;
     private final BlockingQueue<byte[]> free;
     private final Thread writer;
+    private final int chunk;
     private byte[] cur;
     private int n;
     private volatile IOException failure;
@@ -27,6 +28,7 @@ public final class AsyncOutputStream extends OutputStream {
 
     public AsyncOutputStream(OutputStream out, int chunk, int depth) {
         this.out = out;
+        this.chunk = chunk;
         this.full = new ArrayBlockingQueue<>(depth + 1);
         this.free = new ArrayBlockingQueue<>(depth);
         for (int i = 1; i < depth; i++) free.add(new byte[chunk]);
@@ -76,6 +78,27 @@ public final class AsyncOutputStream extends OutputStream {
             throw new InterruptedIOException("interrupted while writing");
         }
         n = 0;
+    }
+
+    public int chunkSize() {
+        return chunk;
+    }
+
+    /**
+     * Queues a filled buffer of the chunk size as it is, without copying (after anything written
+     * before), and returns an empty one to fill next. The caller must not touch {@code filled} again.
+     */
+    public byte[] exchange(byte[] filled, int length) throws IOException {
+        check();
+        if (filled.length != chunk) throw new IllegalArgumentException("a " + filled.length + "-byte buffer for " + chunk + "-byte chunks");
+        handOff();
+        try {
+            full.put(new Chunk(filled, length));
+            return free.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while writing");
+        }
     }
 
     @Override

@@ -2,17 +2,28 @@ package dev.kvmtune.util;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 
 /** A byte buffer in front of an OutputStream with the number writers the streaming printers need (no String per field). */
 public final class ByteOut {
-    private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     private final OutputStream out;
-    private final byte[] buf;
+    private final AsyncOutputStream async;
+    private byte[] buf;
     private int n;
 
     public ByteOut(OutputStream out, int size) {
         this.out = out;
+        this.async = null;
         this.buf = new byte[Math.max(size, 64)];
+    }
+
+    /** Buffers of the stream's chunk size handed over whole, not copied. */
+    public ByteOut(AsyncOutputStream out) {
+        this.out = out;
+        this.async = out;
+        this.buf = new byte[out.chunkSize()];
     }
 
     private void room(int k) throws IOException {
@@ -20,7 +31,9 @@ public final class ByteOut {
     }
 
     private void flushBuffer() throws IOException {
-        out.write(buf, 0, n);
+        if (n == 0) return;
+        if (async != null) buf = async.exchange(buf, n);
+        else out.write(buf, 0, n);
         n = 0;
     }
 
@@ -86,28 +99,66 @@ public final class ByteOut {
 
     /** A non-negative decimal written at b[n]; returns where it ends. */
     public static int dec(byte[] b, int n, long v) {
-        int digits = 1;
-        for (long t = v; t >= 10; t /= 10) digits++;
-        return decPadded(b, n, v, digits);
+        return decPadded(b, n, v, digits(v));
+    }
+
+    /** Decimal digits of a non-negative value. */
+    static int digits(long v) {
+        int d = 1;
+        for (long p = 10; d < 19 && v >= p; p *= 10) d++;
+        return d;
+    }
+
+    /** "00" to "99", two bytes each. */
+    private static final byte[] PAIRS = new byte[200];
+
+    static {
+        for (int i = 0; i < 100; i++) {
+            PAIRS[2 * i] = (byte) ('0' + i / 10);
+            PAIRS[2 * i + 1] = (byte) ('0' + i % 10);
+        }
     }
 
     /** {@code width} decimal digits of a non-negative value at b[n], zero padded; returns where they end. */
     public static int decPadded(byte[] b, int n, long v, int width) {
-        for (int i = n + width - 1; i >= n; i--) {
-            b[i] = (byte) ('0' + v % 10);
-            v /= 10;
+        int i = n + width;
+        while (i - n >= 2) {
+            long q = v / 100;
+            int r = (int) (v - q * 100);
+            b[--i] = PAIRS[2 * r + 1];
+            b[--i] = PAIRS[2 * r];
+            v = q;
         }
+        if (i > n) b[n] = (byte) ('0' + v % 10);
         return n + width;
     }
 
-    /** Lower-case hexadecimal of the unsigned value at b[n], no leading zeros; returns where it ends. */
+    private static final VarHandle BE64 = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+
+    /**
+     * Lower-case hexadecimal of the unsigned value at b[n], no leading zeros; returns where it
+     * ends. Writes eight bytes at a time: b must have room for 16 bytes from n, and the bytes after
+     * the returned end are scratch.
+     */
     public static int hex(byte[] b, int n, long v) {
         int digits = v == 0 ? 1 : (67 - Long.numberOfLeadingZeros(v)) / 4;
-        for (int i = n + digits - 1; i >= n; i--) {
-            b[i] = HEX[(int) (v & 15)];
-            v >>>= 4;
+        if (digits <= 8) {
+            BE64.set(b, n, hexWord((int) v) << (8 * (8 - digits)));
+        } else {
+            BE64.set(b, n, hexWord((int) (v >>> 32)) << (8 * (16 - digits)));
+            BE64.set(b, n + digits - 8, hexWord((int) v));
         }
         return n + digits;
+    }
+
+    /** The eight hex digits of x as ASCII, most significant in the top byte. */
+    private static long hexWord(int x) {
+        long v = x & 0xffffffffL;
+        v = (v | (v << 16)) & 0x0000ffff0000ffffL;
+        v = (v | (v << 8)) & 0x00ff00ff00ff00ffL;
+        v = (v | (v << 4)) & 0x0f0f0f0f0f0f0f0fL;
+        long letters = ((v + 0x0606060606060606L) >>> 4) & 0x0101010101010101L;
+        return v + 0x3030303030303030L + letters * ('a' - '0' - 10);
     }
 
     /**

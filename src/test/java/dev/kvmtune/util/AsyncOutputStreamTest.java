@@ -29,6 +29,30 @@ class AsyncOutputStreamTest {
     }
 
     @Test
+    void exchangedBuffersAndPlainWritesKeepTheirOrder() throws IOException {
+        byte[] data = new byte[2_000_000];
+        new Random(3).nextBytes(data);
+        ByteArrayOutputStream sink = new ByteArrayOutputStream();
+        Random rnd = new Random(4);
+        try (AsyncOutputStream a = new AsyncOutputStream(sink, 4096, 3)) {
+            ByteOut bo = new ByteOut(a);
+            for (int p = 0; p < data.length; ) {
+                int k = Math.min(data.length - p, rnd.nextInt(6000));
+                if (rnd.nextBoolean()) {
+                    bo.write(data, p, k);
+                } else {
+                    bo.flush();
+                    a.write(data, p, k);
+                }
+                p += k;
+            }
+            bo.flush();
+            assertThat(bo.capacity()).isEqualTo(4096);
+        }
+        assertThat(sink.toByteArray()).isEqualTo(data);
+    }
+
+    @Test
     void aWriteErrorReachesTheWriter() {
         OutputStream failing = new OutputStream() {
             @Override
