@@ -3,6 +3,9 @@ package dev.kvmtune.flame;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -121,30 +124,41 @@ public final class PerfCollapse {
         }
         // An indented line can only be a frame: try the common shape without a regex.
         int p = s;
+        while (p + 8 <= e && (long) LONGS.get(b, p) == SPACES) p += 8;
         while (p < e && space(b[p])) p++;
         int pc = p;
         while (p < e && word(b[p])) p++;
         int pcEnd = p;
         while (p < e && space(b[p])) p++;
-        int r = e - 1;
-        while (r > p && b[r] != ')') r--;
-        int q = r - 2;
-        while (q > p && !(b[q] == ' ' && b[q + 1] == '(')) q--;
-        if (pcEnd == pc || r <= p || q <= p) {
+        if (pcEnd == pc) {
             line(new String(b, s, e - s, StandardCharsets.ISO_8859_1));
             return;
         }
-        if (pnameId < 0) return;
+        // The key is the rest of the line (with --addrs, from the address): equal keys are equally
+        // shaped lines, so only a line not seen before needs its "name (module)" parts found.
         int keyFrom = options.addrs() ? pc : p;
         int[] ids = frameCache.get(b, keyFrom, e, javaName);
         if (ids == null) {
+            int r = e - 1;
+            while (r > p && b[r] != ')') r--;
+            int q = r - 2;
+            while (q > p && !(b[q] == ' ' && b[q + 1] == '(')) q--;
+            if (r <= p || q <= p) {
+                line(new String(b, s, e - s, StandardCharsets.ISO_8859_1));
+                return;
+            }
+            if (pnameId < 0) return;
             List<String> funcs = funcs(new String(b, pc, pcEnd - pc, StandardCharsets.ISO_8859_1),
                     new String(b, p, q - p, StandardCharsets.ISO_8859_1), new String(b, q + 2, r - q - 2, StandardCharsets.ISO_8859_1));
             ids = ids(funcs);
             frameCache.put(b, keyFrom, e, javaName, ids);
         }
+        if (pnameId < 0) return;
         push(ids);
     }
+
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long SPACES = 0x2020202020202020L;
 
     /** A sample header's process name (with pid/tid) by the header's leading bytes. */
     private final ByteKeyMap pnames = new ByteKeyMap();
