@@ -123,7 +123,7 @@ public final class PerfCollapse {
             return;
         }
         // An indented line can only be a frame: try the common shape without a regex.
-        int p = s;
+        int p = b[s] == '\t' ? s + 1 : s; // perf script indents with a tab and pads addresses with spaces
         while (p + 8 <= e && (long) LONGS.get(b, p) == SPACES) p += 8;
         while (p < e && space(b[p])) p++;
         int pc = p;
