@@ -143,18 +143,21 @@ public final class QemuTraceCommand implements Callable<Integer> {
     private void read(boolean binary, List<TraceEvent> events, InputStream in, Path trace, TraceRecord.Sink sink,
             PrintWriter err, Map<String, Object> summary) throws IOException {
         if (binary) {
-            SimpleTraceReader.Summary s = new SimpleTraceReader(events, noHeader).read(in, trace.toString(), sink);
-            summary.put("format", noHeader ? "simple (no header)" : "simple v" + s.version());
-            summary.put("records", s.records());
-            summary.put("mappingRecords", s.mappings());
-            summary.put("droppedEvents", s.droppedEvents());
-            if (s.droppedEvents() > 0) err.println("kvmtune: " + trace + ": QEMU dropped " + s.droppedEvents() + " events (its trace buffer was full)");
+            binarySummary(new SimpleTraceReader(events, noHeader).read(in, trace.toString(), sink), trace, err, summary);
         } else {
             LogTraceReader.Summary s = new LogTraceReader(events).read(in, trace.toString(), sink, m -> err.println("kvmtune: " + m));
             summary.put("format", "log" + (s.timestamps() ? "" : " (no timestamps: run QEMU with -msg timestamp=on for deltas and latencies)"));
             summary.put("records", s.records());
             if (s.otherLines() > 0) err.println("kvmtune: " + trace + ": " + s.otherLines() + " lines were not trace lines");
         }
+    }
+
+    private void binarySummary(SimpleTraceReader.Summary s, Path trace, PrintWriter err, Map<String, Object> summary) {
+        summary.put("format", noHeader ? "simple (no header)" : "simple v" + s.version());
+        summary.put("records", s.records());
+        summary.put("mappingRecords", s.mappings());
+        summary.put("droppedEvents", s.droppedEvents());
+        if (s.droppedEvents() > 0) err.println("kvmtune: " + trace + ": QEMU dropped " + s.droppedEvents() + " events (its trace buffer was full)");
     }
 
     static String statsText(TraceStats.Result r, Map<String, Object> summary) {

@@ -23,6 +23,9 @@ import java.util.Map;
  * the enabled events; version 2's pid field is reserved. An argument is a u64, or for {@code char *}
  * a u32 length and that many bytes. Id 0xfffffffffffffffe is a dropped-events record whose one
  * argument is the count.
+ *
+ * <p>Reading is in two steps per record: framing (its boundaries from the length fields, its id
+ * resolved through the mapping records seen so far) and decoding (its arguments).
  */
 public final class SimpleTraceReader {
     public static final long HEADER_EVENT_ID = 0xffffffffffffffffL;
@@ -59,160 +62,50 @@ public final class SimpleTraceReader {
         return true;
     }
 
-    private byte[] buf = new byte[1 << 20];
-    private int pos;
-    private int lim;
-    private long consumed;
-    private InputStream in;
-    private boolean eof;
-
-    private boolean ensure(int n) throws IOException {
-        if (lim - pos >= n) return true;
-        if (n > buf.length) buf = Arrays.copyOf(buf, Math.max(n, buf.length * 2));
-        if (pos > 0) {
-            System.arraycopy(buf, pos, buf, 0, lim - pos);
-            consumed += pos;
-            lim -= pos;
-            pos = 0;
-        }
-        while (lim < n && !eof) {
-            int r = in.read(buf, lim, buf.length - lim);
-            if (r < 0) eof = true;
-            else lim += r;
-        }
-        return lim - pos >= n;
-    }
-
-    private long offset() {
-        return consumed + pos;
-    }
-
+    /** Every record to the sink, in file order, on this thread. */
     public Summary read(InputStream input, String name, TraceRecord.Sink sink) throws IOException {
-        this.in = input;
-        int version = 4;
-        if (!noHeader) {
-            if (!ensure(24)) throw new BadInputException(name + ": not a QEMU simple trace file (only " + (lim - pos) + " bytes)");
-            long id = (long) U64.get(buf, 0);
-            long magic = (long) U64.get(buf, 8);
-            long v = (long) U64.get(buf, 16);
-            if (id != HEADER_EVENT_ID || magic != MAGIC) {
-                throw new BadInputException(name + ": not a QEMU simple trace file (header magic is 0x" + Long.toHexString(magic)
-                        + ", expected 0x" + Long.toHexString(MAGIC) + ")");
-            }
-            if (v != 2 && v != 3 && v != 4) {
-                throw new BadInputException(name + ": simple trace log version " + Long.toUnsignedString(v)
-                        + " is not supported (versions 2, 3 and 4 are)");
-            }
-            version = (int) v;
-            pos = 24;
-        }
-        Map<Long, Slot> byId = new HashMap<>();
-        Slot[] small = new Slot[1024];
-        Map<TraceEvent, Slot> slots = new IdentityHashMap<>();
-        Slot droppedSlot = new Slot(TraceEvent.DROPPED, 0);
-        slots.put(TraceEvent.DROPPED, droppedSlot);
-        if (noHeader || version < 4) {
-            long id = 0;
-            for (TraceEvent e : events) {
-                if (version < 4 && e.disabled()) continue;
-                Slot sl = slots.computeIfAbsent(e, k -> new Slot(k, slots.size()));
-                byId.put(id, sl);
-                if (id < small.length) small[(int) id] = sl;
-                id++;
-            }
-        }
-        TraceRecord r = new TraceRecord();
-        r.hasTimestamp = true;
-        r.hasPid = version >= 3;
-        long records = 0;
-        long mappings = 0;
-        long dropped = 0;
+        Framer f = new Framer(input, name);
+        TraceRecord r = f.newRecord();
         while (true) {
-            if (version == 4) {
-                if (!ensure(8)) {
-                    if (lim > pos) throw truncated(name, records);
-                    break;
-                }
-                long type = (long) U64.get(buf, pos);
-                if (type == 0) {
-                    long at = offset();
-                    if (!ensure(12)) throw truncated(name, records);
-                    long id = (long) U64.get(buf, pos + 8);
-                    int len = (int) U32.get(buf, pos + 16);
-                    if (len < 0 || len > 4096) {
-                        throw new BadInputException(name + ": byte " + at + ": mapping record with a name of " + Integer.toUnsignedString(len) + " bytes");
-                    }
-                    if (!ensure(20 + len)) throw truncated(name, records);
-                    String ev = new String(buf, pos + 20, len, StandardCharsets.UTF_8);
-                    pos += 20 + len;
-                    mappings++;
-                    TraceEvent e = byName.get(ev);
-                    if (e == null) e = new TraceEvent(ev, java.util.Set.of(), List.of(), "", "(not in the trace-events files)", -1);
-                    Slot sl = slots.computeIfAbsent(e, k -> new Slot(k, slots.size()));
-                    byId.put(id, sl);
-                    if (id >= 0 && id < small.length) small[(int) id] = sl;
-                    continue;
-                }
-                if (type != 1) {
-                    throw new BadInputException(name + ": byte " + offset() + ": record type " + Long.toUnsignedString(type)
-                            + " (expected 0 = mapping or 1 = event): the file is damaged or not a simple trace");
-                }
-                pos += 8;
-            } else if (!ensure(1)) {
+            int k = f.frame();
+            if (k == Framer.MAPPING) continue;
+            if (k == Framer.NEED) {
+                if (f.fill(f.need)) continue;
+                if (f.lim > f.pos) throw f.truncated();
                 break;
             }
-            long at = offset();
-            if (!ensure(RECORD_HEADER)) throw truncated(name, records);
-            long id = (long) U64.get(buf, pos);
-            int length = (int) U32.get(buf, pos + 16);
-            r.timestampNs = (long) U64.get(buf, pos + 8);
-            r.pid = Integer.toUnsignedLong((int) U32.get(buf, pos + 20));
-            if (length < RECORD_HEADER || length > MAX_STRING * 10) {
-                throw new BadInputException(name + ": byte " + at + ": record length " + Integer.toUnsignedString(length) + " is impossible");
-            }
-            if (!ensure(length)) throw truncated(name, records);
-            Slot sl;
-            if (id == DROPPED_EVENT_ID) {
-                sl = droppedSlot;
-                dropped += (long) U64.get(buf, pos + RECORD_HEADER);
-            } else {
-                sl = id >= 0 && id < small.length ? small[(int) id] : byId.get(id);
-                if (sl == null) {
-                    throw new BadInputException(name + ": byte " + at + ": event id " + Long.toUnsignedString(id)
-                            + (version == 4 && !noHeader ? " has no mapping record" : " is beyond the trace-events files given (" + byId.size() + " events)"));
-                }
-                if (sl.event.line() < 0) {
-                    throw new BadInputException(name + ": byte " + at + ": event '" + sl.event.name()
-                            + "' is not declared in the trace-events files given; use the trace-events-all of the QEMU build that wrote the trace");
-                }
-            }
-            TraceEvent e = sl.event;
-            int p = pos + RECORD_HEADER;
-            int end = pos + length;
-            boolean[] string = sl.string;
-            for (int i = 0; i < string.length; i++) {
-                if (string[i]) {
-                    if (p + 4 > end) throw mismatch(name, at, e, length);
-                    int len = (int) U32.get(buf, p);
-                    if (len < 0 || p + 4 + len > end) throw mismatch(name, at, e, length);
-                    r.values[i] = p + 4;
-                    r.stringLength[i] = len;
-                    p += 4 + len;
-                } else {
-                    if (p + 8 > end) throw mismatch(name, at, e, length);
-                    r.values[i] = (long) U64.get(buf, p);
-                    p += 8;
-                }
-            }
-            if (p != end) throw mismatch(name, at, e, length);
-            r.event = e;
-            r.eventKey = sl.key;
-            r.bytes = buf;
-            pos = end;
-            records++;
+            decode(f.buf, f.at, f.length, f.slot, r, name, f.offset(f.at));
             sink.record(r);
         }
-        return new Summary(version, records, mappings, dropped);
+        return f.summary();
+    }
+
+    /** The arguments of the event record at buf[p] (its id field), {@code length} bytes, into r. */
+    private static void decode(byte[] buf, int p, int length, Slot sl, TraceRecord r, String name, long at) {
+        TraceEvent e = sl.event;
+        int end = p + length;
+        r.timestampNs = (long) U64.get(buf, p + 8);
+        r.pid = Integer.toUnsignedLong((int) U32.get(buf, p + 20));
+        p += RECORD_HEADER;
+        boolean[] string = sl.string;
+        for (int i = 0; i < string.length; i++) {
+            if (string[i]) {
+                if (p + 4 > end) throw mismatch(name, at, e, length);
+                int len = (int) U32.get(buf, p);
+                if (len < 0 || p + 4 + len > end) throw mismatch(name, at, e, length);
+                r.values[i] = p + 4;
+                r.stringLength[i] = len;
+                p += 4 + len;
+            } else {
+                if (p + 8 > end) throw mismatch(name, at, e, length);
+                r.values[i] = (long) U64.get(buf, p);
+                p += 8;
+            }
+        }
+        if (p != end) throw mismatch(name, at, e, length);
+        r.event = e;
+        r.eventKey = sl.key;
+        r.bytes = buf;
     }
 
     /** An event as the reader decodes it: which arguments are strings, and its key for the sinks. */
@@ -230,9 +123,185 @@ public final class SimpleTraceReader {
         }
     }
 
-    private BadInputException truncated(String name, long records) {
-        return new BadInputException(name + ": byte " + offset() + ": the file ends inside a record (after " + records
-                + " whole records); QEMU was probably stopped while writing it");
+    /**
+     * Finds records in a buffer of the input: checks what framing depends on (record types,
+     * lengths, ids) and applies mapping records, leaving the arguments to {@link #decode}.
+     */
+    private final class Framer {
+        static final int EVENT = 0;
+        static final int MAPPING = 1;
+        static final int NEED = 2;
+
+        final InputStream in;
+        final String name;
+        final int version;
+        byte[] buf = new byte[1 << 20];
+        int pos;
+        int lim;
+        /** File offset of buf[0]. */
+        long consumed;
+        boolean eof;
+        /** After NEED: bytes wanted from pos, and where a file ending here is reported cut. */
+        int need;
+        int cutAt;
+        /** After EVENT: the record's id field (in buf), its length and its event. */
+        int at;
+        int length;
+        Slot slot;
+        final Map<Long, Slot> byId = new HashMap<>();
+        final Slot[] small = new Slot[1024];
+        final Map<TraceEvent, Slot> slots = new IdentityHashMap<>();
+        final Slot droppedSlot = new Slot(TraceEvent.DROPPED, 0);
+        long records;
+        long mappings;
+        long dropped;
+
+        Framer(InputStream in, String name) throws IOException {
+            this.in = in;
+            this.name = name;
+            slots.put(TraceEvent.DROPPED, droppedSlot);
+            int v = 4;
+            if (!noHeader) {
+                if (!fill(24)) throw new BadInputException(name + ": not a QEMU simple trace file (only " + (lim - pos) + " bytes)");
+                long id = (long) U64.get(buf, 0);
+                long magic = (long) U64.get(buf, 8);
+                long version = (long) U64.get(buf, 16);
+                if (id != HEADER_EVENT_ID || magic != MAGIC) {
+                    throw new BadInputException(name + ": not a QEMU simple trace file (header magic is 0x" + Long.toHexString(magic)
+                            + ", expected 0x" + Long.toHexString(MAGIC) + ")");
+                }
+                if (version != 2 && version != 3 && version != 4) {
+                    throw new BadInputException(name + ": simple trace log version " + Long.toUnsignedString(version)
+                            + " is not supported (versions 2, 3 and 4 are)");
+                }
+                v = (int) version;
+                pos = 24;
+            }
+            this.version = v;
+            if (noHeader || version < 4) {
+                long id = 0;
+                for (TraceEvent e : events) {
+                    if (version < 4 && e.disabled()) continue;
+                    map(id++, e);
+                }
+            }
+        }
+
+        TraceRecord newRecord() {
+            TraceRecord r = new TraceRecord();
+            r.hasTimestamp = true;
+            r.hasPid = version >= 3;
+            return r;
+        }
+
+        Summary summary() {
+            return new Summary(version, records, mappings, dropped);
+        }
+
+        long offset(int p) {
+            return consumed + p;
+        }
+
+        private void map(long id, TraceEvent e) {
+            Slot sl = slots.computeIfAbsent(e, k -> new Slot(k, slots.size()));
+            byId.put(id, sl);
+            if (id >= 0 && id < small.length) small[(int) id] = sl;
+        }
+
+        private int need(int n, int cut) {
+            need = n;
+            cutAt = cut;
+            return NEED;
+        }
+
+        /** The record at pos, if it is whole in the buffer. */
+        int frame() {
+            int p = pos;
+            int avail = lim - p;
+            if (version == 4) {
+                if (avail < 8) return need(8, p);
+                long type = (long) U64.get(buf, p);
+                if (type == 0) {
+                    if (avail < 20) return need(20, p);
+                    long id = (long) U64.get(buf, p + 8);
+                    int len = (int) U32.get(buf, p + 16);
+                    if (len < 0 || len > 4096) {
+                        throw new BadInputException(name + ": byte " + offset(p) + ": mapping record with a name of " + Integer.toUnsignedString(len) + " bytes");
+                    }
+                    if (avail < 20 + len) return need(20 + len, p);
+                    String ev = new String(buf, p + 20, len, StandardCharsets.UTF_8);
+                    TraceEvent e = byName.get(ev);
+                    if (e == null) e = new TraceEvent(ev, java.util.Set.of(), List.of(), "", "(not in the trace-events files)", -1);
+                    map(id, e);
+                    mappings++;
+                    pos = p + 20 + len;
+                    return MAPPING;
+                }
+                if (type != 1) {
+                    throw new BadInputException(name + ": byte " + offset(p) + ": record type " + Long.toUnsignedString(type)
+                            + " (expected 0 = mapping or 1 = event): the file is damaged or not a simple trace");
+                }
+                p += 8;
+                avail -= 8;
+            } else if (avail == 0) {
+                return need(1, p);
+            }
+            if (avail < RECORD_HEADER) return need(p - pos + RECORD_HEADER, p);
+            long id = (long) U64.get(buf, p);
+            int len = (int) U32.get(buf, p + 16);
+            if (len < RECORD_HEADER || len > MAX_STRING * 10) {
+                throw new BadInputException(name + ": byte " + offset(p) + ": record length " + Integer.toUnsignedString(len) + " is impossible");
+            }
+            if (avail < len) return need(p - pos + len, p);
+            Slot sl;
+            if (id == DROPPED_EVENT_ID) {
+                sl = droppedSlot;
+                if (len >= RECORD_HEADER + 8) dropped += (long) U64.get(buf, p + RECORD_HEADER);
+            } else {
+                sl = id >= 0 && id < small.length ? small[(int) id] : byId.get(id);
+                if (sl == null) {
+                    throw new BadInputException(name + ": byte " + offset(p) + ": event id " + Long.toUnsignedString(id)
+                            + (version == 4 && !noHeader ? " has no mapping record" : " is beyond the trace-events files given (" + byId.size() + " events)"));
+                }
+                if (sl.event.line() < 0) {
+                    throw new BadInputException(name + ": byte " + offset(p) + ": event '" + sl.event.name()
+                            + "' is not declared in the trace-events files given; use the trace-events-all of the QEMU build that wrote the trace");
+                }
+            }
+            at = p;
+            length = len;
+            slot = sl;
+            records++;
+            pos = p + len;
+            return EVENT;
+        }
+
+        /** Reads until n bytes from pos are in the buffer (moving them to its start); false at the end of the input. */
+        boolean fill(int n) throws IOException {
+            if (lim - pos >= n) return true;
+            if (n > buf.length) buf = Arrays.copyOf(buf, Math.max(n, buf.length * 2));
+            if (pos > 0) {
+                System.arraycopy(buf, pos, buf, 0, lim - pos);
+                consumed += pos;
+                lim -= pos;
+                pos = 0;
+            }
+            return read(n);
+        }
+
+        private boolean read(int n) throws IOException {
+            while (lim < n && !eof) {
+                int r = in.read(buf, lim, buf.length - lim);
+                if (r < 0) eof = true;
+                else lim += r;
+            }
+            return lim - pos >= n;
+        }
+
+        BadInputException truncated() {
+            return new BadInputException(name + ": byte " + offset(cutAt) + ": the file ends inside a record (after " + records
+                    + " whole records); QEMU was probably stopped while writing it");
+        }
     }
 
     private static BadInputException mismatch(String name, long at, TraceEvent e, int length) {

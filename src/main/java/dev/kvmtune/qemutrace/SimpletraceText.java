@@ -5,6 +5,9 @@ import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.math.RoundingMode;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
@@ -29,22 +32,44 @@ public final class SimpletraceText implements TraceRecord.Sink {
         final byte[] name;
         final byte[][] prefix;
         final boolean[] string;
-        /** Bytes a record needs apart from its strings' contents: name, delta, pid, prefixes, 16 hex digits per number. */
+        /** "name " and each prefix as little-endian 8-byte words, for the fast path's word stores. */
+        final long[] nameWords;
+        final long[][] prefixWords;
+        /** Bytes a record needs apart from its strings' contents: name, delta, pid, prefixes, 16 hex digits per number, 8 of slack. */
         final int fixed;
 
         Layout(TraceEvent e) {
             List<TraceEvent.Arg> args = e.args();
             name = e.name().getBytes(StandardCharsets.UTF_8);
+            nameWords = words((e.name() + " ").getBytes(StandardCharsets.UTF_8));
             prefix = new byte[args.size()][];
+            prefixWords = new long[args.size()][];
             string = new boolean[args.size()];
-            int f = name.length + 64;
+            int f = name.length + 72;
             for (int i = 0; i < args.size(); i++) {
                 string[i] = args.get(i).isString();
                 prefix[i] = (" " + args.get(i).name() + (string[i] ? "=" : "=0x")).getBytes(StandardCharsets.UTF_8);
+                prefixWords[i] = words(prefix[i]);
                 f += prefix[i].length + (string[i] ? 3 : 16);
             }
             fixed = f;
         }
+    }
+
+    private static final VarHandle LE64 = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+    /** The bytes as little-endian words, the last one zero-padded. */
+    private static long[] words(byte[] bytes) {
+        long[] w = new long[(bytes.length + 7) / 8];
+        byte[] padded = Arrays.copyOf(bytes, w.length * 8);
+        for (int i = 0; i < w.length; i++) w[i] = (long) LE64.get(padded, 8 * i);
+        return w;
+    }
+
+    /** Stores the words at b[n] and returns n + len: up to seven bytes past the end are scratch. */
+    private static int put(byte[] b, int n, long[] words, int len) {
+        for (int i = 0; i < words.length; i++) LE64.set(b, n + 8 * i, words[i]);
+        return n + len;
     }
 
     public SimpletraceText(ByteOut out) {
@@ -97,29 +122,26 @@ public final class SimpletraceText implements TraceRecord.Sink {
         out.write((byte) '\n');
     }
 
-    private static final byte[] PID = " pid=".getBytes(StandardCharsets.US_ASCII);
+    private static final long[] PID = words(" pid=".getBytes(StandardCharsets.US_ASCII));
 
     /** The common record (binary, version 3+, delta within 2^53 ns) formatted straight into the output buffer. */
     private void fast(TraceRecord r, Layout l, long d, int bound) throws IOException {
         byte[] b = out.reserve(bound);
-        int n = out.position();
-        System.arraycopy(l.name, 0, b, n, l.name.length);
-        n += l.name.length;
-        b[n++] = ' ';
+        int n = put(b, out.position(), l.nameWords, l.name.length + 1);
         if (d < 0) {
             b[n++] = '-';
             d = -d;
         }
-        n = ByteOut.dec(b, n, d / 1000);
+        long us = d / 1000;
+        n = ByteOut.dec(b, n, us);
         b[n++] = '.';
-        n = ByteOut.decPadded(b, n, d % 1000, 3);
-        System.arraycopy(PID, 0, b, n, PID.length);
-        n = ByteOut.dec(b, n + PID.length, r.pid);
-        for (int i = 0; i < l.string.length; i++) {
+        n = ByteOut.decPadded(b, n, d - us * 1000, 3);
+        n = ByteOut.dec(b, put(b, n, PID, 5), r.pid);
+        boolean[] string = l.string;
+        for (int i = 0; i < string.length; i++) {
             byte[] p = l.prefix[i];
-            System.arraycopy(p, 0, b, n, p.length);
-            n += p.length;
-            n = l.string[i] ? repr(b, n, r.bytes, (int) r.values[i], r.stringLength[i]) : ByteOut.hex(b, n, r.values[i]);
+            n = put(b, n, l.prefixWords[i], p.length);
+            n = string[i] ? repr(b, n, r.bytes, (int) r.values[i], r.stringLength[i]) : ByteOut.hex(b, n, r.values[i]);
         }
         b[n++] = '\n';
         out.position(n);

@@ -8,22 +8,32 @@ import java.nio.ByteOrder;
 
 /** A byte buffer in front of an OutputStream with the number writers the streaming printers need (no String per field). */
 public final class ByteOut {
+    /** Takes a filled buffer as it is (no copy) and gives back an empty one of the same size. */
+    public interface Drain {
+        byte[] exchange(byte[] filled, int length) throws IOException;
+    }
+
     private final OutputStream out;
-    private final AsyncOutputStream async;
+    private final Drain drain;
     private byte[] buf;
     private int n;
 
     public ByteOut(OutputStream out, int size) {
         this.out = out;
-        this.async = null;
+        this.drain = null;
         this.buf = new byte[Math.max(size, 64)];
     }
 
-    /** Buffers of the stream's chunk size handed over whole, not copied. */
+    /** Full buffers go to the drain whole. */
+    public ByteOut(Drain drain, int size) {
+        this.out = null;
+        this.drain = drain;
+        this.buf = new byte[Math.max(size, 64)];
+    }
+
+    /** Buffers of the stream's chunk size handed to its writer thread whole, not copied. */
     public ByteOut(AsyncOutputStream out) {
-        this.out = out;
-        this.async = out;
-        this.buf = new byte[out.chunkSize()];
+        this(out::exchange, out.chunkSize());
     }
 
     private void room(int k) throws IOException {
@@ -32,7 +42,7 @@ public final class ByteOut {
 
     private void flushBuffer() throws IOException {
         if (n == 0) return;
-        if (async != null) buf = async.exchange(buf, n);
+        if (drain != null) buf = drain.exchange(buf, n);
         else out.write(buf, 0, n);
         n = 0;
     }
@@ -50,9 +60,16 @@ public final class ByteOut {
     public ByteOut write(byte[] b, int off, int len) throws IOException {
         if (len > buf.length - n) {
             flushBuffer();
-            if (len > buf.length) {
+            if (len > buf.length && out != null) {
                 out.write(b, off, len);
                 return this;
+            }
+            while (len > buf.length) {
+                System.arraycopy(b, off, buf, 0, buf.length);
+                n = buf.length;
+                off += n;
+                len -= n;
+                flushBuffer();
             }
         }
         System.arraycopy(b, off, buf, n, len);
@@ -183,8 +200,9 @@ public final class ByteOut {
         return buf.length;
     }
 
+    /** Hands on what is buffered (and flushes the stream, if there is one). */
     public void flush() throws IOException {
         flushBuffer();
-        out.flush();
+        if (out != null) out.flush();
     }
 }
