@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # `kvmtune flame collapse` against FlameGraph's stackcollapse-perf.pl on the same perf-script text
 # (default 500 MB, made by repeating this machine's perf run in src/test/resources/flame), JVM start
-# included, one parsing thread. Needs perl and a FlameGraph checkout (FLAMEGRAPH_DIR, default
-# /tmp/FlameGraph; not part of this repository). Checks the outputs are the same bytes, then prints
-# each run's seconds and MB/s, the medians, and the ratio of the medians. JOBS=N times kvmtune's
-# `-j N` (parallel parsing) instead of one thread.
-# Usage: [JOBS=N] bench/flame-collapse.sh [RUNS] [SIZE_MB]
+# included, one parsing thread. The perl runs (PERL_RUNS, default 3) are spread among kvmtune's so
+# that both see the same state of a noisy machine. Needs perl and a FlameGraph checkout
+# (FLAMEGRAPH_DIR, default /tmp/FlameGraph; not part of this repository). Checks the outputs are the
+# same bytes, then prints each run's seconds and MB/s, the medians, and the ratio of the medians.
+# JOBS=N times kvmtune's `-j N` (parallel parsing) instead of one thread.
+# Usage: [JOBS=N] [PERL_RUNS=N] bench/flame-collapse.sh [RUNS] [SIZE_MB]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
@@ -28,11 +29,17 @@ time_of() { local s e; s=$(date +%s%N); "$@" > "$dir/out.folded"; e=$(date +%s%N
 k=(); p=()
 jobs=()
 [ -n "${JOBS:-}" ] && jobs=(-j "$JOBS")
-for _ in $(seq 1 "$runs"); do k+=("$(time_of ./kvmtune flame collapse "$file" "${jobs[@]}")"); done
-cmp "$dir/out.folded" "$dir/kvmtune.folded"
 perl_runs=${PERL_RUNS:-3}
-for _ in $(seq 1 "$perl_runs"); do p+=("$(time_of perl "$fg/stackcollapse-perf.pl" "$file")"); done
-cmp "$dir/out.folded" "$dir/kvmtune.folded" && echo "outputs identical"
+for i in $(seq 1 "$runs"); do
+  k+=("$(time_of ./kvmtune flame collapse "$file" "${jobs[@]}")")
+  cmp "$dir/out.folded" "$dir/kvmtune.folded"
+  # perl after kvmtune runs spread evenly over the series
+  if [ $(( i * perl_runs / runs )) -gt $(( (i - 1) * perl_runs / runs )) ]; then
+    p+=("$(time_of perl "$fg/stackcollapse-perf.pl" "$file")")
+    cmp "$dir/out.folded" "$dir/kvmtune.folded"
+  fi
+done
+echo "outputs identical"
 km=$(median "${k[@]}"); pm=$(median "${p[@]}")
 printf 'input: %s (%d MB)\n' "$file" "$((bytes / 1048576))"
 printf 'kvmtune seconds: %s  (median %s s = %s MB/s)\n' "${k[*]}" "$km" "$(mbs "$km")"
