@@ -127,23 +127,18 @@ public final class PerfCollapse {
         while (p + 8 <= e && (long) LONGS.get(b, p) == SPACES) p += 8;
         while (p < e && space(b[p])) p++;
         int pc = p;
-        while (p < e && word(b[p])) p++;
-        int pcEnd = p;
-        while (p < e && space(b[p])) p++;
-        if (pcEnd == pc) {
-            line(new String(b, s, e - s, StandardCharsets.ISO_8859_1));
-            return;
-        }
-        // The key is the rest of the line (with --addrs, from the address): equal keys are equally
-        // shaped lines, so only a line not seen before needs its "name (module)" parts found.
-        int keyFrom = options.addrs() ? pc : p;
-        int[] ids = frameCache.get(b, keyFrom, e, javaName);
+        // The key is the line from its address: equal keys are equally shaped lines with the same
+        // frames, so only a line not seen before is taken apart into address, name and module.
+        int[] ids = frameCache.get(b, pc, e, javaName);
         if (ids == null) {
+            while (p < e && word(b[p])) p++;
+            int pcEnd = p;
+            while (p < e && space(b[p])) p++;
             int r = e - 1;
             while (r > p && b[r] != ')') r--;
             int q = r - 2;
             while (q > p && !(b[q] == ' ' && b[q + 1] == '(')) q--;
-            if (r <= p || q <= p) {
+            if (pcEnd == pc || r <= p || q <= p) {
                 line(new String(b, s, e - s, StandardCharsets.ISO_8859_1));
                 return;
             }
@@ -151,7 +146,7 @@ public final class PerfCollapse {
             List<String> funcs = funcs(new String(b, pc, pcEnd - pc, StandardCharsets.ISO_8859_1),
                     new String(b, p, q - p, StandardCharsets.ISO_8859_1), new String(b, q + 2, r - q - 2, StandardCharsets.ISO_8859_1));
             ids = ids(funcs);
-            frameCache.put(b, keyFrom, e, javaName, ids);
+            frameCache.put(b, pc, e, javaName, ids);
         }
         if (pnameId < 0) return;
         push(ids);
