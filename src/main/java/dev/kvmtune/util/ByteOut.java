@@ -9,7 +9,7 @@ import java.nio.ByteOrder;
 /** A byte buffer in front of an OutputStream with the number writers the streaming printers need (no String per field). */
 public final class ByteOut {
     /** Takes a filled buffer as it is (no copy) and gives back an empty one of the same size. */
-    public interface Drain {
+    private interface Drain {
         byte[] exchange(byte[] filled, int length) throws IOException;
     }
 
@@ -25,7 +25,7 @@ public final class ByteOut {
     }
 
     /** Full buffers go to the drain whole. */
-    public ByteOut(Drain drain, int size) {
+    private ByteOut(Drain drain, int size) {
         this.out = null;
         this.drain = drain;
         this.buf = new byte[Math.max(size, 64)];
