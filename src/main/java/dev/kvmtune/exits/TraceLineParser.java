@@ -1,5 +1,6 @@
 package dev.kvmtune.exits;
 
+import dev.kvmtune.util.ByteKeyMap;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -36,9 +37,8 @@ public final class TraceLineParser {
     private final String file;
     private final Warnings warnings;
 
-    private byte[][] nameKeys = new byte[256][];
-    private int[] nameIds = new int[256];
-    private int names;
+    /** Exit reason names by their bytes → the tally's reason id. */
+    private final ByteKeyMap reasons = new ByteKeyMap();
 
     private int[] tids = new int[64];
     private int[] tidSlot = new int[64];
@@ -294,40 +294,12 @@ public final class TraceLineParser {
     }
 
     private int intern(byte[] b, int s, int e) {
-        int h = 1;
-        for (int i = s; i < e; i++) h = 31 * h + b[i];
-        int mask = nameKeys.length - 1;
-        for (int i = mix(h) & mask; ; i = (i + 1) & mask) {
-            byte[] k = nameKeys[i];
-            if (k == null) {
-                if (names * 2 >= nameKeys.length) {
-                    growNames();
-                    return intern(b, s, e);
-                }
-                nameKeys[i] = Arrays.copyOfRange(b, s, e);
-                nameIds[i] = tally.reasonId(new String(b, s, e - s, StandardCharsets.UTF_8));
-                names++;
-                return nameIds[i];
-            }
-            if (k.length == e - s && Arrays.equals(k, 0, k.length, b, s, e)) return nameIds[i];
+        int[] id = reasons.get(b, s, e, false);
+        if (id == null) {
+            id = new int[] {tally.reasonId(new String(b, s, e - s, StandardCharsets.UTF_8))};
+            reasons.put(b, s, e, false, id);
         }
-    }
-
-    private void growNames() {
-        byte[][] ok = nameKeys;
-        int[] oi = nameIds;
-        nameKeys = new byte[ok.length * 2][];
-        nameIds = new int[ok.length * 2];
-        int mask = nameKeys.length - 1;
-        for (int j = 0; j < ok.length; j++) {
-            if (ok[j] == null) continue;
-            int h = 1;
-            for (byte x : ok[j]) h = 31 * h + x;
-            int i = mix(h) & mask;
-            while (nameKeys[i] != null) i = (i + 1) & mask;
-            nameKeys[i] = ok[j];
-            nameIds[i] = oi[j];
-        }
+        return id[0];
     }
 
     /** "SEC.FRAC" to nanoseconds; -1 when it is not one. */

@@ -1,5 +1,6 @@
 package dev.kvmtune.flame;
 
+import dev.kvmtune.util.ByteKeyMap;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -1,4 +1,4 @@
-package dev.kvmtune.flame;
+package dev.kvmtune.util;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -6,13 +6,14 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /** Open-addressing map from a byte slice (plus one flag) to an int array, looked up without copying the slice. */
-final class ByteKeyMap {
+public final class ByteKeyMap {
     private byte[][] keys = new byte[1024][];
     private boolean[] flags = new boolean[1024];
     private int[][] values = new int[1024][];
     private int size;
 
-    int[] get(byte[] b, int s, int e, boolean flag) {
+    /** The value for b[s, e) with the flag, or null. */
+    public int[] get(byte[] b, int s, int e, boolean flag) {
         int mask = keys.length - 1;
         for (int i = hash(b, s, e, flag) & mask; ; i = (i + 1) & mask) {
             byte[] k = keys[i];
@@ -21,7 +22,8 @@ final class ByteKeyMap {
         }
     }
 
-    void put(byte[] b, int s, int e, boolean flag, int[] value) {
+    /** Adds a key not in the map (a copy of b[s, e) is kept). */
+    public void put(byte[] b, int s, int e, boolean flag, int[] value) {
         if ((size + 1) * 2 > keys.length) grow();
         insert(Arrays.copyOfRange(b, s, e), flag, value);
         size++;
