@@ -1,13 +1,13 @@
 package dev.kvmtune.apply;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kvmtune.testing.Cli;
 import dev.kvmtune.testing.Qemu;
+import dev.kvmtune.testing.Requires;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -37,10 +37,10 @@ class ApplyLiveTest {
 
     @Test
     void aSysctlAndASysfsSelectionAreAppliedAndRolledBack(@TempDir Path dir) throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "writing /proc/sys needs root");
+        Requires.root("writing /proc/sys needs root");
         Path statInterval = Path.of("/proc/sys/vm/stat_interval");
         Path defrag = Path.of("/sys/kernel/mm/transparent_hugepage/defrag");
-        assumeTrue(Files.isWritable(statInterval) && Files.exists(defrag), "vm.stat_interval and THP defrag are writable here");
+        Requires.machine(Files.isWritable(statInterval) && Files.exists(defrag), "vm.stat_interval or THP defrag is not writable on this kernel");
         String interval = Files.readString(statInterval).strip();
         String defragBefore = Files.readString(defrag).strip();
         String chosen = dev.kvmtune.facts.memory.MemoryReader.selected(defragBefore);
@@ -86,9 +86,9 @@ class ApplyLiveTest {
 
     @Test
     void aRealQemusThreadsArePinnedByRoleAndRestored(@TempDir Path dir) throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "SCHED_FIFO needs root");
+        Requires.root("SCHED_FIFO needs root");
         int cpus = Runtime.getRuntime().availableProcessors();
-        assumeTrue(cpus >= 2, "a vCPU alone on a CPU needs a second one");
+        Requires.machine(cpus >= 2, "one CPU: a vCPU alone on a CPU needs a second one");
         try (Qemu q = Qemu.start(dir, "applylive", List.of("-smp", "2", "-m", "64M"))) {
             String suffix = q.accel().equals("kvm") ? "KVM" : "TCG";
             for (int i = 0; i < 300 && q.threadsNamed("CPU 1/" + suffix).isEmpty(); i++) Thread.sleep(100);

@@ -1,10 +1,10 @@
 package dev.kvmtune.exits;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.kvmtune.exits.ExitReasons.Isa;
 import dev.kvmtune.exits.ExitReasons.Kind;
+import dev.kvmtune.testing.Requires;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,10 +48,10 @@ class ExitReasonsTest {
     @Test
     void tablesCoverTheRunningKernelsKvmExitFormat() throws IOException {
         Path format = Path.of("/sys/kernel/tracing/events/kvm/kvm_exit/format");
-        assumeTrue(Files.isReadable(format), "no kvm_exit tracepoint format readable on this machine");
+        Requires.machine(Files.isReadable(format), "no kvm_exit tracepoint on this kernel (tracefs or the kvm module absent)");
         String text = Files.readString(format);
         int svmStart = text.indexOf(": __print_symbolic(REC->exit_reason,");
-        assumeTrue(svmStart > 0, "format without the VMX/SVM split");
+        Requires.machine(svmStart > 0, "this kernel's kvm_exit format has no VMX/SVM split");
         int flags = text.indexOf("__print_flags");
         if (flags > 0) text = text.substring(0, flags);
         Matcher m = Pattern.compile("\\{ (0x[0-9a-f]+(?: \\+ \\d+)?|-?\\d+), \"([^\"]+)\" \\}").matcher(text);

@@ -1,12 +1,12 @@
 package dev.kvmtune.exits;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kvmtune.testing.Cli;
 import dev.kvmtune.testing.Qemu;
+import dev.kvmtune.testing.Requires;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,9 +28,9 @@ class ExitsRecordLiveTest {
 
     @Test
     void qmpQueryStatsCountersMoveAndReportAsRates() throws Exception {
-        assumeTrue(Qemu.kvmUsable(), "no usable /dev/kvm: query-stats has no KVM counters under TCG");
+        Requires.kvm("query-stats has KVM counters only under KVM");
         try (Qemu q = Qemu.start(tmp, "exits-qmp", List.of("-smp", "2", "-m", "128", "-netdev", "user,id=n0", "-device", "e1000,netdev=n0"))) {
-            assumeTrue(q.accel().equals("kvm"), "QEMU fell back to TCG");
+            Requires.machine(q.accel().equals("kvm"), "QEMU could not run under this machine's KVM and fell back to TCG: query-stats has KVM counters only under KVM");
             Path rec = tmp.resolve("rec.json");
             Cli.Result r = Cli.run("exits", "record", "--pid", Long.toString(q.pid()), "--source", "qmp", "--duration", "2s", "-o", rec.toString(),
                     "--per-vcpu");
@@ -61,8 +61,9 @@ class ExitsRecordLiveTest {
 
     @Test
     void tracefsInstanceIsUsedAndRemoved() throws Exception {
-        assumeTrue(Files.isWritable(TRACING.resolve("instances")), "tracefs instances not writable here (root and tracefs needed)");
-        assumeTrue(Files.isDirectory(TRACING.resolve("events/kvm/kvm_exit")), "no kvm tracepoints");
+        Requires.root("tracefs instances are created by root");
+        Requires.machine(Files.isWritable(TRACING.resolve("instances")), "tracefs is not mounted at " + TRACING);
+        Requires.machine(Files.isDirectory(TRACING.resolve("events/kvm/kvm_exit")), "this kernel has no kvm tracepoints (kvm module not loaded)");
         String globalEnable = Files.readString(TRACING.resolve("events/kvm/kvm_exit/enable"));
         try (Qemu q = Qemu.start(tmp, "exits-trace", List.of("-smp", "1", "-m", "64"))) {
             Path rec = tmp.resolve("trace.json");
@@ -81,8 +82,9 @@ class ExitsRecordLiveTest {
 
     @Test
     void killedRecorderLeavesNoTraceInstance() throws Exception {
-        assumeTrue(Files.isWritable(TRACING.resolve("instances")), "tracefs instances not writable here (root and tracefs needed)");
-        assumeTrue(Files.isDirectory(TRACING.resolve("events/kvm/kvm_exit")), "no kvm tracepoints");
+        Requires.root("tracefs instances are created by root");
+        Requires.machine(Files.isWritable(TRACING.resolve("instances")), "tracefs is not mounted at " + TRACING);
+        Requires.machine(Files.isDirectory(TRACING.resolve("events/kvm/kvm_exit")), "this kernel has no kvm tracepoints (kvm module not loaded)");
         try (Qemu q = Qemu.start(tmp, "exits-kill", List.of("-smp", "1", "-m", "64"))) {
             Path instance = TRACING.resolve("instances/kvmtune-exits-" + q.pid());
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -103,18 +105,12 @@ class ExitsRecordLiveTest {
     @Test
     void realPerfKvmStatReportIsRecognized() throws Exception {
         Path data = tmp.resolve("perf.data.guest");
-        Process rec;
-        try {
-            rec = new ProcessBuilder("perf", "kvm", "stat", "record", "-a", "-o", data.toString(), "sleep", "1")
-                    .redirectErrorStream(true).redirectOutput(tmp.resolve("rec.log").toFile()).start();
-        } catch (IOException e) {
-            assumeTrue(false, "perf is not installed");
-            return;
-        }
+        Process rec = new ProcessBuilder(Requires.command("perf", "linux-perf").toString(), "kvm", "stat", "record", "-a", "-o", data.toString(), "sleep", "1")
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("rec.log").toFile()).start();
         assertThat(rec.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assumeTrue(rec.exitValue() == 0 && Files.exists(data), "perf kvm stat record failed here: " + Files.readString(tmp.resolve("rec.log")));
+        Requires.machine(rec.exitValue() == 0 && Files.exists(data), "perf kvm stat record cannot record on this kernel: " + Files.readString(tmp.resolve("rec.log")).strip());
         Path report = tmp.resolve("report.txt");
-        Process rep = new ProcessBuilder("perf", "kvm", "-i", data.toString(), "stat", "report")
+        Process rep = new ProcessBuilder(Requires.command("perf", "linux-perf").toString(), "kvm", "-i", data.toString(), "stat", "report")
                 .redirectErrorStream(true).redirectOutput(report.toFile()).start();
         assertThat(rep.waitFor(60, TimeUnit.SECONDS)).isTrue();
         String text = Files.readString(report);

@@ -1,12 +1,12 @@
 package dev.kvmtune.flame;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kvmtune.testing.Cli;
 import dev.kvmtune.testing.Qemu;
+import dev.kvmtune.testing.Requires;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -241,7 +241,7 @@ class FlameGraphTest {
 
     @Test
     void zoomSearchAndResetWorkInHeadlessChromium() throws Exception {
-        assumeTrue(chromium().isPresent(), "no chromium on PATH (Debian: apt install chromium)");
+        Requires.command("chromium", "chromium");
         Path folded = tmp.resolve("f.folded");
         Files.writeString(folded, Cli.run("flame", "collapse", PERF.toString()).out());
         Path svg = tmp.resolve("f.svg");
@@ -290,8 +290,8 @@ class FlameGraphTest {
 
     @Test
     void recordProfilesARealQemuWithPerf() throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/perf")), "no perf (Debian: apt install linux-perf)");
-        assumeTrue(PerfRecorder.permissionProblem(PerfRecorder.paranoid(Path.of("/proc/sys/kernel/perf_event_paranoid")),
+        Requires.command("perf", "linux-perf");
+        Requires.machine(PerfRecorder.permissionProblem(PerfRecorder.paranoid(Path.of("/proc/sys/kernel/perf_event_paranoid")),
                 new String(Files.readAllBytes(Path.of("/proc/self/status"))).contains("Uid:\t0\t")) == null, "perf_event_paranoid forbids profiling");
         try (Qemu q = Qemu.start(tmp, "fr1", List.of("-smp", "1", "-m", "64"))) {
             Path svg = tmp.resolve("vm.svg");

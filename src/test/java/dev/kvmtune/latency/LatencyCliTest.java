@@ -3,6 +3,7 @@ package dev.kvmtune.latency;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kvmtune.testing.Cli;
+import dev.kvmtune.testing.Requires;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +17,7 @@ class LatencyCliTest {
 
     @Test
     void runReportAndDiffWithRealCyclictest() throws IOException {
+        Requires.command("cyclictest", "rt-tests");
         Cli.Result one = Cli.run("latency", "run", "--cpus", "0", "--duration", "2s", "--histogram", "40", "-o", tmp.resolve("one").toString());
         assertThat(one.exit()).as(one.err()).isZero();
         assertThat(one.err()).contains("cyclictest on CPUs 0 for 2s, interval 200us, SCHED_FIFO 95");

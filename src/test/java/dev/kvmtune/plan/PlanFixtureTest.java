@@ -13,6 +13,7 @@ import dev.kvmtune.rules.ProfileLoader;
 import dev.kvmtune.rules.Severity;
 import dev.kvmtune.testing.Cli;
 import dev.kvmtune.testing.Golden;
+import dev.kvmtune.testing.Requires;
 import dev.kvmtune.util.CpuSet;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -88,7 +89,7 @@ class PlanFixtureTest {
         }
         assertThat(xmls).isNotEmpty();
         for (Path x : xmls) {
-            Process p = new ProcessBuilder("virt-xml-validate", x.toString(), "domain").redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(Requires.command("virt-xml-validate", "libvirt-clients").toString(), x.toString(), "domain").redirectErrorStream(true).start();
             String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(p.waitFor()).as("virt-xml-validate %s: %s", x, said).isZero();
         }
@@ -105,6 +106,7 @@ class PlanFixtureTest {
         try (Stream<Path> s = Files.list(tuned)) {
             name = s.findFirst().orElseThrow().getFileName().toString();
         }
+        Requires.file(Path.of("/usr/lib/python3/dist-packages/tuned/profiles/loader.py"), "tuned");
         Path script = Path.of("src/test/resources/dev/kvmtune/tuned/load_profile.py").toAbsolutePath();
         String online = CpuSet.parseList(plan.get("partition").get("housekeeping").asText())
                 .union(CpuSet.parseList(plan.get("partition").get("isolated").asText())).toList();

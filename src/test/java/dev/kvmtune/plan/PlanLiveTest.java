@@ -1,12 +1,12 @@
 package dev.kvmtune.plan;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kvmtune.testing.Cli;
 import dev.kvmtune.testing.Qemu;
+import dev.kvmtune.testing.Requires;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,8 +28,8 @@ class PlanLiveTest {
 
     @Test
     void theRenderedArgsStartQemuAndThePinScriptPinsItsThreads(@TempDir Path out) throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "reserving hugepages and SCHED_FIFO need root");
-        assumeTrue(Runtime.getRuntime().availableProcessors() >= 2, "a realtime VM needs a second core to isolate");
+        Requires.root("reserving hugepages and SCHED_FIFO need root");
+        Requires.machine(Runtime.getRuntime().availableProcessors() >= 2, "one CPU: a realtime VM needs a second core to isolate");
         Cli.Result r = Cli.run("plan", "--vm", "name=rtlive,vcpus=1,memory=64M,rt", "--out", out.toString());
         assertThat(r.exit()).as(r.err()).isZero();
         JsonNode plan = JSON.readTree(Files.readString(out.resolve("plan.json")));
@@ -43,10 +43,9 @@ class PlanLiveTest {
 
         List<String> argv = new ArrayList<>();
         for (String line : Files.readAllLines(out.resolve("qemu/rtlive.args"))) if (!line.startsWith("#")) argv.add(line);
-        // The test harness gives -name, -accel and the QMP socket itself; under TCG the host CPU model does not exist.
+        // The test harness gives -name, -accel and the QMP socket itself; it runs "-cpu host" as qemu64 where KVM cannot.
         String name = take(argv, "-name");
         take(argv, "-accel");
-        if (!Qemu.kvmUsable()) argv.set(argv.indexOf("-cpu") + 1, argv.get(argv.indexOf("-cpu") + 1).replaceFirst("^host", "qemu64"));
 
         Path nr = Path.of("/sys/devices/system/node/node" + vm.get("node").asInt() + "/hugepages/hugepages-2048kB/nr_hugepages");
         long before = Long.parseLong(Files.readString(nr).strip());

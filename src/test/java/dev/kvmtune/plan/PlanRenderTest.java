@@ -7,6 +7,7 @@ import dev.kvmtune.BadInputException;
 import dev.kvmtune.plan.render.KernelCmdlineRenderer;
 import dev.kvmtune.plan.render.RenderedFile;
 import dev.kvmtune.testing.Cli;
+import dev.kvmtune.testing.Requires;
 import dev.kvmtune.util.CpuSet;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -53,7 +54,7 @@ class PlanRenderTest {
     @Test
     void aRealQcow2ImageSizesTheCacheInEveryRendering(@TempDir Path tmp) throws Exception {
         Path image = tmp.resolve("web.qcow2");
-        Process p = new ProcessBuilder("qemu-img", "create", "-f", "qcow2", "-o", "cluster_size=128K", image.toString(), "200G")
+        Process p = new ProcessBuilder(Requires.command("qemu-img", "qemu-utils").toString(), "create", "-f", "qcow2", "-o", "cluster_size=128K", image.toString(), "200G")
                 .redirectErrorStream(true).start();
         String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor()).as(said).isZero();
@@ -66,7 +67,7 @@ class PlanRenderTest {
         assertThat(Files.readString(out.resolve("qemu/web.args"))).contains("cache=none,aio=native,l2-cache-size=" + l2);
         String xml = Files.readString(out.resolve("libvirt/web.xml"));
         assertThat(xml).contains("<max_size unit=\"bytes\">" + l2 + "</max_size>", "iothread=\"1\"");
-        Process v = new ProcessBuilder("virt-xml-validate", out.resolve("libvirt/web.xml").toString(), "domain").redirectErrorStream(true).start();
+        Process v = new ProcessBuilder(Requires.command("virt-xml-validate", "libvirt-clients").toString(), out.resolve("libvirt/web.xml").toString(), "domain").redirectErrorStream(true).start();
         String vs = new String(v.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(v.waitFor()).as(vs).isZero();
     }

@@ -1,13 +1,13 @@
 package dev.kvmtune.qemutrace;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assumptions.assumeThat;
 
 import dev.kvmtune.BadInputException;
 import dev.kvmtune.facts.vm.qmp.QmpClient;
 import dev.kvmtune.testing.Cli;
 import dev.kvmtune.testing.Golden;
 import dev.kvmtune.testing.Qemu;
+import dev.kvmtune.testing.Requires;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -93,7 +93,7 @@ class QemuTraceTest {
 
     @Test
     void manySeedsAgreeWithSimpletracePy() throws Exception {
-        assumeThat(scripts()).as("QEMU's scripts/ (simpletrace.py, tracetool) at QEMU_SCRIPTS_DIR or /tmp/qemu-scripts").isNotNull();
+        Requires.reference(scripts() != null, "QEMU_SCRIPTS_DIR", "QEMU's scripts/ (simpletrace.py, tracetool) from a QEMU source tree");
         for (long seed = 2; seed < 12; seed++) {
             Path f = tmp.resolve("t" + seed);
             Files.write(f, randomV4(seed, 400));
@@ -162,8 +162,7 @@ class QemuTraceTest {
 
     @Test
     void realTraceEventsAllIsRead() throws Exception {
-        Path all = Path.of("/usr/share/qemu/trace-events-all");
-        assumeThat(all).as("QEMU's trace-events-all (qemu-system-x86 package)").exists();
+        Path all = Requires.file(Path.of("/usr/share/qemu/trace-events-all"), "qemu-system-common");
         List<TraceEvent> ev = TraceEventsFile.read(all);
         assertThat(ev.size()).isGreaterThan(1000);
         TraceEvent discard = ev.stream().filter(e -> e.name().equals("ram_block_discard_range")).findFirst().orElseThrow();

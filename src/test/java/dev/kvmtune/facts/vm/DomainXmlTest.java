@@ -8,6 +8,7 @@ import dev.kvmtune.BadInputException;
 import dev.kvmtune.facts.DirectoryRoot;
 import dev.kvmtune.facts.proc.ProcessReader;
 import dev.kvmtune.testing.Cli;
+import dev.kvmtune.testing.Requires;
 import dev.kvmtune.testing.Trees;
 import dev.kvmtune.util.CpuSet;
 import java.io.IOException;
@@ -39,7 +40,7 @@ class DomainXmlTest {
     void fixturesAreValidLibvirtDomains(String name) throws Exception {
         Path f = tmp.resolve(name);
         Files.writeString(f, fixture(name));
-        Process p = new ProcessBuilder("virt-xml-validate", f.toString(), "domain").redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(Requires.command("virt-xml-validate", "libvirt-clients").toString(), f.toString(), "domain").redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor()).as(out).isZero();
     }

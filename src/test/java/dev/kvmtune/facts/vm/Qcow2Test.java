@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kvmtune.BadInputException;
 import dev.kvmtune.testing.Cli;
+import dev.kvmtune.testing.Requires;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +26,7 @@ class Qcow2Test {
     private Path image(String cluster, String size, String... extra) throws Exception {
         Path p = tmp.resolve("img-" + cluster + "-" + size + ".qcow2");
         String opts = "cluster_size=" + cluster + (extra.length > 0 ? "," + String.join(",", extra) : "");
-        Process pr = new ProcessBuilder("qemu-img", "create", "-q", "-f", "qcow2", "-o", opts, p.toString(), size)
+        Process pr = new ProcessBuilder(Requires.command("qemu-img", "qemu-utils").toString(), "create", "-q", "-f", "qcow2", "-o", opts, p.toString(), size)
                 .redirectErrorStream(true).start();
         String out = new String(pr.getInputStream().readAllBytes());
         assertThat(pr.waitFor()).as(out).isZero();

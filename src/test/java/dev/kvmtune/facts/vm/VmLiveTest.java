@@ -1,12 +1,12 @@
 package dev.kvmtune.facts.vm;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assumptions.assumeThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kvmtune.testing.Cli;
 import dev.kvmtune.testing.Qemu;
+import dev.kvmtune.testing.Requires;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,7 +55,7 @@ class VmLiveTest {
         virtio = track(Qemu.start(dir, "kt-virtio", args));
         plain = track(Qemu.start(dir, "kt-plain", "kt-plain", List.of("-m", "64", "-smp", "1")));
         pinnedTid = virtio.threadsNamed("CPU 0/KVM").get(0);
-        Process ts = new ProcessBuilder("taskset", "-pc", "0", String.valueOf(pinnedTid)).redirectErrorStream(true).start();
+        Process ts = new ProcessBuilder(Requires.command("taskset", "util-linux").toString(), "-pc", "0", String.valueOf(pinnedTid)).redirectErrorStream(true).start();
         assertThat(ts.waitFor()).isZero();
     }
 
@@ -66,7 +66,7 @@ class VmLiveTest {
 
     private Path image(String name, String cluster, String size) throws Exception {
         Path p = dir.resolve(name);
-        Process pr = new ProcessBuilder("qemu-img", "create", "-q", "-f", "qcow2", "-o", "cluster_size=" + cluster, p.toString(), size)
+        Process pr = new ProcessBuilder(Requires.command("qemu-img", "qemu-utils").toString(), "create", "-q", "-f", "qcow2", "-o", "cluster_size=" + cluster, p.toString(), size)
                 .redirectErrorStream(true).start();
         assertThat(pr.waitFor()).isZero();
         return p;
@@ -152,7 +152,8 @@ class VmLiveTest {
 
     @Test
     void qmpStatsMoveUnderKvm() throws Exception {
-        assumeThat(virtio.accel()).as("query-stats has KVM counters only under KVM").isEqualTo("kvm");
+        Requires.kvm("query-stats has KVM counters only under KVM");
+        Requires.machine(virtio.accel().equals("kvm"), "QEMU could not run under this machine's KVM and fell back to TCG: query-stats has KVM counters only under KVM");
         long first = totalExits(byName(vms("--vm", "kt-legacy"), "kt-legacy"));
         Thread.sleep(500);
         long second = totalExits(byName(vms("--vm", "kt-legacy"), "kt-legacy"));
@@ -209,13 +210,13 @@ class VmLiveTest {
 
     @Test
     void hugetlbfsBackingIsSeen() throws Exception {
-        assumeThat(System.getProperty("user.name")).as("reserving hugepages needs root").isEqualTo("root");
+        Requires.root("reserving hugepages and mounting hugetlbfs need root");
         Path nr = Path.of("/proc/sys/vm/nr_hugepages");
         String before = sysctl(nr);
         Path mnt = Files.createDirectories(dir.resolve("huge"));
         try {
             Files.writeString(nr, String.valueOf(Integer.parseInt(before) + 40));
-            assumeThat(Integer.parseInt(sysctl(nr))).as("40 free 2 MiB pages").isGreaterThanOrEqualTo(Integer.parseInt(before) + 40);
+            Requires.machine(Integer.parseInt(sysctl(nr)) >= Integer.parseInt(before) + 40, "the kernel could not reserve 40 free 2 MiB pages (memory too fragmented)");
             assertThat(run("mount", "-t", "hugetlbfs", "-o", "pagesize=2M", "none", mnt.toString())).isZero();
             try (Qemu q = Qemu.start(dir, "kt-huge", List.of("-m", "64", "-mem-path", mnt.toString(), "-mem-prealloc",
                     "-overcommit", "mem-lock=on"))) {
