@@ -95,7 +95,7 @@ public final class QemuArgsRenderer {
         sb.append("  case \"$comm\" in\n");
         if (vm.rt()) {
             for (int i = 0; i < vm.vcpuPins().size(); i++) {
-                sb.append("    \"CPU ").append(i).append("/KVM\") taskset -pc ").append(vm.vcpuPins().get(i))
+                sb.append("    \"CPU ").append(i).append("/KVM\"|\"CPU ").append(i).append("/TCG\") taskset -pc ").append(vm.vcpuPins().get(i))
                         .append(" \"$tid\" >/dev/null && chrt -f -p ").append(Planner.VCPU_FIFO_PRIORITY).append(" \"$tid\" ;;\n");
             }
             sb.append("    \"CPU \"*) echo \"").append(vm.name()).append("-pin.sh: vCPU thread '$comm' is not in the plan\" >&2; exit 3 ;;\n");

@@ -54,7 +54,7 @@ class VmLiveTest {
         args.addAll(List.of("-device", "virtio-net-pci,netdev=n1,id=nic1"));
         virtio = track(Qemu.start(dir, "kt-virtio", args));
         plain = track(Qemu.start(dir, "kt-plain", "kt-plain", List.of("-m", "64", "-smp", "1")));
-        pinnedTid = virtio.threadsNamed("CPU 0/KVM").get(0);
+        pinnedTid = virtio.threadsNamed("CPU 0/" + (virtio.accel().equals("kvm") ? "KVM" : "TCG")).get(0);
         Process ts = new ProcessBuilder(Requires.command("taskset", "util-linux").toString(), "-pc", "0", String.valueOf(pinnedTid)).redirectErrorStream(true).start();
         assertThat(ts.waitFor()).isZero();
     }

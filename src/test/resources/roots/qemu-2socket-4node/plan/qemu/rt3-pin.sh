@@ -11,7 +11,7 @@ for task in /proc/$pid/task/*; do
   tid=${task##*/}
   comm=$(cat "$task/comm" 2>/dev/null) || continue
   case "$comm" in
-    "CPU 0/KVM") taskset -pc 6 "$tid" >/dev/null && chrt -f -p 1 "$tid" ;;
+    "CPU 0/KVM"|"CPU 0/TCG") taskset -pc 6 "$tid" >/dev/null && chrt -f -p 1 "$tid" ;;
     "CPU "*) echo "rt3-pin.sh: vCPU thread '$comm' is not in the plan" >&2; exit 3 ;;
     *) taskset -pc "$emulator" "$tid" >/dev/null ;;
   esac
