@@ -36,8 +36,8 @@ public final class Applier {
         }
     }
 
-    /** Where the plan came from, for the journal's first line. */
-    public record PlanInfo(String plan, String planHash, String host, String root) {
+    /** Where the plan came from, for the journal's first line (the host's identity is read from the host itself). */
+    public record PlanInfo(String plan, String planHash) {
     }
 
     /** Told before each change is made. */
@@ -53,7 +53,7 @@ public final class Applier {
             var blocking = store.blocking();
             if (blocking.isPresent()) {
                 throw new BadInputException(blocking.get() + ": an earlier apply did not finish (status "
-                        + Journal.status(Journal.read(blocking.get())) + "); run 'kvmtune rollback " + blocking.get() + "' first");
+                        + Journal.status(Journal.read(blocking.get())) + "); roll it back first");
             }
             List<StepResult> results = new ArrayList<>();
             List<Change> todo = new ArrayList<>();
@@ -65,7 +65,7 @@ public final class Applier {
             if (todo.isEmpty()) return new Result("unchanged", results, null, null, null);
             Journal journal = store.create(Instant.now(), info.planHash());
             try (journal) {
-                journal.write(JournalRecord.begin(info.plan(), info.planHash(), info.host(), info.root(), Instant.now().toString(), todo.size()));
+                journal.write(JournalRecord.begin(info.plan(), info.planHash(), JournalIdentity.of(h), Instant.now().toString(), todo.size()));
                 int n = 0;
                 List<JournalRecord> written = new ArrayList<>();
                 for (Change c : todo) {

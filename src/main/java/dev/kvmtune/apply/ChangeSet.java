@@ -14,6 +14,7 @@ import dev.kvmtune.plan.PlannedSetting;
 import dev.kvmtune.plan.render.KernelCmdlineRenderer;
 import dev.kvmtune.rules.settings.ThreadSchedSetting;
 import dev.kvmtune.util.CpuSet;
+import dev.kvmtune.util.SmallFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -301,7 +302,7 @@ public final class ChangeSet {
             Path src = planDir.resolve(f);
             if (!Files.isRegularFile(src)) throw new BadInputException(src + ": listed in plan.json but missing from the plan directory");
             List<Change> changes = new ArrayList<>(parents(h, "file " + f, target));
-            changes.add(new Change.File("file " + f, target, Files.readAllBytes(src), FILE_MODE));
+            changes.add(new Change.File("file " + f, target, SmallFiles.read(src, SmallFiles.PLAN_FILE, "a rendered plan file"), FILE_MODE));
             out.add(new Item("file " + f, "installed as /" + target, changes, false, null));
         }
         return out;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kvmtune.BadInputException;
+import dev.kvmtune.util.SmallFiles;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -76,7 +77,7 @@ public final class Journal implements Closeable {
      * out; a bad line before the last is damage, reported with file and line (exit 2).
      */
     public static List<JournalRecord> read(Path file) throws IOException {
-        List<String> lines = List.of(new String(Files.readAllBytes(file), StandardCharsets.UTF_8).split("\n", -1));
+        List<String> lines = List.of(new String(SmallFiles.read(file, SmallFiles.JOURNAL, "a kvmtune apply journal"), StandardCharsets.UTF_8).split("\n", -1));
         List<JournalRecord> out = new ArrayList<>();
         int last = lines.size() - 1;
         while (last >= 0 && lines.get(last).isEmpty()) last--;
@@ -93,6 +94,15 @@ public final class Journal implements Closeable {
             }
         }
         return out;
+    }
+
+    /**
+     * Whether the records start with a begin record. An apply killed between creating its journal and
+     * forcing the begin record to disk leaves an empty file (or a cut-short first line): no change was
+     * made, so such a file neither blocks an apply nor counts as the latest journal.
+     */
+    public static boolean started(List<JournalRecord> records) {
+        return !records.isEmpty() && "begin".equals(records.get(0).type());
     }
 
     /** applied, rolled-back, rollback-incomplete from the last end record, or unfinished. */

@@ -46,14 +46,19 @@ public final class JournalStore {
     public Optional<Path> blocking() throws IOException {
         List<Path> all = journals();
         for (int i = all.size() - 1; i >= 0; i--) {
-            if (Journal.blocks(Journal.status(Journal.read(all.get(i))))) return Optional.of(all.get(i));
+            List<JournalRecord> records = Journal.read(all.get(i));
+            if (Journal.started(records) && Journal.blocks(Journal.status(records))) return Optional.of(all.get(i));
         }
         return Optional.empty();
     }
 
+    /** The newest journal that records a change (see {@link Journal#started}). */
     public Optional<Path> latest() throws IOException {
         List<Path> all = journals();
-        return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
+        for (int i = all.size() - 1; i >= 0; i--) {
+            if (Journal.started(Journal.read(all.get(i)))) return Optional.of(all.get(i));
+        }
+        return Optional.empty();
     }
 
     /** A new journal file named after the time and the plan. */

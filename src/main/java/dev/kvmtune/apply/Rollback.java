@@ -34,9 +34,14 @@ public final class Rollback {
     private Rollback() {
     }
 
-    /** Rolls back one journal file, appending undone / undo-failed records and an end record. */
+    /**
+     * Rolls back one journal file, appending undone / undo-failed records and an end record. A file
+     * that is not a kvmtune journal, or one written for another root or machine, is refused
+     * ({@link JournalIdentity#check}) before anything is written, to the host or to the file.
+     */
     public static Result run(Path file, HostAccess h) throws IOException {
         List<JournalRecord> records = Journal.read(file);
+        JournalIdentity.of(h).check(file, records, root -> null);
         String status = Journal.status(records);
         try (Journal journal = Journal.append(file)) {
             return undo(file, records, status, journal, h);
@@ -76,8 +81,7 @@ public final class Rollback {
                 String errno = e instanceof IOException io ? Errno.of(io) : null;
                 Failure f = new Failure(s.n(), s.setting(), s.target(), errno, msg, manual(s));
                 failures.add(f);
-                journal.write(new JournalRecord("undo-failed", s.n(), null, null, null, null, null, null, null, null, null, null, null, null,
-                        null, errno, msg, f.manual(), null, null, null, null, null, null, null, null));
+                journal.write(JournalRecord.undoFailed(s.n(), errno, msg, f.manual()));
             }
         }
         journal.write(JournalRecord.end(failures.isEmpty() ? "rolled-back" : "rollback-incomplete"));

@@ -6,11 +6,13 @@ import dev.kvmtune.apply.Applier;
 import dev.kvmtune.apply.ChangeSet;
 import dev.kvmtune.apply.FileHostAccess;
 import dev.kvmtune.apply.HostAccess;
+import dev.kvmtune.apply.Journal;
 import dev.kvmtune.apply.JournalStore;
 import dev.kvmtune.apply.LiveThreadScheduler;
 import dev.kvmtune.plan.Plan;
 import dev.kvmtune.plan.PlanFile;
 import dev.kvmtune.util.CpuSet;
+import dev.kvmtune.util.SmallFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -84,12 +86,12 @@ public final class ApplyCommand implements Callable<Integer> {
         ApplyTarget target = ApplyTarget.open(parent, journalDir);
         JournalStore store = new JournalStore(target.journalDir());
         if (mode.status) {
-            out.print(parent.format == OutputFormat.json ? Json.write(ApplyText.statusJson(store)) : ApplyText.status(store));
+            out.print(parent.format == OutputFormat.json ? Json.write(ApplyText.statusJson(store)) : ApplyText.status(store, target.hint()));
             out.flush();
             return ExitCodes.OK;
         }
         if (planFile == null) throw new BadInputException("apply needs a PLAN (plan.json), or --status");
-        String text = InputFiles.readText(planFile, "kvmtune plan (plan.json)");
+        String text = InputFiles.readText(planFile, SmallFiles.PLAN, "kvmtune plan (plan.json)");
         Plan plan = PlanFile.parse(text, planFile.toString());
         for (String k : skip) {
             if (plan.settings().stream().noneMatch(st -> st.key().equals(k) || st.kind().equals(k))) {
@@ -112,9 +114,14 @@ public final class ApplyCommand implements Callable<Integer> {
             return ExitCodes.OK;
         }
         target.requireWritable();
+        var blocking = store.blocking();
+        if (blocking.isPresent()) {
+            throw new BadInputException(blocking.get() + ": an earlier apply did not finish (status " + Journal.status(Journal.read(blocking.get()))
+                    + "); undo it first with: " + target.hint().command("rollback", blocking.get().toString()));
+        }
         boolean tty = System.console() != null;
         Applier.Result r = Applier.apply(set.changes(), host, store,
-                new Applier.PlanInfo(planFile.toAbsolutePath().toString(), PlanFile.hash(text), target.hostName(), host.root().describe()),
+                new Applier.PlanInfo(planFile.toAbsolutePath().toString(), PlanFile.hash(text)),
                 (i, n, c) -> {
                     if (tty) {
                         err.println("[" + i + "/" + n + "] " + c.setting() + ": " + c.target());
@@ -143,7 +150,7 @@ public final class ApplyCommand implements Callable<Integer> {
     }
 
     /** The host apply works on, from the global --root / --snapshot options. */
-    record ApplyTarget(HostAccess host, Path journalDir, boolean live, String hostName) {
+    record ApplyTarget(HostAccess host, Path journalDir, boolean live, CommandHint hint) {
         static ApplyTarget open(KvmtuneCommand parent, Path journalDir) {
             if (parent.snapshot != null) {
                 throw new BadInputException("--snapshot " + parent.snapshot + ": a snapshot cannot be changed; extract it and use --root DIR");
@@ -151,8 +158,7 @@ public final class ApplyCommand implements Callable<Integer> {
             HostAccess h = parent.rootDir != null ? FileHostAccess.onTree(parent.openRootDir()) : FileHostAccess.onLiveHost();
             Path base = parent.rootDir != null ? parent.rootDir : Path.of("/");
             Path jd = journalDir != null ? journalDir : base.resolve(JournalStore.DEFAULT_DIR);
-            String name = h.root().read("proc/sys/kernel/hostname").map(String::strip).orElse("unknown");
-            return new ApplyTarget(h, jd, parent.rootDir == null, name);
+            return new ApplyTarget(h, jd, parent.rootDir == null, new CommandHint(parent.rootDir, journalDir));
         }
 
         void requireWritable() {

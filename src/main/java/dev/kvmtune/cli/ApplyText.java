@@ -129,7 +129,7 @@ final class ApplyText {
                 .append(s.skipped()).append(" the kernel keeps as they are, ").append(s.failed()).append(" unreadable; ")
                 .append(s.reboot()).append(" settings take effect after a reboot or module reload.\n");
         for (String n : set.notes()) sb.append("Note: ").append(n).append('\n');
-        sb.append(s.change() > 0 ? "Apply with: kvmtune apply " + planFile + " --yes\n" : "Nothing to change.\n");
+        sb.append(s.change() > 0 ? "Apply with: " + target.hint().command("apply", planFile.toString(), "--yes") + "\n" : "Nothing to change.\n");
         return sb.toString();
     }
 
@@ -148,12 +148,12 @@ final class ApplyText {
         lines(sb, set, r.steps(), r, false);
         sb.append('\n');
         if (r.failure() == null) {
-            sb.append("Applied: ").append(r.changed()).append(" changes. Undo with: kvmtune rollback ").append(r.journal()).append('\n');
+            sb.append("Applied: ").append(r.changed()).append(" changes. Undo with: ").append(target.hint().command("rollback", r.journal().toString())).append('\n');
         } else {
             Applier.Failure f = r.failure();
             sb.append("FAILED at ").append(f.setting()).append(": ").append(f.target()).append(": ")
                     .append(f.errno() == null ? "" : f.errno() + ": ").append(f.message()).append('\n');
-            sb.append(rollback(r.rollback()));
+            sb.append(rollback(r.rollback(), target.hint()));
         }
         for (String n : set.notes()) sb.append("Note: ").append(n).append('\n');
         return sb.toString();
@@ -164,15 +164,15 @@ final class ApplyText {
                 r.failures(), r.notes());
     }
 
-    static String rollback(Rollback.Result r) {
+    static String rollback(Rollback.Result r, CommandHint hint) {
         StringBuilder sb = new StringBuilder();
         if (r.complete()) {
             sb.append("Rolled back ").append(r.journal()).append(": ").append(r.undone()).append(" changes undone, each read back; ")
                     .append("the host is as it was before the apply.\n");
         } else {
             sb.append("Rollback INCOMPLETE for ").append(r.journal()).append(": ").append(r.undone()).append(" undone, ")
-                    .append(r.failures().size()).append(" could not be. Fix these by hand, then run kvmtune rollback ").append(r.journal())
-                    .append(" again:\n");
+                    .append(r.failures().size()).append(" could not be. Fix these by hand, then run ")
+                    .append(hint.command("rollback", r.journal().toString())).append(" again:\n");
             for (Rollback.Failure f : r.failures()) {
                 sb.append("  step ").append(f.n()).append(" ").append(f.setting()).append(": ").append(f.target()).append(": ")
                         .append(f.errno() == null ? "" : f.errno() + ": ").append(f.message()).append("\n      fix: ").append(f.manual()).append('\n');
@@ -202,7 +202,7 @@ final class ApplyText {
         return out;
     }
 
-    static String status(JournalStore store) throws IOException {
+    static String status(JournalStore store, CommandHint hint) throws IOException {
         List<JournalJson> all = statusJson(store);
         StringBuilder sb = new StringBuilder();
         if (all.isEmpty()) return "No apply journals in " + store.dir() + ".\n";
@@ -212,7 +212,7 @@ final class ApplyText {
                     j.steps(), j.done(), j.undone(), j.journal()));
         }
         all.stream().filter(JournalJson::blocking).reduce((a, b) -> b).ifPresent(j ->
-                sb.append("\n").append(j.journal()).append(" is ").append(j.status()).append(" and blocks a new apply: run kvmtune rollback\n"));
+                sb.append("\n").append(j.journal()).append(" is ").append(j.status()).append(" and blocks a new apply: run ").append(hint.command("rollback", j.journal())).append('\n'));
         return sb.toString();
     }
 }

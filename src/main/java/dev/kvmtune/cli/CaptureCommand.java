@@ -7,6 +7,7 @@ import dev.kvmtune.facts.Root;
 import dev.kvmtune.facts.snapshot.Capture;
 import dev.kvmtune.rules.Audit;
 import dev.kvmtune.rules.ProfileLoader;
+import dev.kvmtune.util.OutputFile;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -14,10 +15,10 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code kvmtune capture}: a snapshot of everything facts reads, for use on another machine. */
 @Command(name = "capture", mixinStandardHelpOptions = true,
@@ -48,9 +49,8 @@ public final class CaptureCommand implements Callable<Integer> {
             throw new KvmtuneException(ExitCodes.BAD_INPUT, "capture reads a live host or a --root directory, not a snapshot");
         }
         if (maxMib <= 0) throw new KvmtuneException(ExitCodes.BAD_INPUT, "--max-size must be positive");
-        Path dir = output.toAbsolutePath().getParent();
-        if (dir == null || !Files.isDirectory(dir)) throw new KvmtuneException(ExitCodes.BAD_INPUT, output + ": directory does not exist");
-        if (!Files.isWritable(dir)) throw new KvmtuneException(ExitCodes.BAD_INPUT, output + ": directory is not writable");
+        Path dir = OutputFile.check(output).getParent();
+        if (!Files.isWritable(dir)) throw new KvmtuneException(ExitCodes.BAD_INPUT, output + ": directory " + dir + " is not writable");
         DirectoryRoot source;
         try (Root r = parent.openRoot()) {
             source = (DirectoryRoot) r;

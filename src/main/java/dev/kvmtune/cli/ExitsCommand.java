@@ -5,22 +5,24 @@ import dev.kvmtune.exits.ExitChart;
 import dev.kvmtune.exits.ExitInputs;
 import dev.kvmtune.exits.ExitProfile;
 import dev.kvmtune.exits.ExitReasons.Isa;
-import dev.kvmtune.exits.ExitRecorder;
 import dev.kvmtune.exits.ExitRecorder.SourceKind;
+import dev.kvmtune.exits.ExitRecorder;
 import dev.kvmtune.exits.ExitReport;
 import dev.kvmtune.exits.VmContext;
 import dev.kvmtune.exits.Warnings;
 import dev.kvmtune.facts.DirectoryRoot;
 import dev.kvmtune.facts.Root;
+import dev.kvmtune.facts.cpu.IsolationReader;
 import dev.kvmtune.facts.irq.InterruptsReader;
 import dev.kvmtune.facts.irq.IrqAffinityReader;
-import dev.kvmtune.facts.cpu.IsolationReader;
 import dev.kvmtune.facts.proc.ProcessReader;
 import dev.kvmtune.facts.vm.DomainXml;
 import dev.kvmtune.facts.vm.Vm;
 import dev.kvmtune.facts.vm.VmFacts;
 import dev.kvmtune.facts.vm.VmThread;
 import dev.kvmtune.util.CpuSet;
+import dev.kvmtune.util.OutputFile;
+import dev.kvmtune.util.SmallFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -37,11 +39,11 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code kvmtune exits}: record a VM's exits, report on any exit data, compare runs (seed 001). */
 @Command(name = "exits", mixinStandardHelpOptions = true,
@@ -75,7 +77,7 @@ public final class ExitsCommand implements Runnable {
         List<ExitProfile> out = new ArrayList<>();
         VmContext ctx = null;
         if (xml != null) {
-            Vm vm = DomainXml.parse(InputFiles.readText(xml, "libvirt domain XML"), xml.toString());
+            Vm vm = DomainXml.parse(InputFiles.readText(xml, SmallFiles.DOMAIN_XML, "libvirt domain XML"), xml.toString());
             ctx = VmContext.of(vm, List.of(), null);
         }
         for (ExitProfile p : ExitInputs.readAll(files, isa, warnings)) {
@@ -160,8 +162,8 @@ public final class ExitsCommand implements Runnable {
             VmContext ctx = VmContext.of(vm.vm(), vm.threads(), irqsOnVcpuCpus(root, vm));
             Path out = output != null ? output : Path.of("exits-" + (vm.vm().name() == null ? qemuPid : vm.vm().name()) + "-"
                     + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".json");
-            Path dir = out.toAbsolutePath().getParent();
-            if (dir == null || !Files.isDirectory(dir) || !Files.isWritable(dir)) throw new BadInputException(out + ": directory missing or not writable");
+            Path dir = OutputFile.check(out).getParent();
+            if (!Files.isWritable(dir)) throw new BadInputException(out + ": directory " + dir + " is not writable");
 
             CpuSet online = root.read("sys/devices/system/cpu/online").map(s -> CpuSet.parseList(s.strip())).orElse(CpuSet.EMPTY);
             CpuSet avoid = IsolationReader.kernelIsolated(root);
@@ -190,7 +192,7 @@ public final class ExitsCommand implements Runnable {
                 }
                 if (moved && myCpus != null) TicksCommand.taskset(myCpus);
             }
-            Files.writeString(out, Json.write(p));
+            OutputFile.writeText(out, Json.write(p));
             for (String w : warnings.messages()) err.println("kvmtune: warning: " + w);
             for (ExitProfile.Source s : p.sources()) err.println("kvmtune: " + s.name() + ": " + s.status() + " — " + s.detail());
             err.println("kvmtune: wrote " + out);
@@ -329,12 +331,10 @@ public final class ExitsCommand implements Runnable {
             o.print(exits.parent.format == OutputFormat.json ? Json.write(c) : ExitsText.diff(c));
             o.flush();
             if (chart != null) {
-                Path dir = chart.toAbsolutePath().getParent();
-                if (dir == null || !Files.isDirectory(dir)) throw new BadInputException(chart + ": directory missing");
                 // The comparison's rows are already in the chart's order (largest first).
                 Map<String, double[]> bars = new LinkedHashMap<>();
                 for (ExitsText.Row r : c.rows()) bars.put(r.name(), r.values().stream().mapToDouble(Double::doubleValue).toArray());
-                Files.writeString(chart, ExitChart.svg(title, c.labels(), bars, c.unit()));
+                OutputFile.writeText(chart, ExitChart.svg(title, c.labels(), bars, c.unit()));
                 spec.commandLine().getErr().println("kvmtune: wrote " + chart);
                 spec.commandLine().getErr().flush();
             }

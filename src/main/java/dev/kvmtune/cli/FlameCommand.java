@@ -5,28 +5,30 @@ import dev.kvmtune.flame.FlameGraph;
 import dev.kvmtune.flame.Folded;
 import dev.kvmtune.flame.ParallelCollapse;
 import dev.kvmtune.flame.PerfCollapse;
+import dev.kvmtune.util.OutputFile;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.io.StringWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code kvmtune flame}: perf stacks to folded stacks (seed 000). */
 @Command(name = "flame", mixinStandardHelpOptions = true,
@@ -154,16 +156,11 @@ public final class FlameCommand implements Runnable {
             stdout.flush();
             return;
         }
-        Path dir = out.toAbsolutePath().getParent();
-        if (dir != null && !Files.isDirectory(dir)) throw new BadInputException(out + ": directory " + dir + " does not exist");
-        Path tmp = out.toAbsolutePath().resolveSibling("." + out.getFileName() + ".tmp");
-        try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+        OutputFile.write(out, o -> {
+            Writer w = new OutputStreamWriter(o, StandardCharsets.UTF_8);
             g.writeSvg(w);
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
-        }
-        Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            w.flush();
+        });
     }
 
     /** Drawing options shared by svg, diff and record. */

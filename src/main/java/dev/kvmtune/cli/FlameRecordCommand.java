@@ -7,6 +7,7 @@ import dev.kvmtune.facts.DirectoryRoot;
 import dev.kvmtune.flame.FlameGraph;
 import dev.kvmtune.flame.PerfCollapse;
 import dev.kvmtune.flame.PerfRecorder;
+import dev.kvmtune.util.OutputFile;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -18,10 +19,10 @@ import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code kvmtune flame record}: perf record -g on a VM's QEMU, then the flame graph. */
 @Command(name = "record", mixinStandardHelpOptions = true,
@@ -76,6 +77,8 @@ public final class FlameRecordCommand implements Callable<Integer> {
         if ((name == null) == (pid == null)) throw new BadInputException("flame record needs --vm NAME or --pid PID");
         if (duration.toSeconds() < 1) throw new BadInputException("--duration must be at least 1s");
         if (frequency < 1 || frequency > 100_000) throw new BadInputException("--frequency must be between 1 and 100000");
+        OutputFile.check(output);
+        if (folded != null) OutputFile.check(folded);
         PrintWriter err = spec.commandLine().getErr();
         long target;
         String label;
@@ -106,9 +109,7 @@ public final class FlameRecordCommand implements Callable<Integer> {
                         + " s (an idle process is never on a CPU; try a longer --duration or load the VM)");
             }
             if (folded != null) {
-                ByteArrayOutputStream b = new ByteArrayOutputStream();
-                c.write(b);
-                Files.write(folded, b.toByteArray());
+                OutputFile.write(folded, c::write);
             }
             FlameGraph g = new FlameGraph(o);
             g.addAll(c.stacks());

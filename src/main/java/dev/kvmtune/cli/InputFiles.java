@@ -1,10 +1,9 @@
 package dev.kvmtune.cli;
 
 import dev.kvmtune.BadInputException;
+import dev.kvmtune.util.SmallFiles;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -16,16 +15,12 @@ final class InputFiles {
     private InputFiles() {
     }
 
-    /** The whole file as UTF-8; {@code expected} says what it should have been ("libvirt domain XML"). */
-    static String readText(Path file, String expected) {
-        try {
-            byte[] bytes = Files.readAllBytes(file);
-            return StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
-        } catch (CharacterCodingException e) {
-            throw new BadInputException(file + ": not text (" + expected + " expected)");
-        } catch (IOException e) {
-            throw failed(file, e);
-        }
+    /**
+     * The whole file as UTF-8, at most {@code max} bytes (a {@link SmallFiles} limit); {@code expected}
+     * says what it should have been ("libvirt domain XML").
+     */
+    static String readText(Path file, long max, String expected) {
+        return SmallFiles.readText(file, max, expected);
     }
 
     /** At most the first {@code max} bytes. */

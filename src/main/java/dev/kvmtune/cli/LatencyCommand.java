@@ -7,6 +7,8 @@ import dev.kvmtune.latency.CyclictestParser;
 import dev.kvmtune.latency.CyclictestRun;
 import dev.kvmtune.latency.HistogramChart;
 import dev.kvmtune.util.CpuSet;
+import dev.kvmtune.util.OutputFile;
+import dev.kvmtune.util.SmallFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -20,11 +22,11 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code kvmtune latency}: run cyclictest, report on its output, compare two runs. */
 @Command(name = "latency", mixinStandardHelpOptions = true,
@@ -49,7 +51,7 @@ public final class LatencyCommand implements Runnable {
     }
 
     static CyclictestRun read(Path file) {
-        return CyclictestParser.parse(InputFiles.readText(file, "cyclictest output or --json"), file.toString());
+        return CyclictestParser.parse(InputFiles.readText(file, SmallFiles.CYCLICTEST, "cyclictest output or --json"), file.toString());
     }
 
     @Command(name = "run", mixinStandardHelpOptions = true,
@@ -106,11 +108,12 @@ public final class LatencyCommand implements Runnable {
             if (histogram < 0) throw new BadInputException("--histogram must not be negative");
             CpuSet set = chooseCpus();
             Path base = output != null ? output : Path.of("cyclictest-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-            Path dir = base.toAbsolutePath().getParent();
-            if (dir == null || !Files.isDirectory(dir) || !Files.isWritable(dir)) throw new BadInputException(base + ": directory missing or not writable");
             Path raw = Path.of(base + ".txt");
             Path ctJson = Path.of(base + ".cyclictest.json");
             Path result = Path.of(base + ".json");
+            // refused before the run, not after minutes of measuring
+            for (Path p : List.of(raw, ctJson, result)) OutputFile.check(p);
+            if (!Files.isWritable(raw.toAbsolutePath().getParent())) throw new BadInputException(base + ": directory " + raw.toAbsolutePath().getParent() + " is not writable");
             Cyclictest ct = new Cyclictest(executable);
             PrintWriter err = spec.commandLine().getErr();
             err.printf("kvmtune: cyclictest on CPUs %s for %ds, interval %dus, SCHED_FIFO %d%n", set, d.toSeconds(), i.toNanos() / 1000, priority);
@@ -129,9 +132,9 @@ public final class LatencyCommand implements Runnable {
                 SecondsProgress progress = new SecondsProgress(err, d.toSeconds());
                 Cyclictest.Output out = ct.run(new Cyclictest.Options(set, d, i.toNanos() / 1000, priority, histogram, extra), ctJson, progress);
                 progress.done();
-                Files.writeString(raw, "# " + String.join(" ", out.command()) + "\n" + out.stdout());
+                OutputFile.writeText(raw, "# " + String.join(" ", out.command()) + "\n" + out.stdout());
                 CyclictestRun parsed = CyclictestParser.parse(out.stdout(), raw.toString());
-                Files.writeString(result, Json.write(parsed));
+                OutputFile.writeText(result, Json.write(parsed));
                 var o = spec.commandLine().getOut();
                 if (latency.parent.format == OutputFormat.json) o.print(Json.write(parsed));
                 else o.print(LatencyText.report(List.of(parsed), maxUs));
@@ -220,6 +223,7 @@ public final class LatencyCommand implements Runnable {
 
         @Override
         public Integer call() throws IOException {
+            if (chart != null) OutputFile.check(chart);
             CyclictestRun b = read(before);
             CyclictestRun a = read(after);
             var o = spec.commandLine().getOut();
@@ -230,7 +234,7 @@ public final class LatencyCommand implements Runnable {
                 if (b.combinedHistogram() == null || a.combinedHistogram() == null) {
                     throw new BadInputException("a chart needs histograms in both runs (cyclictest -h); " + (b.combinedHistogram() == null ? before : after) + " has none");
                 }
-                Files.writeString(chart, HistogramChart.svg("cyclictest latency: before and after", List.of(
+                OutputFile.writeText(chart, HistogramChart.svg("cyclictest latency: before and after", List.of(
                         new HistogramChart.Series("before: max " + b.max() + " µs", b.combinedHistogram(), LatencyText.overflows(b)),
                         new HistogramChart.Series("after: max " + a.max() + " µs", a.combinedHistogram(), LatencyText.overflows(a)))));
                 spec.commandLine().getErr().println("kvmtune: wrote " + chart);

@@ -18,6 +18,8 @@ import dev.kvmtune.plan.render.Renderers;
 import dev.kvmtune.rules.Profile;
 import dev.kvmtune.rules.ProfileLoader;
 import dev.kvmtune.util.Numbers;
+import dev.kvmtune.util.OutputFile;
+import dev.kvmtune.util.SmallFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -93,7 +95,7 @@ public final class PlanCommand implements Callable<Integer> {
             if (requests.stream().noneMatch(r -> r.name().equals(e.getKey()))) {
                 throw new BadInputException("--xml " + e.getKey() + "=" + e.getValue() + ": no --vm named " + e.getKey());
             }
-            String text = InputFiles.readText(e.getValue(), "libvirt domain XML");
+            String text = InputFiles.readText(e.getValue(), SmallFiles.DOMAIN_XML, "libvirt domain XML");
             Vm model = DomainXml.parse(text, e.getValue().toString());
             models.put(e.getKey(), model);
             domains.put(e.getKey(), new RenderInputs.Domain(e.getValue().toString(), text, model));
@@ -143,10 +145,8 @@ public final class PlanCommand implements Callable<Integer> {
                 Path target = dir.resolve(f.path()).normalize();
                 if (!target.startsWith(dir.normalize())) throw new IllegalStateException("renderer path escapes --out: " + f.path());
                 Files.createDirectories(target.getParent());
-                Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
-                Files.writeString(tmp, f.content(), StandardCharsets.UTF_8);
-                if (f.executable()) Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                byte[] bytes = f.content().getBytes(StandardCharsets.UTF_8);
+                OutputFile.write(target, o -> o.write(bytes), PosixFilePermissions.fromString(f.executable() ? "rwxr-xr-x" : "rw-r--r--"));
             }
         } catch (AccessDeniedException e) {
             throw new BadInputException("--out " + dir + ": permission denied (" + e.getFile() + ")");

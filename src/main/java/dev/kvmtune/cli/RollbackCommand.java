@@ -3,12 +3,15 @@ package dev.kvmtune.cli;
 import dev.kvmtune.BadInputException;
 import dev.kvmtune.ExitCodes;
 import dev.kvmtune.apply.Journal;
+import dev.kvmtune.apply.JournalIdentity;
+import dev.kvmtune.apply.JournalRecord;
 import dev.kvmtune.apply.JournalStore;
 import dev.kvmtune.apply.Rollback;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -54,7 +57,10 @@ public final class RollbackCommand implements Callable<Integer> {
             throw new BadInputException(file + ": no such journal");
         }
         PrintWriter out = spec.commandLine().getOut();
-        String status = Journal.status(Journal.read(file));
+        List<JournalRecord> records = Journal.read(file);
+        Path named = file;
+        JournalIdentity.of(target.host()).check(file, records, root -> target.hint().onRoot(root).command("rollback", named.toString()));
+        String status = Journal.status(records);
         if (status.equals("rolled-back")) {
             if (parent.format == OutputFormat.json) out.print(Json.write(new ApplyText.RollbackJson(file.toString(), status, "rolled-back", 0, java.util.List.of(), java.util.List.of())));
             else out.println(file + ": already rolled back; nothing to undo.");
@@ -66,7 +72,7 @@ public final class RollbackCommand implements Callable<Integer> {
         try (JournalStore.Lock lock = store.lock()) {
             r = Rollback.run(file, target.host());
         }
-        out.print(parent.format == OutputFormat.json ? Json.write(ApplyText.rollbackJson(r)) : ApplyText.rollback(r));
+        out.print(parent.format == OutputFormat.json ? Json.write(ApplyText.rollbackJson(r)) : ApplyText.rollback(r, target.hint()));
         out.flush();
         return r.complete() ? ExitCodes.OK : ExitCodes.ROLLBACK_INCOMPLETE;
     }

@@ -7,6 +7,7 @@ import dev.kvmtune.facts.vm.DomainXml;
 import dev.kvmtune.facts.vm.VmDiscovery;
 import dev.kvmtune.facts.vm.VmFacts;
 import dev.kvmtune.facts.vm.VmProbe;
+import dev.kvmtune.util.SmallFiles;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,7 +36,7 @@ public final class VmSelection {
     List<VmFacts> load(Root root) {
         List<VmFacts> all = new ArrayList<>(VmDiscovery.discover(root, ProcessReader.allThreads(root)));
         for (Path p : xml) {
-            String text = InputFiles.readText(p, "libvirt domain XML");
+            String text = InputFiles.readText(p, SmallFiles.DOMAIN_XML, "libvirt domain XML");
             all.add(new VmFacts("file", DomainXml.parse(text, p.toString()), List.of()));
         }
         List<VmFacts> out = new ArrayList<>();

@@ -1,13 +1,14 @@
 package dev.kvmtune.qemutrace;
 
 import dev.kvmtune.BadInputException;
+import dev.kvmtune.util.SmallFiles;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -39,12 +40,7 @@ public final class TraceEventsFile {
     }
 
     public static List<TraceEvent> read(Path file) {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw BadInputException.reading(file, e);
-        }
+        byte[] bytes = SmallFiles.read(file, SmallFiles.TRACE_EVENTS, "a trace-events file");
         String text;
         try {
             text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.kvmtune.BadInputException;
+import dev.kvmtune.util.SmallFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -46,11 +47,7 @@ public final class ProfileLoader {
         if (!Files.isRegularFile(path)) {
             throw new BadInputException("'" + path + "' is neither a built-in profile (" + String.join(", ", BUILT_IN) + ") nor a readable file");
         }
-        try (InputStream in = Files.newInputStream(path)) {
-            return parse(in, path.toString());
-        } catch (IOException e) {
-            throw new BadInputException(path + ": " + e.getMessage(), e);
-        }
+        return parse(new java.io.ByteArrayInputStream(SmallFiles.read(path, SmallFiles.PROFILE, "a kvmtune profile (YAML)")), path.toString());
     }
 
     static Profile parse(InputStream in, String name) {

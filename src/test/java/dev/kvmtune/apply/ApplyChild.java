@@ -25,7 +25,7 @@ public final class ApplyChild {
         System.out.println("ready " + set.changes().size());
         System.out.flush();
         Applier.Result r = Applier.apply(set.changes(), new Pausing(tree, pause), new JournalStore(Path.of(args[1])),
-                new Applier.PlanInfo("plan.json", "c0ffeec0ffee", "child", tree.toString()), null);
+                new Applier.PlanInfo("plan.json", "c0ffeec0ffee"), null);
         System.out.println("done " + r.status());
     }
 

@@ -65,6 +65,45 @@ class ApplyCliTest {
         assertThat(twice.out()).contains("already rolled back");
     }
 
+    /** A journal is undone only on the root it was written for; anything not a journal is refused untouched. */
+    @Test
+    void rollbackRefusesForeignJournalsAndNonJournals(@TempDir Path work) throws Exception {
+        Path a = TreeManifest.extract("nested-kvm-2cpu", work.resolve("a"));
+        Path b = TreeManifest.extract("nested-kvm-2cpu", work.resolve("b"));
+        Path plan = FIXTURE.resolve("plan/plan.json");
+        Path journals = work.resolve("journals");
+        Cli.Result yes = Cli.run("apply", plan.toString(), "--yes", "--root", a.toString(), "--journal-dir", journals.toString());
+        assertThat(yes.exit()).as(yes.err()).isZero();
+        Path journal = new JournalStore(journals).latest().orElseThrow();
+        Map<String, String> appliedA = TreeManifest.of(a);
+        Map<String, String> beforeB = TreeManifest.of(b);
+        String journalBytes = Files.readString(journal);
+
+        Cli.Result foreign = Cli.run("rollback", journal.toString(), "--root", b.toString(), "--journal-dir", journals.toString());
+        assertThat(foreign.exit()).isEqualTo(2);
+        assertThat(foreign.err()).contains("written for root " + a.toRealPath()).contains("not for root " + b.toRealPath())
+                .contains("kvmtune rollback " + journal + " --root " + a.toRealPath() + " --journal-dir " + journals);
+        assertThat(foreign.err().lines()).hasSize(1);
+        assertThat(TreeManifest.diff(beforeB, TreeManifest.of(b))).as("B untouched").isEmpty();
+        assertThat(TreeManifest.diff(appliedA, TreeManifest.of(a))).as("A still applied").isEmpty();
+        assertThat(Files.readString(journal)).as("journal not marked").isEqualTo(journalBytes);
+        Cli.Result live = Cli.run("rollback", journal.toString(), "--journal-dir", journals.toString());
+        assertThat(live.exit()).as("the live host is another root too").isEqualTo(2);
+        assertThat(live.err()).contains("not for root / ");
+
+        for (String content : new String[] {"", "hello\n", "{\"type\":\"end\",\"status\":\"applied\"}\n", "\u0000\u0001binary"}) {
+            Path text = Files.writeString(work.resolve("not-a-journal.txt"), content);
+            Cli.Result r = Cli.run("rollback", text.toString(), "--root", a.toString(), "--journal-dir", journals.toString());
+            assertThat(r.exit()).as("%s: %s", content, r.err()).isEqualTo(2);
+            assertThat(r.err()).contains(text + ": not a kvmtune apply journal");
+            assertThat(Files.readString(text)).isEqualTo(content);
+        }
+        assertThat(TreeManifest.diff(appliedA, TreeManifest.of(a))).isEmpty();
+
+        Cli.Result back = Cli.run("rollback", journal.toString(), "--root", a.toString(), "--journal-dir", journals.toString());
+        assertThat(back.exit()).as(back.err()).isZero();
+    }
+
     @Test
     void aFailingWriteRollsBackWithExit4(@TempDir Path work) throws Exception {
         Path tree = TreeManifest.extract("nested-kvm-2cpu", work.resolve("tree"));

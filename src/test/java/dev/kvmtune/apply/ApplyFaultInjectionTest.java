@@ -88,7 +88,7 @@ class ApplyFaultInjectionTest {
     }
 
     static Applier.PlanInfo info() {
-        return new Applier.PlanInfo("plan.json", "0123456789abcdef", "test", "tree");
+        return new Applier.PlanInfo("plan.json", "0123456789abcdef");
     }
 
     @Test
@@ -103,7 +103,7 @@ class ApplyFaultInjectionTest {
         Path journal;
         try (Journal j = store.create(java.time.Instant.now(), "feedfacefeedface")) {
             journal = j.file();
-            j.write(JournalRecord.begin("plan.json", "feedface", "test", "tree", "now", changes.size()));
+            j.write(JournalRecord.begin("plan.json", "feedface", JournalIdentity.of(host), "now", changes.size()));
             List<Change> todo = new ArrayList<>();
             for (Change c : changes) if (!c.status(host).matches()) todo.add(c);
             for (int i = 0; i < 3; i++) {
@@ -114,7 +114,7 @@ class ApplyFaultInjectionTest {
         assertThat(TreeManifest.diff(before, TreeManifest.of(tree))).isNotEmpty();
         assertThat(store.blocking()).contains(journal);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> Applier.apply(changes, host, store, info(), null))
-                .hasMessageContaining(journal.toString()).hasMessageContaining("kvmtune rollback");
+                .hasMessageContaining(journal.toString()).hasMessageContaining("roll it back first");
         Rollback.Result r = Rollback.run(journal, host);
         assertThat(r.undone()).isEqualTo(3);
         assertThat(TreeManifest.diff(before, TreeManifest.of(tree))).isEmpty();

@@ -109,7 +109,7 @@ class ApplyRollbackPropertiesTest {
         JournalStore store = new JournalStore(journals);
         HostAccess host = FileHostAccess.onTree(tree);
         ChangeSet set = ChangeSet.of(plan, planDir, host, new ChangeSet.Options(false, false));
-        Applier.PlanInfo info = new Applier.PlanInfo("plan.json", Long.toHexString(c.seed()) + "00000000", "test", tree.toString());
+        Applier.PlanInfo info = new Applier.PlanInfo("plan.json", Long.toHexString(c.seed()) + "00000000");
 
         Applier.Result first = Applier.apply(set.changes(), host, store, info, null);
         assertThat(first.failure()).as("%s", first.failure()).isNull();

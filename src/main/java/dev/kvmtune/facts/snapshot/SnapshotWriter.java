@@ -3,6 +3,7 @@ package dev.kvmtune.facts.snapshot;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.kvmtune.facts.DirectoryRoot;
+import dev.kvmtune.util.OutputFile;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -197,17 +198,8 @@ public final class SnapshotWriter {
         tar.closeArchiveEntry();
     }
 
-    /** Writes to a file atomically: a temporary sibling renamed into place. */
-    public void writeTo(Path target, SnapshotMetadata meta) throws IOException {
-        Path dir = target.toAbsolutePath().getParent();
-        Path tmp = Files.createTempFile(dir, ".kvmtune-capture-", ".tmp");
-        try {
-            try (OutputStream out = Files.newOutputStream(tmp)) {
-                write(out, meta);
-            }
-            Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+    /** Writes to a regular file atomically ({@link OutputFile}: a temporary sibling renamed into place). */
+    public void writeTo(Path target, SnapshotMetadata meta) {
+        OutputFile.write(target, out -> write(out, meta));
     }
 }

@@ -1,0 +1,119 @@
+package dev.kvmtune.util;
+
+import dev.kvmtune.BadInputException;
+import java.io.BufferedOutputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+
+/**
+ * The one writer for files the user names ({@code -o}, {@code --out}, {@code --folded}): the file is
+ * written whole to a temporary sibling, forced to disk and renamed over the target, so a failure
+ * or a kill leaves the old file (or none), never half of the new one. Only regular files are
+ * written: a directory, a device node (/dev/full), a FIFO or a socket is refused, not replaced. A
+ * symbolic link the user named is followed and the file it points to is replaced; the link stays.
+ */
+public final class OutputFile {
+    private static final Set<PosixFilePermission> DEFAULT_MODE = PosixFilePermissions.fromString("rw-r--r--");
+
+    /** Writes the body of an output. */
+    public interface Body {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    private OutputFile() {
+    }
+
+    /**
+     * The file a write to {@code named} replaces, checked: call it before long work (a recording) so
+     * that a bad {@code -o} is refused at once, not after the work is done.
+     */
+    public static Path check(Path named) {
+        Path target = named.toAbsolutePath();
+        try {
+            if (Files.isSymbolicLink(target)) {
+                if (!Files.exists(target)) throw new BadInputException(named + ": a symbolic link to a missing file; name the file itself");
+                target = target.toRealPath();
+            }
+        } catch (IOException e) {
+            throw BadInputException.reading(named, e);
+        }
+        if (Files.isDirectory(target)) throw new BadInputException(named + ": is a directory; name a file to write");
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)) {
+            throw new BadInputException(named + ": not a regular file (a device, FIFO or socket); kvmtune writes only regular files");
+        }
+        Path dir = target.getParent();
+        if (dir == null || !Files.isDirectory(dir)) throw new BadInputException(named + ": directory " + dir + " does not exist");
+        return target;
+    }
+
+    public static void write(Path named, Body body) {
+        write(named, body, null);
+    }
+
+    public static void write(Path named, byte[] data) {
+        write(named, out -> out.write(data), null);
+    }
+
+    public static void writeText(Path named, String text) {
+        write(named, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** As {@link #write(Path, Body)}, with these permissions (an executable script); null keeps an existing file's, else rw-r--r--. */
+    public static void write(Path named, Body body, Set<PosixFilePermission> mode) {
+        Path target = check(named);
+        Path tmp = null;
+        try {
+            Set<PosixFilePermission> perms = mode != null ? mode
+                    : Files.exists(target) ? Files.getPosixFilePermissions(target) : DEFAULT_MODE;
+            tmp = Files.createTempFile(target.getParent(), "." + target.getFileName() + ".", ".kvmtune-tmp");
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+                 OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16)) {
+                // a body that closes its stream (a gzip writer does) must not close the file before it is forced
+                body.writeTo(new FilterOutputStream(out) {
+                    @Override
+                    public void write(byte[] b, int off, int len) throws IOException {
+                        out.write(b, off, len);
+                    }
+
+                    @Override
+                    public void close() throws IOException {
+                        out.flush();
+                    }
+                });
+                out.flush();
+                ch.force(true);
+            }
+            Files.setPosixFilePermissions(tmp, perms);
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            tmp = null;
+        } catch (AccessDeniedException e) {
+            throw new BadInputException(named + ": permission denied");
+        } catch (NoSuchFileException e) {
+            throw new BadInputException(named + ": directory " + target.getParent() + " does not exist");
+        } catch (IOException e) {
+            throw new BadInputException(named + ": cannot write: " + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()), e);
+        } finally {
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // the temporary name starts with a dot and ends in .kvmtune-tmp: recognizably ours
+                }
+            }
+        }
+    }
+}
