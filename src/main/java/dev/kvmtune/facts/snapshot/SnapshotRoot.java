@@ -35,8 +35,14 @@ public final class SnapshotRoot implements Root {
     public static final long MAX_ENTRY_BYTES = 64L << 20;
     /** Largest total of entry sizes accepted. */
     public static final long MAX_TOTAL_BYTES = 512L << 20;
-    /** Most entries accepted. */
-    public static final int MAX_ENTRIES = 2_000_000;
+    /** Most entries accepted (a capture of a large server holds tens of thousands). */
+    public static final int MAX_ENTRIES = 500_000;
+    /** Longest entry name accepted, in characters (Linux's PATH_MAX). */
+    public static final int MAX_NAME = 4096;
+    /** Longest single path component (Linux's NAME_MAX). */
+    public static final int MAX_COMPONENT = 255;
+    /** Deepest path accepted, in components; the deepest sysfs paths a capture holds are about 20. */
+    public static final int MAX_DEPTH = 64;
     private static final int MAX_LINK_HOPS = 40;
 
     private sealed interface Node permits FileNode, DirNode, LinkNode {
@@ -100,6 +106,8 @@ public final class SnapshotRoot implements Root {
                     put(archive, path, new LinkNode(e.getLinkName()));
                 } else if (e.isLink()) {
                     throw refuse(archive, current, "hard links are not accepted");
+                } else if (e.isSparse()) {
+                    throw refuse(archive, current, "sparse entries are not accepted");
                 } else if (e.isCharacterDevice() || e.isBlockDevice() || e.isFIFO()) {
                     throw refuse(archive, current, "device files, FIFOs and other special entries are not accepted");
                 } else if (isPlainFile(e)) {
@@ -110,6 +118,7 @@ public final class SnapshotRoot implements Root {
                     byte[] data = tar.readNBytes((int) size);
                     if (data.length != size) throw refuse(archive, current, "truncated: entry ends early");
                     if (path.equals(SnapshotMetadata.FILE_NAME)) {
+                        if (metadata != null) throw refuse(archive, current, "appears twice");
                         metadata = parseMetadata(archive, data);
                     } else {
                         put(archive, path, new FileNode(data));
@@ -150,16 +159,22 @@ public final class SnapshotRoot implements Root {
         return new BadInputException(archive + ": entry '" + entry + "': " + why);
     }
 
-    /** Normalizes an entry name, refusing absolute names and '..'. */
+    /** Normalizes an entry name, refusing absolute names, '..', and names too long or too deep. */
     static String checkName(String archive, String name) {
         String n = name;
+        if (n.length() > MAX_NAME) {
+            throw new BadInputException(archive + ": an entry name of " + n.length() + " characters exceeds the " + MAX_NAME + "-character limit ('"
+                    + n.substring(0, 60) + "...')");
+        }
         if (n.startsWith("/")) throw refuse(archive, name, "absolute path");
         if (n.indexOf('\0') >= 0 || n.indexOf('\\') >= 0) throw refuse(archive, name, "invalid character in name");
         List<String> parts = new ArrayList<>();
         for (String p : n.split("/")) {
             if (p.isEmpty() || p.equals(".")) continue;
             if (p.equals("..")) throw refuse(archive, name, "'..' in path");
+            if (p.length() > MAX_COMPONENT) throw refuse(archive, name, "a path component longer than " + MAX_COMPONENT + " characters");
             parts.add(p);
+            if (parts.size() > MAX_DEPTH) throw refuse(archive, name.substring(0, Math.min(name.length(), 120)) + "...", "deeper than " + MAX_DEPTH + " directories");
         }
         return String.join("/", parts);
     }
@@ -213,6 +228,7 @@ public final class SnapshotRoot implements Root {
         if (!parent.isEmpty()) mkdirs(archive, parent);
         Node old = nodes.get(path);
         if (old instanceof DirNode) throw refuse(archive, path, "is both a directory and a file or link");
+        if (old != null) throw refuse(archive, path, "appears twice");
         nodes.put(path, node);
         ((DirNode) nodes.get(parent)).children().add(slash < 0 ? path : path.substring(slash + 1));
     }

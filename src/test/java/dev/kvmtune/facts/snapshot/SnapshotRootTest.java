@@ -2,12 +2,17 @@ package dev.kvmtune.facts.snapshot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.kvmtune.BadInputException;
+import dev.kvmtune.testing.Golden;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Random;
 import net.jqwik.api.ForAll;
@@ -122,6 +127,32 @@ class SnapshotRootTest {
             t.closeArchiveEntry();
         }
         assertRefused(bytes.toByteArray(), "exceeds");
+    }
+
+    /** Hostile shapes are refused at their first entry, in bounded time and memory (each was once minutes and gigabytes). */
+    @Test
+    void refusesDeepLongDuplicateAndSparseEntries() throws IOException {
+        Path hostile = Golden.resources().resolve("snapshots/hostile");
+        byte[] deep = Files.readAllBytes(hostile.resolve("deep-80000.tar.gz"));
+        assertTimeoutPreemptively(Duration.ofSeconds(20), () -> assertRefused(deep, "exceeds the 4096-character limit"));
+        String justTooDeep = "d/".repeat(SnapshotRoot.MAX_DEPTH) + "f";
+        assertRefused(tar('f', SnapshotMetadata.FILE_NAME, META, 'f', justTooDeep, "x"), "deeper than 64 directories");
+        byte[] nested = Files.readAllBytes(hostile.resolve("nested-3000-dirs.tar.gz"));
+        assertTimeoutPreemptively(Duration.ofSeconds(20), () -> assertRefused(nested, "deeper than 64 directories"));
+        assertRefused(tar('f', SnapshotMetadata.FILE_NAME, META, 'f', "x".repeat(256), "1"), "longer than 255");
+        assertRefused(tar('f', SnapshotMetadata.FILE_NAME, META, 'f', "proc/cmdline", "a", 'f', "proc/cmdline", "b"), "appears twice");
+        assertRefused(tar('f', SnapshotMetadata.FILE_NAME, META, 'f', SnapshotMetadata.FILE_NAME, META), "appears twice");
+
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream t = new TarArchiveOutputStream(new GzipCompressorOutputStream(bytes))) {
+            TarArchiveEntry e = new TarArchiveEntry("sparse", TarArchiveEntry.LF_GNUTYPE_SPARSE);
+            t.putArchiveEntry(e);
+            t.closeArchiveEntry();
+        }
+        assertRefused(bytes.toByteArray(), "sparse entries are not accepted");
+        // the deepest real paths pass
+        String real = "sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0/0000:02:00.0/virtio3/block/vda/queue/scheduler";
+        assertThat(open(tar('f', SnapshotMetadata.FILE_NAME, META, 'f', real, "[none]")).read(real)).contains("[none]");
     }
 
     @Test
