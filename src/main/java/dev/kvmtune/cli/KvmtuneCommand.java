@@ -5,6 +5,7 @@ import dev.kvmtune.KvmtuneException;
 import dev.kvmtune.facts.DirectoryRoot;
 import dev.kvmtune.facts.Root;
 import dev.kvmtune.facts.snapshot.SnapshotRoot;
+import dev.kvmtune.util.Printable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -112,6 +113,17 @@ public final class KvmtuneCommand implements Runnable {
         return newCommandLine(new String[0]);
     }
 
+    /**
+     * A command line for these arguments writing to these streams: diagnostics go through
+     * {@link Printable#diagnostics}, so no byte of an input file reaches the terminal as a control character.
+     */
+    public static CommandLine newCommandLine(String[] args, PrintWriter out, java.io.Writer err) {
+        CommandLine cl = newCommandLine(args);
+        cl.setOut(out);
+        cl.setErr(new PrintWriter(Printable.diagnostics(err), true));
+        return cl;
+    }
+
     /** A command line for these arguments: only the named subcommand is registered, or all. */
     public static CommandLine newCommandLine(String[] args) {
         CommandLine cl = new CommandLine(new KvmtuneCommand());
@@ -142,12 +154,12 @@ public final class KvmtuneCommand implements Runnable {
         PrintWriter err = cl.getErr();
         boolean trace = parsed.matchedOption("--stacktrace") != null || hasStacktrace(parsed);
         if (ex instanceof KvmtuneException k) {
-            err.println("kvmtune: " + k.getMessage());
+            err.println("kvmtune: " + Printable.line(k.getMessage()));
             if (trace) ex.printStackTrace(err);
             err.flush();
             return k.exitCode();
         }
-        err.println("kvmtune: internal error: " + ex + (trace ? "" : " (run with --stacktrace for details)"));
+        err.println("kvmtune: internal error: " + Printable.line(String.valueOf(ex)) + (trace ? "" : " (run with --stacktrace for details)"));
         if (trace) ex.printStackTrace(err);
         err.flush();
         return ExitCodes.INTERNAL_ERROR;

@@ -1,6 +1,8 @@
 package dev.kvmtune.cli;
 
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import picocli.CommandLine;
 
 /** Entry point: runs the CLI and exits with its code. */
@@ -12,8 +14,7 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        CommandLine cl = KvmtuneCommand.newCommandLine(args);
-        cl.setOut(STDOUT);
+        CommandLine cl = KvmtuneCommand.newCommandLine(args, STDOUT, new OutputStreamWriter(System.err, StandardCharsets.UTF_8));
         System.exit(cl.execute(args));
     }
 }

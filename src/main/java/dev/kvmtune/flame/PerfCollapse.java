@@ -38,9 +38,10 @@ public final class PerfCollapse {
         }
     }
 
-    private static final Pattern HEADER = Pattern.compile("^(\\S.+?)\\s+(\\d+)/*(\\d+)*\\s+", Pattern.UNIX_LINES);
-    private static final Pattern EVENT = Pattern.compile(":\\s*(\\d+)*\\s+(\\S+):\\s*$", Pattern.UNIX_LINES);
-    private static final Pattern FRAME = Pattern.compile("^\\s*(\\w+)\\s*(.+) \\((.*)\\)", Pattern.UNIX_LINES);
+    // The script's line regexes, as the specification PerfLineShapes matches in linear time (PerfLineShapesTest).
+    static final Pattern HEADER = Pattern.compile("^(\\S.+?)\\s+(\\d+)/*(\\d+)*\\s+", Pattern.UNIX_LINES);
+    static final Pattern EVENT = Pattern.compile(":\\s*(\\d+)*\\s+(\\S+):\\s*$", Pattern.UNIX_LINES);
+    static final Pattern FRAME = Pattern.compile("^\\s*(\\w+)\\s*(.+) \\((.*)\\)", Pattern.UNIX_LINES);
     private static final Pattern OFFSET = Pattern.compile("\\+0x[\\da-f]+$", Pattern.UNIX_LINES);
     private static final Pattern GO_METHOD = Pattern.compile("\\.\\(.*\\)\\.", Pattern.UNIX_LINES);
     private static final Pattern ARGS = Pattern.compile("\\((?!anonymous namespace\\)).*", Pattern.UNIX_LINES);
@@ -100,9 +101,9 @@ public final class PerfCollapse {
     /** The event of the first sample header that names one, as the script would take it; null when none does. */
     static String firstEvent(String line) {
         if (line.isEmpty() || line.charAt(0) == '#' || space((byte) line.charAt(0))) return null;
-        if (!HEADER.matcher(line).find()) return null;
-        Matcher e = EVENT.matcher(line);
-        return e.find() ? e.group(2) : null;
+        if (PerfLineShapes.header(line) == null) return null;
+        String[] e = PerfLineShapes.event(line);
+        return e != null ? e[1] : null;
     }
 
     /** Reads perf script text to its end (lines of any length). */
@@ -258,15 +259,15 @@ public final class PerfCollapse {
 
     /** A non-blank, non-comment line as text, through the script's own regular expressions. */
     private void line(String l) {
-        Matcher h = HEADER.matcher(l);
-        if (h.find()) {
-            header(l, h.group(1), h.group(2), h.group(3));
+        String[] h = PerfLineShapes.header(l);
+        if (h != null) {
+            header(l, h[0], h[1], h[2]);
             return;
         }
-        Matcher f = FRAME.matcher(l);
-        if (f.find()) {
+        String[] f = PerfLineShapes.frame(l);
+        if (f != null) {
             if (!truthy(pname)) return;
-            push(ids(funcs(f.group(1), f.group(2), f.group(3))));
+            push(ids(funcs(f[0], f[1], f[2])));
             return;
         }
         unrecognized++;
@@ -284,10 +285,10 @@ public final class PerfCollapse {
             pid = "?";
         }
         String p = "";
-        Matcher e = EVENT.matcher(l);
-        if (e.find()) {
-            p = e.group(1) == null ? "" : e.group(1);
-            String event = e.group(2);
+        String[] e = PerfLineShapes.event(l);
+        if (e != null) {
+            p = e[0] == null ? "" : e[0];
+            String event = e[1];
             if (eventFilter.isEmpty()) {
                 eventFilter = event;
                 eventDefaulted = true;

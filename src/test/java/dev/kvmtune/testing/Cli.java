@@ -14,11 +14,9 @@ public final class Cli {
     }
 
     public static Result run(String... args) {
-        CommandLine cl = KvmtuneCommand.newCommandLine(args);
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
+        CommandLine cl = KvmtuneCommand.newCommandLine(args, new PrintWriter(out, true), err);
         int code = cl.execute(args);
         return new Result(code, out.toString(), err.toString());
     }
