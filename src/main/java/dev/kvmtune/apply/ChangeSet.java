@@ -281,6 +281,7 @@ public final class ChangeSet {
     private static Item swap(HostAccess h, PlannedSetting s, Options opt) {
         String label = s.kind() + " " + s.key();
         List<SwapsReader.Swap> active = SwapsReader.read(h.root());
+        if (active == null) return new Item(label, s.title(), List.of(), false, SwapsReader.PATH + " is absent: whether swap is on is unknown");
         if (active.isEmpty()) return new Item(label, s.title(), List.of(), false, null);
         String now = active.size() + " swap area(s): " + String.join(", ", active.stream().map(SwapsReader.Swap::filename).toList());
         if (!opt.allowSwapoff()) return new Item(label, s.title(), List.of(), false, now + "; --allow-swapoff turns them off");

@@ -60,6 +60,9 @@ public final class KvmtuneCommand implements Runnable {
         SUBCOMMANDS.put("qcow2", Qcow2Command.class);
     }
 
+    /** The width help is laid out for; ArchitectureTest-style CliTest checks no authored line exceeds it. */
+    static final int HELP_WIDTH = 120;
+
     /** Global options that take a value, so that their value is not mistaken for a command name. */
     private static final Set<String> OPTIONS_WITH_VALUE = Set.of("--root", "--snapshot", "--format");
 
@@ -82,9 +85,67 @@ public final class KvmtuneCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** Without a command there is nothing to do: the list of commands goes to stderr and the exit code is 2. */
     @Override
     public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+        spec.commandLine().usage(spec.commandLine().getErr());
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is needed (the list is above; 'kvmtune help COMMAND' for one)");
+    }
+
+    /** What a command makes of the global options: the formats it prints, and whether it reads a --root tree or a --snapshot. */
+    private record Accepts(Set<OutputFormat> formats, boolean root, boolean snapshot) {
+    }
+
+    private static final Set<OutputFormat> TEXT_JSON = Set.of(OutputFormat.text, OutputFormat.json);
+    private static final Accepts HOST_VIEW = new Accepts(TEXT_JSON, true, true);
+    private static final Accepts LIVE_OR_FILES = new Accepts(TEXT_JSON, false, false);
+    private static final Accepts BYTES = new Accepts(Set.of(OutputFormat.text), false, false);
+
+    /** One table for every leaf command, so that an option a command would ignore is refused instead. */
+    static final Map<String, Accepts> ACCEPTS = Map.ofEntries(
+            Map.entry("facts", HOST_VIEW),
+            Map.entry("audit", new Accepts(Set.of(OutputFormat.values()), true, true)),
+            Map.entry("capture", new Accepts(TEXT_JSON, true, false)),
+            Map.entry("plan", HOST_VIEW),
+            Map.entry("apply", new Accepts(TEXT_JSON, true, false)),
+            Map.entry("rollback", new Accepts(TEXT_JSON, true, false)),
+            Map.entry("latency run", LIVE_OR_FILES),
+            Map.entry("latency report", LIVE_OR_FILES),
+            Map.entry("latency diff", LIVE_OR_FILES),
+            Map.entry("latency trace", LIVE_OR_FILES),
+            Map.entry("ticks", LIVE_OR_FILES),
+            Map.entry("exits record", LIVE_OR_FILES),
+            Map.entry("exits report", LIVE_OR_FILES),
+            Map.entry("exits diff", LIVE_OR_FILES),
+            Map.entry("flame collapse", BYTES),
+            Map.entry("flame svg", BYTES),
+            Map.entry("flame diff", BYTES),
+            Map.entry("flame record", BYTES),
+            Map.entry("qemu-trace", LIVE_OR_FILES),
+            Map.entry("vms", HOST_VIEW),
+            Map.entry("threads", HOST_VIEW),
+            Map.entry("qcow2", LIVE_OR_FILES));
+
+    /** Refuses a global option the command being run would ignore (exit 2, one line). */
+    static void checkGlobalOptions(CommandLine.ParseResult parsed) {
+        StringBuilder name = new StringBuilder();
+        CommandLine leaf = null;
+        for (CommandLine.ParseResult p = parsed.subcommand(); p != null; p = p.subcommand()) {
+            if (name.length() > 0) name.append(' ');
+            name.append(p.commandSpec().name());
+            leaf = p.commandSpec().commandLine();
+        }
+        Accepts a = ACCEPTS.get(name.toString());
+        if (a == null || leaf == null || !(parsed.commandSpec().userObject() instanceof KvmtuneCommand g)) return;
+        if (!a.formats().contains(g.format)) {
+            throw new CommandLine.ParameterException(leaf, "--format " + g.format + ": " + name + " prints "
+                    + String.join(" or ", a.formats().stream().map(Enum::name).sorted(java.util.Comparator.reverseOrder()).toList()));
+        }
+        if (g.rootDir != null && !a.root()) throw new CommandLine.ParameterException(leaf, "--root: " + name + " does not read a host tree");
+        if (g.snapshot != null && !a.snapshot()) {
+            throw new CommandLine.ParameterException(leaf, "--snapshot: " + name + " does not read a snapshot"
+                    + (a.root() ? " (extract it and give --root DIR)" : ""));
+        }
     }
 
     /** Opens the root the global options name: live /, a directory, or a snapshot archive. */
@@ -134,7 +195,15 @@ public final class KvmtuneCommand implements Runnable {
             SUBCOMMANDS.forEach(cl::addSubcommand);
         }
         cl.setExecutionExceptionHandler(KvmtuneCommand::handle);
+        cl.setParameterExceptionHandler(KvmtuneCommand::usageError);
+        cl.setExecutionStrategy(parsed -> {
+            checkGlobalOptions(parsed);
+            return new CommandLine.RunLast().execute(parsed);
+        });
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        // Help lines are written whole (examples must survive copying); picocli wraps only what exceeds this.
+        cl.setUsageHelpWidth(HELP_WIDTH);
+        commandLists(cl);
         return cl;
     }
 
@@ -148,6 +217,41 @@ public final class KvmtuneCommand implements Runnable {
             }
         }
         return null;
+    }
+
+    /** Command lists show each command's first whole sentence, not a description's first line cut where it was broken. */
+    private static void commandLists(CommandLine cl) {
+        cl.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_COMMAND_LIST, help -> {
+            if (help.subcommands().isEmpty()) return "";
+            int nameWidth = help.subcommands().keySet().stream().mapToInt(String::length).max().orElse(8) + 2;
+            CommandLine.Help.TextTable table = CommandLine.Help.TextTable.forColumns(help.colorScheme(),
+                    new CommandLine.Help.Column(nameWidth + 2, 2, CommandLine.Help.Column.Overflow.SPAN),
+                    new CommandLine.Help.Column(HELP_WIDTH - nameWidth - 2, 2, CommandLine.Help.Column.Overflow.WRAP));
+            for (var e : help.subcommands().entrySet()) {
+                String text = String.join(" ", e.getValue().commandSpec().usageMessage().description());
+                try {
+                    text = String.format(text); // description lines are format strings to picocli (%n, %%)
+                } catch (java.util.IllegalFormatException ignored) {
+                    // shown as written
+                }
+                text = text.replaceAll("\\s+", " ").strip();
+                int end = text.indexOf(". ");
+                if (end > 0) text = text.substring(0, end + 1);
+                table.addRowValues(e.getKey(), text);
+            }
+            return table.toString();
+        });
+        for (CommandLine sub : cl.getSubcommands().values()) commandLists(sub);
+    }
+
+    /** A usage mistake: one line naming it and where help is, exit 2 (picocli would print the whole usage). */
+    private static int usageError(CommandLine.ParameterException ex, String[] args) {
+        CommandLine cl = ex.getCommandLine();
+        PrintWriter err = cl.getErr();
+        String path = cl.getCommandSpec().qualifiedName(" ");
+        err.println("kvmtune: " + Printable.line(ex.getMessage()) + " (see '" + path + " --help')");
+        err.flush();
+        return ExitCodes.BAD_INPUT;
     }
 
     private static int handle(Exception ex, CommandLine cl, CommandLine.ParseResult parsed) {

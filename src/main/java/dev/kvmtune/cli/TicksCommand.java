@@ -55,6 +55,11 @@ public final class TicksCommand implements Callable<Integer> {
         CpuSet judged;
         String source;
         if (cpus != null) {
+            CpuSet notOnline = online.isEmpty() ? CpuSet.EMPTY : cpus.minus(online);
+            if (!notOnline.isEmpty()) {
+                throw new BadInputException("--cpus " + cpus + ": CPU" + (notOnline.size() == 1 ? " " : "s ") + notOnline + " "
+                        + (notOnline.size() == 1 ? "is" : "are") + " not online here (online: " + online + ")");
+            }
             judged = cpus;
             source = "--cpus";
         } else {

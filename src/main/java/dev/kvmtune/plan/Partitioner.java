@@ -57,6 +57,13 @@ public final class Partitioner {
 
         Map<Integer, Long> freeKb = new TreeMap<>();
         for (HostTopology.Node n : host.nodes()) freeKb.put(n.id(), Math.max(0, n.memKb() - opt.hostReserveKb()));
+        long hostKb = host.nodes().stream().mapToLong(HostTopology.Node::memKb).sum();
+        for (VmRequest vm : requests) {
+            // a VM larger than the whole host cannot run at all, hugepages or not (unknown host memory is not a reason)
+            if (hostKb > 0 && vm.memoryKb() > hostKb) {
+                throw new PlanException("VM " + vm.name() + " asks for " + gib(vm.memoryKb()) + " of memory; the host has " + gib(hostKb) + " in all");
+            }
+        }
         List<String> notes = new ArrayList<>();
 
         // Realtime VMs first, largest first; ties by name, so the request order does not matter.

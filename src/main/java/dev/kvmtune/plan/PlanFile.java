@@ -33,8 +33,37 @@ public final class PlanFile {
             if (s == null || s.kind() == null || s.key() == null || s.value() == null) {
                 throw BadInputException.at(source, 1, "a setting without kind, key or value");
             }
+            switch (s.kind()) {
+                case "sysfs" -> {
+                    if (!s.key().startsWith("sys/")) throw BadInputException.at(source, 1, "sysfs setting '" + s.key() + "' is not under sys/");
+                    checkRelative(source, "sysfs setting", s.key(), "/");
+                }
+                case "sysctl" -> checkRelative(source, "sysctl", s.key(), "[./]");
+                case "module-param" -> {
+                    if (!s.key().matches("[A-Za-z0-9_-]+\\.[A-Za-z0-9_]+")) {
+                        throw BadInputException.at(source, 1, "module parameter '" + s.key() + "' is not MODULE.PARAMETER");
+                    }
+                }
+                default -> {
+                }
+            }
+        }
+        for (String f : plan.files()) {
+            if (f == null) throw BadInputException.at(source, 1, "a null entry in files");
+            checkRelative(source, "file", f, "/");
         }
         return plan;
+    }
+
+    /**
+     * A path (or dotted sysctl name) from the plan stays where it belongs: relative, no empty, "." or
+     * ".." part, no control characters. A hand-edited or hostile plan is refused here, before apply
+     * resolves anything against the host.
+     */
+    private static void checkRelative(String source, String what, String path, String separators) {
+        boolean bad = path.isEmpty() || path.startsWith("/") || path.indexOf('\\') >= 0 || path.chars().anyMatch(c -> c < 0x20 || c == 0x7f);
+        for (String part : path.split(separators, -1)) bad |= part.isEmpty() || part.equals(".") || part.equals("..");
+        if (bad) throw BadInputException.at(source, 1, what + " '" + path + "' is not a plain relative path");
     }
 
     /** sha256 of the plan file's bytes, hex: journals name the plan they applied by it. */

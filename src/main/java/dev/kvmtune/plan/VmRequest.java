@@ -39,11 +39,15 @@ public record VmRequest(String name, int vcpus, long memoryBytes, boolean rt, In
         int iothreads = 0;
         long hugepages = 0;
         List<String> disks = new ArrayList<>();
+        java.util.Set<String> seen = new java.util.HashSet<>();
         for (String part : spec.split(",")) {
             if (part.isBlank()) continue;
             int eq = part.indexOf('=');
             String key = (eq < 0 ? part : part.substring(0, eq)).strip().toLowerCase(Locale.ROOT);
             String value = eq < 0 ? null : part.substring(eq + 1).strip();
+            if (!key.equals("disk") && !seen.add(key)) {
+                throw new BadInputException("--vm " + spec + ": " + key + "= is given twice (only disk= repeats)");
+            }
             switch (key) {
                 case "name" -> name = need(spec, key, value);
                 case "vcpus" -> vcpus = positive(spec, key, value, 1, 4096);

@@ -246,13 +246,13 @@ public final class SimpleTraceReader {
             } else if (avail == 0) {
                 return need(1, p);
             }
-            if (avail < RECORD_HEADER) return need(p - pos + RECORD_HEADER, p);
+            if (avail < RECORD_HEADER) return need(p - pos + RECORD_HEADER, pos);
             long id = (long) U64.get(buf, p);
             int len = (int) U32.get(buf, p + 16);
             if (len < RECORD_HEADER || len > MAX_STRING * 10) {
                 throw new BadInputException(name + ": byte " + offset(p) + ": record length " + Integer.toUnsignedString(len) + " is impossible");
             }
-            if (avail < len) return need(p - pos + len, p);
+            if (avail < len) return need(p - pos + len, pos);
             Slot sl;
             if (id == DROPPED_EVENT_ID) {
                 sl = droppedSlot;
@@ -284,6 +284,8 @@ public final class SimpleTraceReader {
                 System.arraycopy(buf, pos, buf, 0, lim - pos);
                 consumed += pos;
                 lim -= pos;
+                // where a cut is reported moves with the bytes (it was left behind: offsets came out nearly doubled)
+                cutAt -= pos;
                 pos = 0;
             }
             return read(n);

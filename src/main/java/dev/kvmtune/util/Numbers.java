@@ -59,6 +59,15 @@ public final class Numbers {
         else if (lower.endsWith("gb") || lower.endsWith("g")) mult = 1024L * 1024 * 1024;
         else if (lower.endsWith("tb") || lower.endsWith("t")) mult = 1024L * 1024 * 1024 * 1024;
         String digits = t.replaceAll("(?i)[kmgt]?b?$", "").strip();
+        if (digits.matches("\\d{1,18}\\.\\d{1,9}")) {
+            // 1.5G: a fraction of a unit, as long as it comes to whole bytes
+            java.math.BigDecimal bytes = new java.math.BigDecimal(digits).multiply(java.math.BigDecimal.valueOf(mult));
+            try {
+                return OptionalLong.of(bytes.longValueExact());
+            } catch (ArithmeticException e) {
+                return OptionalLong.empty();
+            }
+        }
         OptionalLong n = parseLong(digits);
         if (n.isEmpty() || n.getAsLong() < 0) return OptionalLong.empty();
         return OptionalLong.of(Math.multiplyExact(n.getAsLong(), mult));

@@ -27,7 +27,18 @@ class PlanCliTest {
 
     @Test
     void memoryBeyondTheNodeNamesTheMemory() {
-        refused(Cli.run("plan", "--snapshot", SNAP, "--vm", "name=rt1,vcpus=1,memory=64G,rt"), "memory: ", "free for hugepages");
+        refused(Cli.run("plan", "--snapshot", SNAP, "--vm", "name=rt1,vcpus=1,memory=4G,rt"), "memory: ", "free for hugepages");
+    }
+
+    @Test
+    void impossibleRequestsAreRefused() {
+        refused(Cli.run("plan", "--snapshot", SNAP, "--vm", "name=big,vcpus=1,memory=100T"), "VM big asks for 102400 GiB of memory; the host has");
+        refused(Cli.run("plan", "--snapshot", SNAP, "--vm", "name=a,vcpus=1,memory=1G,name=b"), "name= is given twice");
+        Cli.Result half = Cli.run("plan", "--snapshot", SNAP, "--vm", "name=a,vcpus=1,memory=1.5G", "--format", "json");
+        assertThat(half.exit()).as(half.err()).isZero();
+        assertThat(half.out()).contains("\"memoryKb\" : 1572864");
+        refused(Cli.run("plan", "--snapshot", SNAP, "--vm", "name=a,vcpus=1,memory=1.3K"), "is not a size of at least 2M");
+        refused(Cli.run("plan", "--snapshot", SNAP, "--format", "markdown", "--vm", "name=a,vcpus=1,memory=1G"), "--format markdown: plan prints text or json");
     }
 
     @Test

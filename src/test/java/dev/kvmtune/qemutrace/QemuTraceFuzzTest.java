@@ -114,4 +114,25 @@ class QemuTraceFuzzTest {
             assertThat(e.getMessage()).startsWith("fuzz.log: ");
         }
     }
+
+    /** A cut past the reader's first megabyte is reported at the cut record's own offset (it was reported near twice that). */
+    @org.junit.jupiter.api.Test
+    void aCutFarIntoTheFileIsReportedAtItsOwnOffset() throws Exception {
+        SimpleTraceWriter w = new SimpleTraceWriter(4, true).mapping(5, "qmp_job_cancel");
+        int small = w.bytes().length;
+        for (int k = 0; k < 100_000; k++) w.event(5, 1_000_000L + k, 42, (long) k);
+        byte[] all = w.bytes();
+        int recordBytes = (all.length - small) / 100_000;
+        long lastStart = small + 99_999L * recordBytes;
+        byte[] cut = java.util.Arrays.copyOf(all, (int) lastStart + 10);
+        java.nio.file.Path f = java.nio.file.Files.createTempFile("kvmtune-cut", ".trace");
+        try {
+            java.nio.file.Files.write(f, cut);
+            dev.kvmtune.testing.Cli.Result r = dev.kvmtune.testing.Cli.run("qemu-trace", QemuTraceTest.EVENTS.toString(), f.toString());
+            org.assertj.core.api.Assertions.assertThat(r.exit()).isEqualTo(2);
+            org.assertj.core.api.Assertions.assertThat(r.err()).contains(f + ": byte " + lastStart + ": the file ends inside a record (after 99999 whole records)");
+        } finally {
+            java.nio.file.Files.delete(f);
+        }
+    }
 }
