@@ -90,7 +90,7 @@ public final class Journal implements Closeable {
                 out.add(r);
             } catch (JsonProcessingException e) {
                 if (i == last) break;
-                throw new BadInputException(file + ":" + (i + 1) + ": not a journal record: " + e.getOriginalMessage());
+                throw new BadInputException(file + ":" + (i + 1) + ": not a journal record: " + dev.kvmtune.util.JsonErrors.describe(e));
             }
         }
         return out;

@@ -5,6 +5,7 @@ import dev.kvmtune.flame.FlameGraph;
 import dev.kvmtune.flame.Folded;
 import dev.kvmtune.flame.ParallelCollapse;
 import dev.kvmtune.flame.PerfCollapse;
+import dev.kvmtune.util.LineLimitInputStream;
 import dev.kvmtune.util.OutputFile;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -135,9 +136,10 @@ public final class FlameCommand implements Runnable {
         }
     }
 
+    /** The input, its lines bounded (a sparse or endless file is refused at the limit, not read into memory). */
     static InputStream open(Path file) {
-        if (file == null || file.toString().equals("-")) return System.in;
-        return InputFiles.open(file);
+        boolean stdin = file == null || file.toString().equals("-");
+        return new LineLimitInputStream(stdin ? System.in : InputFiles.open(file), PerfCollapse.MAX_LINE / 2, stdin ? "stdin" : file.toString());
     }
 
     static Map<String, Long> stacks(Path file, PrintWriter err) throws IOException {

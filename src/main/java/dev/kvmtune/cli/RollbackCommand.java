@@ -53,8 +53,10 @@ public final class RollbackCommand implements Callable<Integer> {
             var pick = store.blocking();
             if (pick.isEmpty()) pick = store.latest();
             file = pick.orElseThrow(() -> new BadInputException(store.dir() + ": no apply journal to roll back"));
-        } else if (!Files.isRegularFile(file)) {
+        } else if (!Files.exists(file)) {
             throw new BadInputException(file + ": no such journal");
+        } else if (!Files.isRegularFile(file)) {
+            throw new BadInputException(file + ": not a regular file, so not a kvmtune apply journal");
         }
         PrintWriter out = spec.commandLine().getOut();
         List<JournalRecord> records = Journal.read(file);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kvmtune.BadInputException;
 import dev.kvmtune.exits.ExitReasons.Isa;
+import dev.kvmtune.util.LineLimitInputStream;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,6 +40,9 @@ public final class ExitInputs {
         }
     }
 
+    /** The longest line any exit input has: perf script lines are short, a recording is pretty-printed JSON. */
+    static final long MAX_LINE = 64L << 20;
+
     /** Reads a stream that supports mark/reset (a BufferedInputStream of at least 64 KiB). */
     public static ExitProfile read(BufferedInputStream in, String name, Isa isa, Warnings warnings) throws IOException {
         in.mark(HEAD);
@@ -51,11 +55,13 @@ public final class ExitInputs {
         }
         String head = new String(headBytes, StandardCharsets.UTF_8);
         String lead = head.stripLeading();
-        if (lead.startsWith("{") && lead.substring(1).stripLeading().startsWith("\"")) return recording(in, name);
+        if (lead.startsWith("{") && lead.substring(1).stripLeading().startsWith("\"")) {
+            return recording(new LineLimitInputStream(in, MAX_LINE, name), name);
+        }
         for (ExitFormat f : formats()) {
             if (!f.matches(head)) continue;
             ExitTally tally = new ExitTally(isa);
-            Double seconds = f.read(in, name, tally, warnings, new ExitFormat.Options(isa));
+            Double seconds = f.read(new LineLimitInputStream(in, MAX_LINE, name), name, tally, warnings, new ExitFormat.Options(isa));
             String from = seconds == null ? null : f instanceof KvmStatLogFormat ? "kvm_stat intervals" : "timestamps";
             ExitProfile p = tally.profile(name, f.name(), seconds, from);
             if (p.events() == 0 && p.counters().isEmpty() && p.msrs().isEmpty()) {
@@ -76,7 +82,7 @@ public final class ExitInputs {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             var loc = e.getLocation();
             throw new BadInputException(name + ":" + (loc == null ? 1 : loc.getLineNr()) + ": not a kvmtune exits recording: "
-                    + e.getOriginalMessage());
+                    + dev.kvmtune.util.JsonErrors.describe(e));
         } catch (IOException e) {
             throw new BadInputException(name + ": cannot read: " + e.getMessage(), e);
         }

@@ -141,7 +141,7 @@ public final class ParallelCollapse {
         InputStream in = new RangeStream(ch, 0, size);
         String[] found = new String[1];
         try {
-            dev.kvmtune.util.ByteLines.read(in, Integer.MAX_VALUE - 16, (b, s, e) -> {
+            dev.kvmtune.util.ByteLines.read(in, PerfCollapse.MAX_LINE, (b, s, e) -> {
                 if (e > s && b[s] != ' ' && b[s] != '\t' && b[s] != '#') {
                     String ev = PerfCollapse.firstEvent(new String(b, s, e - s, StandardCharsets.ISO_8859_1));
                     if (ev != null) {

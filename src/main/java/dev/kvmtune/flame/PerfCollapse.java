@@ -98,6 +98,9 @@ public final class PerfCollapse {
         return lineNo;
     }
 
+    /** perf script lines are short; a longer one is a file of another kind (a sparse or endless file), not a frame. */
+    public static final int MAX_LINE = 256 << 20;
+
     /** The event of the first sample header that names one, as the script would take it; null when none does. */
     static String firstEvent(String line) {
         if (line.isEmpty() || line.charAt(0) == '#' || space((byte) line.charAt(0))) return null;
@@ -108,7 +111,9 @@ public final class PerfCollapse {
 
     /** Reads perf script text to its end (lines of any length). */
     public void read(InputStream in) throws IOException {
-        dev.kvmtune.util.ByteLines.read(in, Integer.MAX_VALUE - 16, this::line, () -> { });
+        dev.kvmtune.util.ByteLines.read(in, MAX_LINE, this::line, () -> {
+            throw new dev.kvmtune.BadInputException("line " + (lineNo + 1) + ": longer than " + (MAX_LINE >> 20) + " MiB; not perf script text");
+        });
     }
 
     /** One line [s, e) without its newline. */

@@ -22,7 +22,7 @@ public final class PlanFile {
             plan = JSON.readValue(text, Plan.class);
         } catch (JsonProcessingException e) {
             int line = e.getLocation() == null ? 1 : Math.max(1, e.getLocation().getLineNr());
-            throw BadInputException.at(source, line, "not a kvmtune plan: " + e.getOriginalMessage());
+            throw BadInputException.at(source, line, "not a kvmtune plan: " + dev.kvmtune.util.JsonErrors.describe(e));
         }
         if (plan == null) throw BadInputException.at(source, 1, "empty plan");
         if (plan.schema() != Plan.SCHEMA) {

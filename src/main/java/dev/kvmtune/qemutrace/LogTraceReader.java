@@ -59,6 +59,10 @@ public final class LogTraceReader {
             }, () -> {
                 counts[2]++;
                 counts[1]++;
+                // before any trace line, a line over 1 MiB (a sparse or endless file) ends the read: nothing here is a trace
+                if (counts[0] == 0) {
+                    throw new BadInputException(name + ":" + counts[2] + ": a line longer than 1 MiB before any trace line; not a QEMU log-backend trace");
+                }
             });
         } catch (UncheckedIOException x) {
             throw x.getCause();

@@ -44,7 +44,7 @@ public final class ProfileLoader {
     }
 
     static Profile file(Path path) {
-        if (!Files.isRegularFile(path)) {
+        if (!Files.exists(path)) {
             throw new BadInputException("'" + path + "' is neither a built-in profile (" + String.join(", ", BUILT_IN) + ") nor a readable file");
         }
         return parse(new java.io.ByteArrayInputStream(SmallFiles.read(path, SmallFiles.PROFILE, "a kvmtune profile (YAML)")), path.toString());
@@ -66,7 +66,7 @@ public final class ProfileLoader {
                     + ": unknown field '" + e.getPropertyName() + "'");
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             int line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
-            throw new BadInputException(name + ":" + line + ": " + e.getOriginalMessage());
+            throw new BadInputException(name + ":" + line + ": " + dev.kvmtune.util.JsonErrors.describe(e));
         } catch (IOException e) {
             throw new BadInputException(name + ": " + e.getMessage(), e);
         }

@@ -76,7 +76,7 @@ public final class SnapshotRoot implements Root {
         } catch (AccessDeniedException e) {
             throw new BadInputException(archive + ": permission denied");
         } catch (IOException e) {
-            throw new BadInputException(archive + ": cannot read: " + e.getMessage(), e);
+            throw new BadInputException(archive + ": cannot read: " + reason(e), e);
         }
         return root;
     }
@@ -131,11 +131,17 @@ public final class SnapshotRoot implements Root {
             throw ex;
         } catch (IOException | IllegalArgumentException ex) {
             String where = current == null ? "" : " (after entry '" + current + "')";
-            throw new BadInputException(archive + ": not a readable snapshot (gzip-compressed tar)" + where + ": " + ex.getMessage(), ex);
+            throw new BadInputException(archive + ": not a readable snapshot (gzip-compressed tar)" + where + ": " + reason(ex), ex);
         }
         if (metadata == null) {
             throw new BadInputException(archive + ": not a kvmtune snapshot: no " + SnapshotMetadata.FILE_NAME + " in the archive");
         }
+    }
+
+    /** An exception's message, or what it is when it has none (a gzip stream cut short throws EOFException without one). */
+    private static String reason(Exception e) {
+        if (e instanceof java.io.EOFException) return "the archive ends early (truncated)";
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     private static boolean isPlainFile(TarArchiveEntry e) {
@@ -151,7 +157,7 @@ public final class SnapshotRoot implements Root {
             }
             return m;
         } catch (IOException ex) {
-            throw new BadInputException(archive + ": " + SnapshotMetadata.FILE_NAME + " is not valid: " + ex.getMessage(), ex);
+            throw new BadInputException(archive + ": " + SnapshotMetadata.FILE_NAME + " is not valid: " + (ex instanceof com.fasterxml.jackson.core.JsonProcessingException j ? dev.kvmtune.util.JsonErrors.describe(j) : reason(ex)), ex);
         }
     }
 
