@@ -22,6 +22,7 @@ import dev.kvmtune.facts.vm.VmFacts;
 import dev.kvmtune.facts.vm.VmThread;
 import dev.kvmtune.util.CpuSet;
 import dev.kvmtune.util.OutputFile;
+import dev.kvmtune.util.Printable;
 import dev.kvmtune.util.SmallFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -85,7 +86,7 @@ public final class ExitsCommand implements Runnable {
             if (ctx != null) p = p.withVm(ctx);
             out.add(p);
         }
-        for (String w : warnings) err.println("kvmtune: warning: " + w);
+        for (String w : warnings) err.println("kvmtune: warning: " + Printable.line(w));
         for (ExitProfile p : out) {
             if (p.unknownLines() > 0) err.println("kvmtune: " + p.input() + ": " + p.unknownLines() + " lines not understood");
         }
@@ -193,7 +194,7 @@ public final class ExitsCommand implements Runnable {
                 if (moved && myCpus != null) TicksCommand.taskset(myCpus);
             }
             OutputFile.writeText(out, Json.write(p));
-            for (String w : warnings.messages()) err.println("kvmtune: warning: " + w);
+            for (String w : warnings.messages()) err.println("kvmtune: warning: " + Printable.line(w));
             for (ExitProfile.Source s : p.sources()) err.println("kvmtune: " + s.name() + ": " + s.status() + " — " + s.detail());
             err.println("kvmtune: wrote " + out);
             err.flush();

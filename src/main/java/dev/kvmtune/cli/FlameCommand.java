@@ -7,6 +7,7 @@ import dev.kvmtune.flame.ParallelCollapse;
 import dev.kvmtune.flame.PerfCollapse;
 import dev.kvmtune.util.LineLimitInputStream;
 import dev.kvmtune.util.OutputFile;
+import dev.kvmtune.util.Printable;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -98,7 +99,7 @@ public final class FlameCommand implements Runnable {
             PrintWriter err = spec.commandLine().getErr();
             if (jobs < 1 || jobs > 256) throw new ParameterException(spec.commandLine(), "--jobs must be between 1 and 256");
             PerfCollapse.Options o = new PerfCollapse.Options(pid, tid, kernel || all, jit || all, addrs, eventFilter);
-            Consumer<String> warn = m -> err.println("kvmtune: " + (file == null ? "stdin" : file) + ": " + m);
+            Consumer<String> warn = m -> err.println("kvmtune: " + (file == null ? "stdin" : file) + ": " + Printable.line(m));
             java.util.SortedMap<String, Long> stacks;
             long unrecognized;
             boolean stdin = file == null || file.toString().equals("-");
@@ -145,7 +146,7 @@ public final class FlameCommand implements Runnable {
     static Map<String, Long> stacks(Path file, PrintWriter err) throws IOException {
         String name = file == null || file.toString().equals("-") ? "stdin" : file.toString();
         try (InputStream in = open(file)) {
-            return Folded.read(in, name, m -> err.println("kvmtune: " + m));
+            return Folded.read(in, name, m -> err.println("kvmtune: " + Printable.line(m)));
         }
     }
 

@@ -93,7 +93,7 @@ public final class KvmtuneCommand implements Runnable {
     }
 
     /** What a command makes of the global options: the formats it prints, and whether it reads a --root tree or a --snapshot. */
-    private record Accepts(Set<OutputFormat> formats, boolean root, boolean snapshot) {
+    record Accepts(Set<OutputFormat> formats, boolean root, boolean snapshot) {
     }
 
     private static final Set<OutputFormat> TEXT_JSON = Set.of(OutputFormat.text, OutputFormat.json);

@@ -145,7 +145,7 @@ public final class QemuTraceCommand implements Callable<Integer> {
         if (binary) {
             binarySummary(new SimpleTraceReader(events, noHeader).read(in, trace.toString(), sink), trace, err, summary);
         } else {
-            LogTraceReader.Summary s = new LogTraceReader(events).read(in, trace.toString(), sink, m -> err.println("kvmtune: " + m));
+            LogTraceReader.Summary s = new LogTraceReader(events).read(in, trace.toString(), sink, m -> err.println("kvmtune: " + dev.kvmtune.util.Printable.line(m)));
             summary.put("format", "log" + (s.timestamps() ? "" : " (no timestamps: run QEMU with -msg timestamp=on for deltas and latencies)"));
             summary.put("records", s.records());
             if (s.otherLines() > 0) err.println("kvmtune: " + trace + ": " + s.otherLines() + " lines were not trace lines");

@@ -99,7 +99,7 @@ public final class PerfCollapse {
     }
 
     /** perf script lines are short; a longer one is a file of another kind (a sparse or endless file), not a frame. */
-    public static final int MAX_LINE = 256 << 20;
+    public static final int MAX_LINE = 32 << 20;
 
     /** The event of the first sample header that names one, as the script would take it; null when none does. */
     static String firstEvent(String line) {

@@ -20,11 +20,11 @@ import java.nio.file.Path;
 public final class SmallFiles {
     /** Limits by kind of input, stated in the docs (docs/snapshots.md, docs/apply.md). */
     public static final long PLAN = 16L << 20;
-    public static final long JOURNAL = 256L << 20;
+    public static final long JOURNAL = 32L << 20;
     public static final long PROFILE = 1L << 20;
     public static final long DOMAIN_XML = 8L << 20;
     public static final long TRACE_EVENTS = 16L << 20;
-    public static final long CYCLICTEST = 256L << 20;
+    public static final long CYCLICTEST = 32L << 20;
     public static final long PLAN_FILE = 16L << 20;
 
     private SmallFiles() {
@@ -33,12 +33,14 @@ public final class SmallFiles {
     /** The bytes of {@code file}, or a bad-input error when it is a directory, unreadable, or longer than {@code max}. */
     public static byte[] read(Path file, long max, String what) {
         if (Files.isDirectory(file)) throw new BadInputException(file + ": is a directory (" + what + " expected)");
-        try (InputStream in = Files.newInputStream(file)) {
+        try (InputStream in = Files.isRegularFile(file) ? Files.newInputStream(file) : new java.io.FileInputStream(file.toFile())) {
             byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
             if (bytes.length > max) {
                 throw new BadInputException(file + ": longer than " + (max >> 20) + " MiB" + ", the limit for " + what);
             }
             return bytes;
+        } catch (java.io.FileNotFoundException e) {
+            throw Files.exists(file) ? new BadInputException(file + ": permission denied") : new BadInputException(file + ": no such file");
         } catch (IOException e) {
             throw BadInputException.reading(file, e);
         }
