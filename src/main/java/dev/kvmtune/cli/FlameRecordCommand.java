@@ -95,6 +95,13 @@ public final class FlameRecordCommand implements Callable<Integer> {
         FlameGraph.Options o = draw.options("Flame Graph: " + label, event + ", " + frequency + " Hz, " + duration.toSeconds() + " s", spec);
 
         Path work = Files.createTempDirectory("kvmtune-flame-");
+        // Ctrl-C or SIGTERM: perf (and its sleep) stopped, the recording deleted; finally blocks do not run then
+        Thread cleanup = new Thread(() -> {
+            ProcessHandle.current().descendants().forEach(ProcessHandle::destroy);
+            ProcessHandle.current().descendants().forEach(h -> h.onExit().completeOnTimeout(h, 5, java.util.concurrent.TimeUnit.SECONDS).join());
+            deleteTree(work);
+        }, "kvmtune-flame-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
         try {
             PerfRecorder.Options po = new PerfRecorder.Options(perf, event, frequency, duration, work);
             err.printf("kvmtune: recording %s with perf (%s, %d Hz, call graphs) for %ds%n", label, event, frequency, duration.toSeconds());
@@ -114,14 +121,26 @@ public final class FlameRecordCommand implements Callable<Integer> {
             FlameGraph g = new FlameGraph(o);
             g.addAll(c.stacks());
             FlameCommand.writeSvg(g, output, spec.commandLine().getOut());
-            err.println("kvmtune: wrote " + output + " (" + g.total() + " samples, " + c.stacks().size() + " stacks)"
+            err.println("kvmtune: wrote " + output + " (" + c.samples() + " sample" + (c.samples() == 1 ? "" : "s") + ", "
+                    + c.stacks().size() + " distinct stack" + (c.stacks().size() == 1 ? "" : "s") + "; widths are " + event + " periods)"
                     + (folded != null ? " and " + folded : ""));
             err.flush();
             return 0;
         } finally {
-            try (Stream<Path> s = Files.walk(work)) {
-                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            try {
+                Runtime.getRuntime().removeShutdownHook(cleanup);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs
             }
+            deleteTree(work);
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | java.io.UncheckedIOException gone) {
+            // already removed
         }
     }
 

@@ -62,7 +62,7 @@ final class LatencyText {
             var b = worst(before, CyclictestParser.label(p));
             var a = worst(after, CyclictestParser.label(p));
             if (b == null || a == null) continue;
-            sb.append(String.format(Locale.ROOT, "%-10s %14s %14s %9s%n", CyclictestParser.label(p) + " µs", b, a, ratio(b.us(), a.us())));
+            sb.append(String.format(Locale.ROOT, "%-10s %14s %14s %9s%n", CyclictestParser.label(p) + " µs", b, a, ratio(b, a)));
         }
         sb.append(String.format(Locale.ROOT, "%-10s %14d %14d%n", "overflows", overflows(before), overflows(after)));
         sb.append("before: ").append(before.source()).append("\nafter:  ").append(after.source()).append('\n');
@@ -76,6 +76,17 @@ final class LatencyText {
 
     private static void rowD(StringBuilder sb, String name, double b, double a) {
         sb.append(String.format(Locale.ROOT, "%-10s %14.2f %14.2f %9s%n", name, b, a, b == 0 ? "-" : String.format(Locale.ROOT, "%.3f", a / b)));
+    }
+
+    /**
+     * A percentile past the histogram is only a lower bound ('>=60'), so the ratio is a bound too:
+     * '<=' when only BEFORE is one, '>=' when only AFTER is, unknown when both are.
+     */
+    private static String ratio(CyclictestRun.Percentile b, CyclictestRun.Percentile a) {
+        if (b.atLeast() && a.atLeast()) return "?";
+        String r = ratio(b.us(), a.us());
+        if (r.equals("-")) return r;
+        return (b.atLeast() ? "<=" : a.atLeast() ? ">=" : "") + r;
     }
 
     private static String ratio(long b, long a) {

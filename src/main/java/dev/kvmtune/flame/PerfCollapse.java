@@ -57,6 +57,7 @@ public final class PerfCollapse {
     private int pnameId = -1;
     private boolean javaName;
     private long period;
+    private long samples;
     private long unrecognized;
     private boolean warned;
     private long lineNo;
@@ -325,6 +326,7 @@ public final class PerfCollapse {
         key[0] = pnameId;
         for (int i = 0; i < depth; i++) key[i + 1] = frames[depth - 1 - i];
         stacks.add(key, period);
+        samples++;
         depth = 0;
         pname = null;
         pnameId = -1;
@@ -423,6 +425,11 @@ public final class PerfCollapse {
         } catch (NumberFormatException e) {
             return Long.MAX_VALUE;
         }
+    }
+
+    /** Samples collapsed: a stack's count is the sum of its samples' periods (nanoseconds for cpu-clock), not this. */
+    public long samples() {
+        return samples;
     }
 
     public long unrecognized() {

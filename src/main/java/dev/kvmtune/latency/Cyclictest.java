@@ -103,7 +103,9 @@ public final class Cyclictest {
     public void stop() {
         stopRequested = true;
         Process p = process;
-        if (p != null && p.isAlive()) p.destroy();
+        // SIGTERM through the handle: Process.destroy() would also close our end of its output, and
+        // the results cyclictest prints as it stops would be lost
+        if (p != null && p.isAlive()) p.toHandle().destroy();
     }
 
     private static String firstLines(String s, int n) {
