@@ -182,7 +182,7 @@ public final class ExitsCommand implements Runnable {
                     duration.toSeconds(), String.join(",", source));
             err.flush();
             try {
-                p = recorder.record(new ExitRecorder.Target(qemuPid, tids, qmp, ctx),
+                p = recorder.record(new ExitRecorder.Target(qemuPid, tids, qmp, ctx, vm.vm().accel()),
                         new ExitRecorder.Options(duration, kinds, null, debugfs, noHist, Duration.ofSeconds(3)), warnings, progress);
                 progress.done();
             } finally {

@@ -29,7 +29,14 @@ public final class ExitRecorder {
     public enum SourceKind { TRACEFS, QMP, DEBUGFS }
 
     /** The VM: its QEMU pid, all its thread ids, its QMP socket (may be null) and what the diagnosis should know. */
-    public record Target(int pid, List<Integer> tids, Path qmp, VmContext context) {
+    /** @param accel the VM's accelerator from its command line (kvm, tcg, ...), or null when unknown */
+    public record Target(int pid, List<Integer> tids, Path qmp, VmContext context, String accel) {
+
+        /** Why a source saw nothing when the VM does not run under KVM at all; null when it does or it is unknown. */
+        String notKvm() {
+            return accel == null || accel.startsWith("kvm") ? null
+                    : "the VM runs under " + accel + ", not KVM: KVM sees none of its exits (start it with -accel kvm)";
+        }
     }
 
     /**
@@ -72,7 +79,7 @@ public final class ExitRecorder {
             Map<String, Map<String, Long>> qmpEnd = qmpStart != null ? qmpSample(t, o, "end") : null;
             Map<String, Long> dbgEnd = dbgStart != null ? debugfsSample(t, o, "end") : null;
             double seconds = (System.nanoTime() - t0) / 1e9;
-            finishTracefs(tally, warnings);
+            finishTracefs(t, tally, warnings);
             boolean qmpCounters = false;
             if (qmpStart != null && qmpEnd != null) qmpCounters = qmpDeltas(qmpStart, qmpEnd, tally);
             if (dbgStart != null && dbgEnd != null) {
@@ -109,7 +116,7 @@ public final class ExitRecorder {
         }
     }
 
-    private void finishTracefs(ExitTally tally, Warnings warnings) {
+    private void finishTracefs(Target t, ExitTally tally, Warnings warnings) {
         if (session == null) return;
         try {
             long before = tally.events();
@@ -117,8 +124,8 @@ public final class ExitRecorder {
             long got = tally.events() - before;
             String mode = session.usesHist() ? "hist trigger in " + session.instance() : "trace_pipe of " + session.instance();
             if (tally.events() == 0) {
-                outcome("tracefs", "empty", "no kvm_exit events for this VM through the " + mode
-                        + " (a nested or paravirtualized KVM may not emit them; the QMP counters still count exits)");
+                outcome("tracefs", "empty", "no kvm_exit events for this VM through the " + mode + " ("
+                        + (t.notKvm() != null ? t.notKvm() : "a nested or paravirtualized KVM may not emit them; the QMP counters still count exits") + ")");
             } else {
                 outcome("tracefs", "ok", (session.usesHist() ? got : tally.events()) + " exits through the " + mode);
             }
@@ -144,7 +151,7 @@ public final class ExitRecorder {
                 out.put(i == null ? e.getKey() : "vcpu " + i, e.getValue());
             }
             if (out.isEmpty()) {
-                outcome("qmp", "empty", "query-stats gave no vCPU statistics (QEMU 7.1+ with KVM needed)");
+                outcome("qmp", "empty", "query-stats gave no vCPU statistics (" + (t.notKvm() != null ? t.notKvm() : "QEMU 7.1+ with KVM needed") + ")");
                 return null;
             }
             return out;

@@ -33,6 +33,9 @@ public final class Qemu implements AutoCloseable {
      * True when /dev/kvm can be opened and the run does not ask for TCG ({@code KVMTUNE_TEST_ACCEL=tcg}
      * runs the suite as a machine without KVM would).
      */
+    /** The first of start()'s attempts that ran a guest in this JVM. */
+    private static volatile int firstWorking;
+
     public static boolean kvmUsable() {
         if ("tcg".equals(System.getenv("KVMTUNE_TEST_ACCEL"))) return false;
         Path kvm = Path.of("/dev/kvm");
@@ -54,10 +57,16 @@ public final class Qemu implements AutoCloseable {
         // the host's MSRs and abort once the machine is set up), then TCG, which runs anywhere. A -cpu the
         // test gives keeps its flags; only its model "host" becomes qemu64 in the fallbacks.
         String[][] attempts = kvmUsable() ? new String[][] {{"kvm", "host"}, {"kvm", "qemu64"}, {"tcg", "qemu64"}} : new String[][] {{"tcg", "qemu64"}};
-        for (String[] attempt : attempts) {
+        // what worked once works again: later starts skip the attempts that crashed (each costs the wait below)
+        int from = Math.min(firstWorking, attempts.length - 1);
+        for (int i = from; i < attempts.length; i++) {
+            String[] attempt = attempts[i];
             List<String> args = withCpuModel(extra, attempt[1]);
             Qemu q = tryStart(dir, nameArg, file, args, attempt[0]);
-            if (q != null) return q;
+            if (q != null) {
+                firstWorking = i;
+                return q;
+            }
             tried.append("\n-accel ").append(attempt[0]).append(" -cpu ").append(args.get(args.indexOf("-cpu") + 1)).append(": ")
                     .append(Files.readString(dir.resolve(file + ".log")));
         }
@@ -88,7 +97,7 @@ public final class Qemu implements AutoCloseable {
         while (System.nanoTime() < deadline) {
             if (!p.isAlive()) return null;
             if (Files.exists(sock)) {
-                if (greets(p, sock, deadline)) return new Qemu(p, sock, log, accel);
+                if (greets(p, sock, deadline, accel.equals("kvm") ? 1500 : 300)) return new Qemu(p, sock, log, accel);
                 break;
             }
             Thread.sleep(50);
@@ -103,7 +112,7 @@ public final class Qemu implements AutoCloseable {
      * still alive a moment later. Only the greeting is read: no command is sent, so tests that count QMP
      * commands in a trace see only their own.
      */
-    private static boolean greets(Process p, Path sock, long deadline) throws InterruptedException {
+    private static boolean greets(Process p, Path sock, long deadline, long settleMs) throws InterruptedException {
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             ch.connect(UnixDomainSocketAddress.of(sock));
             ch.configureBlocking(false);
@@ -113,7 +122,9 @@ public final class Qemu implements AutoCloseable {
                 if (n < 0) return false;
                 for (int i = 0; i < buf.position(); i++) {
                     if (buf.get(i) == '\n') {
-                        Thread.sleep(300);
+                        // a KVM that refuses the vCPU's registers aborts QEMU as the vCPUs first run, which can
+                        // come after the greeting: KVM guests get longer to prove they stay up
+                        Thread.sleep(settleMs);
                         return p.isAlive();
                     }
                 }
