@@ -33,6 +33,7 @@ public final class Rules {
                 new BiosRules.Iommu(),
                 new BiosRules.Numa(),
                 new BiosRules.Manual(),
+                new VmRules.Accel(),
                 new VmRules.VirtioNic(),
                 new VmRules.Vhost(),
                 new VmRules.VirtioDisk(),

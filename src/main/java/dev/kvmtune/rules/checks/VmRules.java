@@ -61,6 +61,27 @@ final class VmRules {
         return vm.vm().source();
     }
 
+    /** A VM without KVM: every instruction is translated by QEMU (TCG), so nothing KVM-specific in the audit helps it. */
+    static final class Accel extends PerVm {
+        public String id() {
+            return "vm.accel.kvm";
+        }
+
+        void check(AuditContext ctx, VmFacts vm, List<Finding> out) {
+            String accel = vm.vm().accel();
+            if (accel == null) return;
+            boolean kvm = accel.startsWith("kvm");
+            out.add(finding(vm, kvm ? Severity.PASS : Severity.FAIL, "runs under KVM",
+                    "Under TCG QEMU translates every guest instruction in software, ten to a hundred times slower than KVM, "
+                            + "and there are no VM exits, no vCPU threads in KVM_RUN and no KVM parameters: the rest of this audit "
+                            + "tunes a hypervisor this VM does not use. QEMU falls back to TCG when /dev/kvm is missing or unusable "
+                            + "(no vmx/svm, the kvm module not loaded, or no permission).",
+                    List.of(src(vm) + ": accel " + accel), "kvm", accel,
+                    kvm ? null : new Finding.Fix(null, "restart the VM with -accel kvm (libvirt: <domain type='kvm'>) on a host whose /dev/kvm works"),
+                    "QEMU -accel; Documentation/virt/kvm/api.rst"));
+        }
+    }
+
     static final Set<String> EMULATED_NICS = Set.of("e1000", "e1000e", "rtl8139", "ne2k_pci", "pcnet", "igb", "vmxnet3");
 
     static final class VirtioNic extends PerVm {
