@@ -149,6 +149,21 @@ public final class CyclictestParser {
         return new CyclictestRun(source, "text", version, null, buckets, List.copyOf(threads));
     }
 
+    /** The largest histogram cyclictest --json is read with: one bucket per µs up to a second. */
+    static final int MAX_BUCKETS = 1_000_000;
+
+    /** A histogram key: the µs bucket it counts, from 0 below {@link #MAX_BUCKETS}. */
+    private static int bucket(String source, String key) {
+        int b;
+        try {
+            b = Integer.parseInt(key);
+        } catch (NumberFormatException e) {
+            throw new BadInputException(source + ": histogram key '" + dev.kvmtune.util.Printable.line(key) + "' is not a number of µs");
+        }
+        if (b < 0 || b >= MAX_BUCKETS) throw new BadInputException(source + ": histogram bucket " + b + " µs is outside 0.." + (MAX_BUCKETS - 1));
+        return b;
+    }
+
     static CyclictestRun parseJson(String text, String source) {
         JsonNode root;
         try {
@@ -174,7 +189,7 @@ public final class CyclictestParser {
         int buckets = histogramSize(cmdline);
         for (JsonNode t : byId.values()) {
             for (Iterator<String> it = t.path("histogram").fieldNames(); it.hasNext(); ) {
-                buckets = Math.max(buckets, Integer.parseInt(it.next()) + 1);
+                buckets = Math.max(buckets, bucket(source, it.next()) + 1);
             }
         }
         List<CyclictestRun.ThreadResult> threads = new ArrayList<>();
@@ -187,7 +202,7 @@ public final class CyclictestParser {
                 hist = new long[buckets];
                 for (Iterator<Map.Entry<String, JsonNode>> it = t.path("histogram").fields(); it.hasNext(); ) {
                     var h = it.next();
-                    hist[Integer.parseInt(h.getKey())] = h.getValue().asLong();
+                    hist[bucket(source, h.getKey())] = h.getValue().asLong();
                 }
                 // the JSON has no overflow count: whatever the histogram lacks of the cycles overflowed
                 over = Math.max(0, cycles - sum(hist));
@@ -206,8 +221,9 @@ public final class CyclictestParser {
     /** The -h/-H/--histogram value of a command line, or 0. */
     static int histogramSize(String cmdline) {
         if (cmdline == null) return 0;
-        Matcher m = Pattern.compile("(?:^|\\s)(?:-[hH]\\s*|--histogram[=\\s]|--histofall[=\\s])(\\d+)").matcher(cmdline);
-        return m.find() ? Integer.parseInt(m.group(1)) : 0;
+        Matcher m = Pattern.compile("(?:^|\\s)(?:-[hH]\\s*|--histogram[=\\s]|--histofall[=\\s])(\\d{1,7})(?!\\d)").matcher(cmdline);
+        // a size cyclictest could not have used is no size
+        return m.find() ? Math.min(Integer.parseInt(m.group(1)), MAX_BUCKETS) : 0;
     }
 
     /**

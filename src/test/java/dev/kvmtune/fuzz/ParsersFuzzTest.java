@@ -1,0 +1,106 @@
+package dev.kvmtune.fuzz;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.kvmtune.BadInputException;
+import dev.kvmtune.apply.Journal;
+import dev.kvmtune.exits.ExitInputs;
+import dev.kvmtune.exits.Warnings;
+import dev.kvmtune.facts.snapshot.SnapshotRoot;
+import dev.kvmtune.facts.vm.DomainXml;
+import dev.kvmtune.facts.vm.Qcow2;
+import dev.kvmtune.flame.PerfCollapse;
+import dev.kvmtune.latency.CyclictestParser;
+import dev.kvmtune.plan.PlanFile;
+import dev.kvmtune.qemutrace.SimpleTraceReader;
+import dev.kvmtune.qemutrace.TraceEventsFile;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Coverage-guided fuzzing (Jazzer) of every parser that reads a user's file: whatever the bytes, the
+ * parser returns or throws {@link BadInputException} (exit 2 with a message); any other exception,
+ * a hang or an OutOfMemoryError is a finding. Plain {@code ./mvnw verify} runs each target on its
+ * checked-in inputs (src/test/resources/dev/kvmtune/fuzz/ParsersFuzzTestInputs/METHOD/: real files
+ * and the crashes found so far); {@code JAZZER_FUZZ=1} fuzzes one target (docs/fuzzing.md).
+ */
+class ParsersFuzzTest {
+    private static final List<dev.kvmtune.qemutrace.TraceEvent> EVENTS =
+            TraceEventsFile.read(Path.of("src/test/resources/qemutrace/trace-events"));
+
+    private interface Parse {
+        void run() throws Exception;
+    }
+
+    /** Bad input is allowed to be refused, with a message; nothing else may escape. */
+    private static void refusedOrParsed(Parse p) throws Exception {
+        try {
+            p.run();
+        } catch (BadInputException expected) {
+            if (expected.getMessage() == null || expected.getMessage().isBlank()) throw new AssertionError("a refusal without a message", expected);
+        }
+    }
+
+    private static String text(byte[] b) {
+        return new String(b, StandardCharsets.UTF_8);
+    }
+
+    @FuzzTest(maxDuration = "10s")
+    void snapshot(byte[] data) throws Exception {
+        refusedOrParsed(() -> SnapshotRoot.open(new ByteArrayInputStream(data), "fuzz.tar.gz").read("proc/cmdline"));
+    }
+
+    @FuzzTest(maxDuration = "10s")
+    void plan(byte[] data) throws Exception {
+        refusedOrParsed(() -> PlanFile.parse(text(data), "plan.json"));
+    }
+
+    @FuzzTest(maxDuration = "10s")
+    void journal(byte[] data) throws Exception {
+        Path f = Files.createTempFile("kvmtune-fuzz", ".jsonl");
+        try {
+            Files.write(f, data);
+            refusedOrParsed(() -> Journal.status(Journal.read(f)));
+        } finally {
+            Files.delete(f);
+        }
+    }
+
+    @FuzzTest(maxDuration = "10s")
+    void cyclictest(byte[] data) throws Exception {
+        refusedOrParsed(() -> CyclictestParser.parse(text(data), "cyclictest.txt"));
+    }
+
+    @FuzzTest(maxDuration = "10s")
+    void exits(byte[] data) throws Exception {
+        refusedOrParsed(() -> ExitInputs.read(new BufferedInputStream(new ByteArrayInputStream(data), 1 << 16), "exits.txt", null, new Warnings()));
+    }
+
+    @FuzzTest(maxDuration = "10s")
+    void domainXml(byte[] data) throws Exception {
+        refusedOrParsed(() -> DomainXml.parse(text(data), "domain.xml"));
+    }
+
+    @FuzzTest(maxDuration = "10s")
+    void qcow2(byte[] data) throws Exception {
+        refusedOrParsed(() -> Qcow2.parse(data, "disk.qcow2"));
+    }
+
+    @FuzzTest(maxDuration = "10s")
+    void perfScript(byte[] data) throws Exception {
+        refusedOrParsed(() -> new PerfCollapse(PerfCollapse.Options.defaults(), m -> { }).read(new ByteArrayInputStream(data)));
+    }
+
+    @FuzzTest(maxDuration = "10s")
+    void traceEvents(byte[] data) throws Exception {
+        refusedOrParsed(() -> TraceEventsFile.parse(text(data), "trace-events"));
+    }
+
+    @FuzzTest(maxDuration = "10s")
+    void simpleTrace(byte[] data) throws Exception {
+        refusedOrParsed(() -> new SimpleTraceReader(EVENTS, false).read(new ByteArrayInputStream(data), "trace", r -> { }));
+    }
+}
