@@ -80,6 +80,10 @@ public final class PlanCommand implements Callable<Integer> {
             description = "Memory per NUMA node kept out of hugepages for the host (default: ${DEFAULT-VALUE}).")
     String hostMemory;
 
+    @Option(names = "--assume-node-memory", paramLabel = "SIZE",
+            description = "Plan as if each NUMA node whose memory the tree does not show (no nodeN/meminfo) had SIZE.")
+    String assumeNodeMemory;
+
     @Option(names = "--out", paramLabel = "DIR", description = "Write plan.json and the configuration files here.")
     Path out;
 
@@ -106,7 +110,13 @@ public final class PlanCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         try (Root root = parent.openRoot()) {
             HostFacts facts = HostFactsCollector.collect(root);
-            Plan plan = Planner.plan(facts, p, requests, new Partitioner.Options(housekeepingCores, p.needsIsolation(), reserve / 1024));
+            long assumeKb = 0;
+            if (assumeNodeMemory != null) {
+                long bytes = Numbers.parseSize(assumeNodeMemory).orElse(-1);
+                if (bytes < 1L << 20) throw new BadInputException("--assume-node-memory " + assumeNodeMemory + " is not a size of at least 1M (like 64G)");
+                assumeKb = bytes / 1024;
+            }
+            Plan plan = Planner.plan(facts, p, requests, new Partitioner.Options(housekeepingCores, p.needsIsolation(), reserve / 1024, assumeKb));
             Map<String, Qcow2> images = new TreeMap<>();
             for (VmRequest r : requests) {
                 for (String disk : r.disks()) {

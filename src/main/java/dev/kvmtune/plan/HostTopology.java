@@ -29,7 +29,7 @@ public record HostTopology(List<Cpu> cpus, List<Node> nodes, boolean pdpe1gb, in
     }
 
     /**
-     * @param memKb        MemTotal of the node
+     * @param memKb        MemTotal of the node, -1 when the tree does not say
      * @param hugepagesKb  memory already reserved in hugepages on the node, per page size in kB
      */
     public record Node(int id, CpuSet cpus, long memKb, Map<Long, Long> hugepagesKb) {
@@ -82,12 +82,18 @@ public record HostTopology(List<Cpu> cpus, List<Node> nodes, boolean pdpe1gb, in
         CpuSet online = facts.cpu().online();
         for (CpuTopology t : facts.cpu().cpus()) {
             boolean on = online.contains(t.cpu());
+            // the CPU's own nodeN link first; else the node whose CPU set (cpulist, cpumap or links) holds it
+            int node = t.node();
+            if (node < 0) {
+                for (NumaNode n : facts.numa()) if (n.cpus() != null && n.cpus().contains(t.cpu())) node = n.id();
+            }
             cpus.add(new Cpu(t.cpu(), on, Math.max(0, t.packageId()), t.coreId() < 0 ? t.cpu() : t.coreId(),
-                    Math.max(0, t.node()), t.siblings()));
+                    Math.max(0, node), t.siblings()));
         }
         List<Node> nodes = new ArrayList<>();
         for (NumaNode n : facts.numa()) {
-            nodes.add(new Node(n.id(), n.cpus(), Math.max(0, n.memTotalKb()), reserved(n.hugepages())));
+            // memKb -1: the tree has no meminfo for the node (unknown, not zero)
+            nodes.add(new Node(n.id(), n.cpus(), n.memTotalKb() < 0 ? -1 : n.memTotalKb(), reserved(n.hugepages())));
         }
         if (nodes.isEmpty()) {
             long total = facts.memory() == null ? 0 : facts.memory().meminfo().getOrDefault("MemTotal", 0L);

@@ -33,11 +33,16 @@ public final class Partitioner {
      *                                 realtime VMs are refused and nothing is isolated
      * @param hostReserveKb            memory per node kept out of hugepages for the host
      */
-    public record Options(int housekeepingCoresPerNode, boolean isolate, long hostReserveKb) {
+    /** @param assumeNodeKb memory taken for a node whose size the tree does not show (--assume-node-memory); 0 refuses to guess */
+    public record Options(int housekeepingCoresPerNode, boolean isolate, long hostReserveKb, long assumeNodeKb) {
         public static final long DEFAULT_RESERVE_KB = 1L << 20;
 
         public Options {
             if (housekeepingCoresPerNode < 1) throw new IllegalArgumentException("housekeeping cores per node must be at least 1");
+        }
+
+        public Options(int housekeepingCoresPerNode, boolean isolate, long hostReserveKb) {
+            this(housekeepingCoresPerNode, isolate, hostReserveKb, 0);
         }
     }
 
@@ -56,8 +61,20 @@ public final class Partitioner {
         HostTopology.Core bootCore = cores.stream().filter(c -> c.threads().contains(host.bootCpu())).findFirst().orElse(cores.get(0));
 
         Map<Integer, Long> freeKb = new TreeMap<>();
-        for (HostTopology.Node n : host.nodes()) freeKb.put(n.id(), Math.max(0, n.memKb() - opt.hostReserveKb()));
-        long hostKb = host.nodes().stream().mapToLong(HostTopology.Node::memKb).sum();
+        java.util.Set<Integer> unknownMemory = new java.util.TreeSet<>();
+        List<String> assumed = new ArrayList<>();
+        long knownKb = 0;
+        for (HostTopology.Node n : host.nodes()) {
+            long memKb = n.memKb();
+            if (memKb < 0 && opt.assumeNodeKb() > 0) {
+                memKb = opt.assumeNodeKb();
+                assumed.add(String.valueOf(n.id()));
+            }
+            if (memKb < 0) unknownMemory.add(n.id());
+            else knownKb += memKb;
+            freeKb.put(n.id(), Math.max(0, memKb - opt.hostReserveKb()));
+        }
+        long hostKb = unknownMemory.isEmpty() ? knownKb : 0;
         for (VmRequest vm : requests) {
             // a VM larger than the whole host cannot run at all, hugepages or not (unknown host memory is not a reason)
             if (hostKb > 0 && vm.memoryKb() > hostKb) {
@@ -65,6 +82,10 @@ public final class Partitioner {
             }
         }
         List<String> notes = new ArrayList<>();
+        if (!assumed.isEmpty()) {
+            notes.add("node" + (assumed.size() == 1 ? " " : "s ") + String.join(", ", assumed) + ": memory not in the tree; "
+                    + gib(opt.assumeNodeKb()) + " assumed (--assume-node-memory)");
+        }
 
         // Realtime VMs first, largest first; ties by name, so the request order does not matter.
         List<VmRequest> rt = requests.stream().filter(VmRequest::rt).sorted(Comparator.comparingInt(VmRequest::vcpus).reversed()
@@ -90,7 +111,11 @@ public final class Partitioner {
                 if (usable < vm.vcpus()) {
                     shortHere.add("cores: " + Math.max(0, usable) + " free of " + e.getValue().size() + " (" + keep + " kept for housekeeping)");
                 }
-                if (mem < needKb) shortHere.add("memory: " + gib(mem) + " free for hugepages");
+                if (unknownMemory.contains(node)) {
+                    shortHere.add("memory: unknown (the tree has no sys/devices/system/node/node" + node + "/meminfo; --assume-node-memory SIZE plans anyway)");
+                } else if (mem < needKb) {
+                    shortHere.add("memory: " + gib(mem) + " free for hugepages");
+                }
                 if (!shortHere.isEmpty()) {
                     shortfalls.add("node " + node + " " + String.join(", ", shortHere));
                     continue;

@@ -40,24 +40,16 @@ public final class Planner {
     /** The profile's settings with the partition's CPU sets filled in; ones about isolated CPUs are dropped when none are. */
     static List<PlannedSetting> profileSettings(Profile profile, Partition partition, Plan.HostSummary host, List<String> notes) {
         List<PlannedSetting> out = new ArrayList<>();
-        boolean amd = "AuthenticAMD".equals(host.vendor());
         int skipped = 0;
         for (SettingSpec s : profile.settings() == null ? List.<SettingSpec>of() : profile.settings()) {
             if (s.needsIsolated() && partition.isolated().isEmpty()) {
                 skipped++;
                 continue;
             }
+            // the profile says which vendor a setting belongs to (kvm_intel vs kvm_amd, intel_pstate); audit skips the same ones
+            if (!s.appliesTo(host.vendor())) continue;
             String value = expand(s.expected(), partition);
             String key = s.key();
-            if (s.kind().equals("module-param") && amd && key.startsWith("kvm_intel.")) {
-                // The AMD equivalent of PLE is the pause filter (Documentation/virt/kvm/x86/... kvm_amd parameters).
-                if (key.equals("kvm_intel.ple_gap")) {
-                    key = "kvm_amd.pause_filter_count";
-                } else {
-                    notes.add(key + " is for Intel hosts; this host is AMD, so it is left out");
-                    continue;
-                }
-            }
             if (s.kind().equals("sysfs") && key.endsWith("/cpumask")) {
                 // The kernel reads and prints these as hex masks; the plan holds what apply writes.
                 value = CpuSet.parseList(value).toMask(host.cpus());

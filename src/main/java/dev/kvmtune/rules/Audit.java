@@ -72,8 +72,10 @@ public final class Audit {
         CpuSet housekeeping = online.minus(isolated);
         AuditContext ctx = new AuditContext(facts, root, isolated, source, housekeeping);
         List<Finding> findings = new ArrayList<>();
+        String vendor = facts.cpu().identity() == null ? null : facts.cpu().identity().vendor();
         for (SettingSpec s : profile.settings() == null ? List.<SettingSpec>of() : profile.settings()) {
             if (s.needsIsolated() && !ctx.hasIsolation()) continue;
+            if (!s.appliesTo(vendor)) continue;
             findings.add(SettingKinds.KINDS.get(s.kind()).check(ctx, s));
         }
         Set<String> seen = new HashSet<>();

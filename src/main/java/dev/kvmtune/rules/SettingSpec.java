@@ -28,7 +28,23 @@ public record SettingSpec(
         String title,
         String why,
         String reference,
-        String cpus) {
+        String cpus,
+        String vendor) {
+
+    /** A setting for every CPU vendor. */
+    public SettingSpec(String kind, String key, String expected, Severity severity, String area, String title, String why, String reference,
+                       String cpus) {
+        this(kind, key, expected, severity, area, title, why, reference, cpus, null);
+    }
+
+    /**
+     * Whether the setting exists on a host of this CPU vendor (cpuinfo's vendor_id): kvm_intel's
+     * parameters and intel_pstate are Intel's, kvm_amd's AMD's. Elsewhere it is not applicable (never
+     * audited as missing, never planned); a host whose vendor is unknown gets every setting.
+     */
+    public boolean appliesTo(String hostVendor) {
+        return vendor == null || hostVendor == null || vendor.equals(hostVendor);
+    }
 
     /** The value or CPU selector names the isolated set, so the setting means nothing on a host without one. */
     public boolean needsIsolated() {

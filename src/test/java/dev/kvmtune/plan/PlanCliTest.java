@@ -72,4 +72,30 @@ class PlanCliTest {
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).contains("isolated CPUs      1", "1    0      1     0    vcpu            rt1/0", "No files written");
     }
+
+    /** An AMD host gets kvm_amd's parameters and none of Intel's, in the plan and in the audit (a real AMD capture). */
+    @Test
+    void anAmdHostGetsAmdSettingsOnly() {
+        String amd = "src/test/resources/roots/firecracker-amd-2cpu/snapshot.tar.gz";
+        Cli.Result plan = Cli.run("plan", "--snapshot", amd, "--vm", "name=rt1,vcpus=1,memory=2G,rt", "--format", "json");
+        assertThat(plan.exit()).as(plan.err()).isZero();
+        assertThat(plan.out()).contains("\"kvm_amd.pause_filter_count\"").doesNotContain("kvm_intel").doesNotContain("intel_pstate");
+        Cli.Result audit = Cli.run("audit", "--snapshot", amd, "--profile", "realtime-virtual-host", "--format", "json");
+        assertThat(audit.out()).contains("module_param.kvm_amd.pause_filter_count").doesNotContain("kvm_intel").doesNotContain("intel_pstate");
+        Cli.Result intel = Cli.run("plan", "--snapshot", SNAP, "--vm", "name=rt1,vcpus=1,memory=2G,rt", "--format", "json");
+        assertThat(intel.out()).contains("\"kvm_intel.ple_gap\"").contains("intel_pstate").doesNotContain("kvm_amd");
+    }
+
+    /** A tree without node meminfo: memory is unknown, not zero; --assume-node-memory plans anyway and says so. */
+    @Test
+    void absentNodeMemoryIsUnknownNotZero(@TempDir Path tree) throws Exception {
+        dev.kvmtune.testing.TreeManifest.extract("nested-kvm-2cpu", tree);
+        java.nio.file.Files.delete(tree.resolve("sys/devices/system/node/node0/meminfo"));
+        Cli.Result r = Cli.run("plan", "--root", tree.toString(), "--vm", "name=rt1,vcpus=1,memory=2G,rt");
+        refused(r, "memory: unknown (the tree has no sys/devices/system/node/node0/meminfo; --assume-node-memory SIZE plans anyway)");
+        assertThat(r.err()).doesNotContain("0 GiB");
+        Cli.Result assumed = Cli.run("plan", "--root", tree.toString(), "--vm", "name=rt1,vcpus=1,memory=2G,rt", "--assume-node-memory", "16G");
+        assertThat(assumed.exit()).as(assumed.err()).isZero();
+        assertThat(assumed.out()).contains("node 0: memory not in the tree; 16 GiB assumed (--assume-node-memory)");
+    }
 }

@@ -24,19 +24,53 @@ public final class NumaReader {
             long id = Numbers.parseLong(name.substring(4), -1);
             if (id < 0) continue;
             String d = DIR + "/" + name;
-            CpuSet cpus = root.read(d + "/cpulist").map(s -> {
-                try {
-                    return CpuSet.parseList(s);
-                } catch (IllegalArgumentException e) {
-                    return null;
-                }
-            }).orElse(null);
+            CpuSet cpus = cpus(root, d, (int) id);
             long[] mem = root.read(d + "/meminfo").map(NumaReader::parseMeminfo).orElse(new long[] {-1, -1});
             List<Integer> dist = root.read(d + "/distance").map(NumaReader::parseDistance).orElse(List.of());
             nodes.add(new NumaNode((int) id, cpus, mem[0], mem[1], dist, HugepagePool.readAll(root, d + "/hugepages"), d));
         }
         nodes.sort((a, b) -> Integer.compare(a.id(), b.id()));
         return nodes;
+    }
+
+    /**
+     * The node's CPUs from whichever layout the tree has: {@code cpulist} (Documentation/ABI/stable/sysfs-devices-node),
+     * else the {@code cpumap} mask, else the node's {@code cpuN} links, else the {@code cpu/cpuN/nodeM} links;
+     * null when none of them is there (unknown, which is not "no CPUs": a memory-only node has an empty cpulist).
+     */
+    static CpuSet cpus(Root root, String nodeDir, int id) {
+        CpuSet fromList = root.read(nodeDir + "/cpulist").map(s -> parse(s, false)).orElse(null);
+        if (fromList != null) return fromList;
+        CpuSet fromMap = root.read(nodeDir + "/cpumap").map(s -> parse(s, true)).orElse(null);
+        if (fromMap != null) return fromMap;
+        java.util.BitSet bits = new java.util.BitSet();
+        boolean any = false;
+        for (String n : root.list(nodeDir)) {
+            if (n.matches("cpu\\d+")) {
+                bits.set(Integer.parseInt(n.substring(3)));
+                any = true;
+            }
+        }
+        if (!any) {
+            for (String c : root.list("sys/devices/system/cpu")) {
+                if (c.matches("cpu\\d+") && root.exists("sys/devices/system/cpu/" + c + "/node" + id)) {
+                    bits.set(Integer.parseInt(c.substring(3)));
+                    any = true;
+                }
+            }
+        }
+        if (!any) return null;
+        CpuSet out = CpuSet.EMPTY;
+        for (int i = bits.nextSetBit(0); i >= 0; i = bits.nextSetBit(i + 1)) out = out.union(CpuSet.of(i));
+        return out;
+    }
+
+    private static CpuSet parse(String text, boolean mask) {
+        try {
+            return mask ? CpuSet.parseMask(text.strip()) : CpuSet.parseList(text.strip());
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     /** Node meminfo lines look like {@code Node 0 MemTotal:       24576000 kB}. Returns total, free. */

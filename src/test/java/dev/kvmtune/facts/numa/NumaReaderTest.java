@@ -16,4 +16,29 @@ class NumaReaderTest {
         assertThat(NumaReader.parseDistance("10 21 31 31\n")).containsExactly(10, 21, 31, 31);
         assertThat(NumaReader.parseDistance("10 x")).isEmpty();
     }
+
+    /** Kernels and trees differ in what a node directory holds; each layout gives the same CPUs, and none gives "unknown". */
+    @Test
+    void nodeCpusFromEveryLayout(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tree) throws Exception {
+        String n = "sys/devices/system/node/";
+        dev.kvmtune.testing.Trees.put(tree, n + "node0/cpulist", "0-3\n");
+        dev.kvmtune.testing.Trees.put(tree, n + "node1/cpumap", "00000000,000000f0\n");
+        for (int c = 8; c < 12; c++) java.nio.file.Files.createSymbolicLink(
+                java.nio.file.Files.createDirectories(tree.resolve(n + "node2")).resolve("cpu" + c), java.nio.file.Path.of("../../cpu/cpu" + c));
+        for (int c = 12; c < 14; c++) dev.kvmtune.testing.Trees.put(tree, "sys/devices/system/cpu/cpu" + c + "/node3/.keep", "");
+        java.nio.file.Files.createDirectories(tree.resolve(n + "node3"));
+        dev.kvmtune.testing.Trees.put(tree, n + "node4/cpulist", "\n");
+        dev.kvmtune.testing.Trees.put(tree, n + "node4/meminfo", "Node 4 MemTotal:  1048576 kB\nNode 4 MemFree:  1000000 kB\n");
+        java.nio.file.Files.createDirectories(tree.resolve(n + "node5"));
+        var nodes = NumaReader.read(dev.kvmtune.facts.DirectoryRoot.of(tree));
+        assertThat(nodes).extracting(NumaNode::id).containsExactly(0, 1, 2, 3, 4, 5);
+        assertThat(nodes.get(0).cpus().toList()).isEqualTo("0-3");
+        assertThat(nodes.get(1).cpus().toList()).as("cpumap").isEqualTo("4-7");
+        assertThat(nodes.get(2).cpus().toList()).as("cpuN links in the node").isEqualTo("8-11");
+        assertThat(nodes.get(3).cpus().toList()).as("cpu/cpuN/nodeM links").isEqualTo("12-13");
+        assertThat(nodes.get(4).cpus().isEmpty()).as("a memory-only node").isTrue();
+        assertThat(nodes.get(4).memTotalKb()).isEqualTo(1048576);
+        assertThat((Object) nodes.get(5).cpus()).as("nothing to read: unknown, not empty").isNull();
+        assertThat(nodes.get(5).memTotalKb()).as("absent meminfo: unknown, not zero").isEqualTo(-1);
+    }
 }
