@@ -90,4 +90,27 @@ class CliTest {
         assertThat(r.exit()).as(r.err()).isIn(0, 3);
         assertThat(r.out()).isNotBlank();
     }
+
+    /** Impossible or empty requests are usage errors, and help is laid out so that no authored line is wrapped. */
+    @Test
+    void impossibleRequestsAndHelpLayout() {
+        Cli.Result bare = Cli.run();
+        assertThat(bare.exit()).isEqualTo(2);
+        assertThat(bare.err()).contains("kvmtune: a command is needed");
+        Cli.Result ticks = Cli.run("ticks", "--cpus", "4000-4001", "--interval", "100ms");
+        assertThat(ticks.exit()).isEqualTo(2);
+        assertThat(ticks.err()).contains("--cpus 4000-4001: CPUs 4000-4001 are not online here");
+        for (String c : KvmtuneCommand.ACCEPTS.keySet()) {
+            Cli.Result h = Cli.run((c + " --help").split(" "));
+            assertThat(h.exit()).as(c).isZero();
+            for (String line : h.out().lines().toList()) {
+                assertThat(line.length()).as("%s --help: %s", c, line).isLessThanOrEqualTo(KvmtuneCommand.HELP_WIDTH);
+                if (line.strip().startsWith("kvmtune ") || line.strip().startsWith("sudo kvmtune ")) {
+                    assertThat(line.length()).as("%s: an example is not split by wrapping: %s", c, line).isLessThan(KvmtuneCommand.HELP_WIDTH - 2);
+                }
+            }
+        }
+        String list = Cli.run("--help").out();
+        assertThat(list).contains("  apply         Apply a plan (plan.json from 'kvmtune plan --out DIR') to this host as one transaction.\n");
+    }
 }

@@ -199,6 +199,7 @@ class MisuseTest {
         assertThat(r.finished()).as("%s: finished within %d s", what, SECONDS).isTrue();
         assertThat(r.exit()).as("%s: exit code (README: 0 ok, 2 bad input, 3 findings); stderr:\n%s", what, r.err()).isIn(0, 2, 3);
         assertThat(r.err()).as("%s: no stack trace", what).doesNotContain("\tat ").doesNotContain("Exception").doesNotContain("internal error");
+        assertThat(r.err()).as("%s: no internals in messages", what).doesNotContain(": null").doesNotContain("Cannot invoke").doesNotContain("because \"");
         for (char c : r.err().toCharArray()) {
             assertThat(c < 0x20 && c != '\n' && c != '\r' && c != '\t' || c == 0x7f || (c >= 0x80 && c <= 0x9f))
                     .as("%s: control byte 0x%02x on stderr:\n%s", what, (int) c, r.err()).isFalse();
@@ -291,6 +292,14 @@ class MisuseTest {
             }
         }
         assertThat(failures).isEmpty();
+
+        // a symbolic link the user names is followed: the file it points to is replaced, the link stays
+        Path real = Files.writeString(work.resolve("real.svg"), "old");
+        Path link = Files.createSymbolicLink(work.resolve("link.svg"), real.getFileName());
+        Result r = run(List.of("flame", "svg", s(PERF), "-o", s(link)), work, false);
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(Files.isSymbolicLink(link)).isTrue();
+        assertThat(Files.readString(real)).startsWith("<?xml");
     }
 
     /** Every leaf command is either in the misuse corpus or named here with why it has no input file. */

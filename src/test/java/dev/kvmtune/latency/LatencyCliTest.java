@@ -60,4 +60,24 @@ class LatencyCliTest {
         assertThat(Cli.run("latency", "run", "--duration", "soon").exit()).isEqualTo(2);
         assertThat(Cli.run("latency", "report", tmp.resolve("none.txt").toString()).err()).contains("no such file");
     }
+
+    /** Ctrl-C (SIGINT to the JVM) stops cyclictest early and still writes its output and kvmtune's result (it once kept only the command line). */
+    @Test
+    void interruptedRunKeepsItsResults() throws Exception {
+        Requires.command("cyclictest", "rt-tests");
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Path base = tmp.resolve("cut");
+        Process p = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), "dev.kvmtune.cli.Main", "latency", "run", "--cpus", "0",
+                "--duration", "60s", "-o", base.toString()).redirectError(tmp.resolve("err.txt").toFile()).redirectOutput(tmp.resolve("out.txt").toFile()).start();
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline && !Files.readString(tmp.resolve("err.txt")).contains("cyclictest on CPUs")) Thread.sleep(100);
+        Thread.sleep(2500);
+        assertThat(new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor()).isZero();
+        assertThat(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).as("stopped by SIGINT").isTrue();
+        String err = Files.readString(tmp.resolve("err.txt"));
+        assertThat(err).contains("(stopped early)");
+        String raw = Files.readString(tmp.resolve("cut.txt"));
+        assertThat(raw).startsWith("# cyclictest").contains("# Histogram");
+        assertThat(Files.readString(tmp.resolve("cut.json"))).contains("\"percentiles\"");
+    }
 }
