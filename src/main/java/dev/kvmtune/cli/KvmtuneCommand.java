@@ -263,6 +263,13 @@ public final class KvmtuneCommand implements Runnable {
             err.flush();
             return k.exitCode();
         }
+        if (ex instanceof java.nio.file.AccessDeniedException denied) {
+            // a file or directory this user may not touch (a journal directory, a tree's file): the user's to fix, not a bug
+            err.println("kvmtune: " + Printable.line(denied.getFile()) + ": permission denied" + (denied.getReason() == null ? "" : " (" + denied.getReason() + ")"));
+            if (trace) ex.printStackTrace(err);
+            err.flush();
+            return ExitCodes.BAD_INPUT;
+        }
         err.println("kvmtune: internal error: " + Printable.line(String.valueOf(ex)) + (trace ? "" : " (run with --stacktrace for details)"));
         if (trace) ex.printStackTrace(err);
         err.flush();

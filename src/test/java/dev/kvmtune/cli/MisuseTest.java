@@ -302,6 +302,22 @@ class MisuseTest {
         assertThat(Files.readString(real)).startsWith("<?xml");
     }
 
+    /** apply --yes where its journal cannot be written is a refusal naming the directory (it was an internal error, exit 1). */
+    @Test
+    void applyWithoutAWritableJournalDirectory(@TempDir Path work) throws Exception {
+        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path tree = dev.kvmtune.testing.TreeManifest.extract("nested-kvm-2cpu", work.resolve("tree"));
+        Path journals = Files.createDirectory(work.resolve("journals"));
+        Files.setPosixFilePermissions(journals, PosixFilePermissions.fromString("r-xr-xr-x"));
+        Map<String, String> before = state(tree);
+        boolean root = "root".equals(System.getProperty("user.name"));
+        Result r = run(List.of("apply", s(PLAN), "--yes", "--root", s(tree), "--journal-dir", s(journals)), work, root);
+        check("apply into a read-only journal directory", r, journals);
+        assertThat(r.exit()).as(r.err()).isEqualTo(2);
+        assertThat(r.err()).contains(journals.toString()).contains("permission denied");
+        assertThat(state(tree)).as("nothing applied").isEqualTo(before);
+    }
+
     /** Every leaf command is either in the misuse corpus or named here with why it has no input file. */
     @Test
     void everyCommandIsListed() {
