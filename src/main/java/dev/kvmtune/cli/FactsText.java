@@ -83,7 +83,8 @@ final class FactsText {
         kv("Threads per core", s.threadsPerCore());
         kv("SMT active", c.smtActive().isPresent() ? c.smtActive().value() : s.smtActive() + " (from siblings)");
         for (CpuSummary.CacheTotal ct : s.caches()) {
-            kv(ct.name() + " cache", human(ct.totalBytes()) + " (" + ct.instances() + " instance" + (ct.instances() == 1 ? "" : "s") + ")");
+            kv(ct.name() + " cache", (ct.totalBytes() == null ? "size not in the tree" : human(ct.totalBytes())) + " (" + ct.instances() + " instance"
+                    + (ct.instances() == 1 ? "" : "s") + ")");
         }
         line("  %-4s %-6s %-7s %-4s %-5s %-8s %-5s", "CPU", "online", "socket", "die", "core", "siblings", "node");
         for (CpuTopology t : c.cpus()) {

@@ -44,6 +44,7 @@ public final class CpuInfoReader {
     static CpuInfo parse(String text) {
         String vendor = null;
         String model = null;
+        String part = null;
         Set<String> flags = new TreeSet<>();
         boolean seenProcessor = false;
         for (String line : text.split("\n")) {
@@ -62,6 +63,9 @@ public final class CpuInfoReader {
                 case "model name" -> {
                     if (model == null) model = value;
                 }
+                case "CPU part" -> {
+                    if (part == null) part = value;
+                }
                 case "flags", "Features" -> {
                     if (flags.isEmpty()) {
                         for (String f : value.split("\\s+")) {
@@ -72,6 +76,15 @@ public final class CpuInfoReader {
                 default -> {
                 }
             }
+        }
+        if (vendor != null && vendor.startsWith("0x")) {
+            // arm64 prints codes: name them as lscpu does, keeping the code when the table lacks it
+            if (model == null && part != null) {
+                String named = ArmCpuNames.part(vendor, part);
+                model = named != null ? named : "part " + part + " of implementer " + vendor;
+            }
+            String maker = ArmCpuNames.implementer(vendor);
+            if (maker != null) vendor = maker;
         }
         Map<String, Boolean> relevant = new TreeMap<>();
         for (String f : RELEVANT_FLAGS) relevant.put(f, flags.contains(f));

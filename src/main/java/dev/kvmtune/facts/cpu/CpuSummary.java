@@ -23,7 +23,9 @@ public record CpuSummary(
         List<CacheTotal> caches) {
 
     /** L1d / L1i / L2 / L3: total size over all instances and how many instances exist. */
-    public record CacheTotal(String name, long totalBytes, int instances) {
+    /** @param totalBytes the sizes added up; null (absent in JSON) when some instance's size file is absent */
+    public record CacheTotal(String name, @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) Long totalBytes,
+                             int instances) {
     }
 
     public static CpuSummary of(List<CpuTopology> cpus, Boolean smtActiveFromKernel) {
@@ -40,7 +42,7 @@ public record CpuSummary(
             if (c.siblings() != null && c.siblings().size() > 1) anySiblings = true;
             for (CpuCache k : c.caches()) {
                 String key = k.sharedCpus() == null ? "cpu" + c.cpu() : k.sharedCpus().toList();
-                cacheInstances.computeIfAbsent(k.lscpuName(), x -> new LinkedHashMap<>()).putIfAbsent(key, Math.max(0, k.sizeBytes()));
+                cacheInstances.computeIfAbsent(k.lscpuName(), x -> new LinkedHashMap<>()).putIfAbsent(key, k.sizeBytes());
             }
         }
         int sockets = Math.max(1, packages.size());
@@ -49,7 +51,8 @@ public record CpuSummary(
         Map<String, Integer> order = new HashMap<>(Map.of("L1d", 0, "L1i", 1, "L2", 2, "L3", 3, "L4", 4));
         cacheInstances.entrySet().stream()
                 .sorted((a, b) -> Integer.compare(order.getOrDefault(a.getKey(), 9), order.getOrDefault(b.getKey(), 9)))
-                .forEach(e -> totals.add(new CacheTotal(e.getKey(), e.getValue().values().stream().mapToLong(Long::longValue).sum(), e.getValue().size())));
+                .forEach(e -> totals.add(new CacheTotal(e.getKey(), e.getValue().values().stream().anyMatch(v -> v < 0) ? null
+                        : e.getValue().values().stream().mapToLong(Long::longValue).sum(), e.getValue().size())));
         boolean smt = smtActiveFromKernel != null ? smtActiveFromKernel : anySiblings;
         return new CpuSummary(online, online == 0 ? 0 : sockets, online == 0 ? 0 : coreCount / sockets,
                 online == 0 ? 0 : Math.max(1, online / coreCount), smt, totals);

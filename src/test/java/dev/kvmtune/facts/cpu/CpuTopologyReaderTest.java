@@ -54,7 +54,7 @@ class CpuTopologyReaderTest {
         assertThat(s.sockets()).isEqualTo(1);
         assertThat(s.coresPerSocket()).isEqualTo(2);
         assertThat(s.smtActive()).isTrue();
-        assertThat(s.caches()).containsExactly(new CpuSummary.CacheTotal("L1d", 2 * 48 * 1024, 2));
+        assertThat(s.caches()).containsExactly(new CpuSummary.CacheTotal("L1d", 2L * 48 * 1024, 2));
     }
 
     @Test
