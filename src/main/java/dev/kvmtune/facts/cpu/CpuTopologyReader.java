@@ -58,13 +58,9 @@ public final class CpuTopologyReader {
             if (!name.startsWith("node") || name.length() <= 4) continue;
             long node = Numbers.parseLong(name.substring(4), -1);
             if (node < 0) continue;
-            root.read(NODE_DIR + "/" + name + "/cpulist").ifPresent(t -> {
-                try {
-                    CpuSet.parseList(t).forEachCpu(c -> map.put(c, (int) node));
-                } catch (IllegalArgumentException e) {
-                    // an unparseable node list leaves those CPUs without a node
-                }
-            });
+            // the same layouts NumaReader reads: cpulist, cpumap, cpuN links (an unreadable one leaves its CPUs without a node)
+            CpuSet cpus = dev.kvmtune.facts.numa.NumaReader.cpus(root, NODE_DIR + "/" + name, (int) node);
+            if (cpus != null) cpus.forEachCpu(c -> map.put(c, (int) node));
         }
         return map;
     }
@@ -77,8 +73,11 @@ public final class CpuTopologyReader {
             // cpu0 often has no 'online' file: it cannot be taken offline
             boolean isOnline = online != null ? online.contains(cpu) : root.read(dir + "/online").map(s -> s.strip().equals("1")).orElse(true);
             String topo = dir + "/topology/";
+            // the list forms first, then the masks (Documentation/ABI/stable/sysfs-devices-system-cpu)
             CpuSet siblings = readSet(root, topo + "thread_siblings_list");
             if (siblings == null) siblings = readSet(root, topo + "core_cpus_list");
+            if (siblings == null) siblings = readMask(root, topo + "thread_siblings");
+            if (siblings == null) siblings = readMask(root, topo + "core_cpus");
             out.add(new CpuTopology(
                     cpu,
                     isOnline,
@@ -120,6 +119,16 @@ public final class CpuTopologyReader {
         return root.read(path).map(s -> {
             try {
                 return CpuSet.parseList(s);
+            } catch (IllegalArgumentException e) {
+                return null;
+            }
+        }).orElse(null);
+    }
+
+    private static CpuSet readMask(Root root, String path) {
+        return root.read(path).map(s -> {
+            try {
+                return CpuSet.parseMask(s.strip());
             } catch (IllegalArgumentException e) {
                 return null;
             }

@@ -38,7 +38,7 @@ public final class NumaReader {
      * else the {@code cpumap} mask, else the node's {@code cpuN} links, else the {@code cpu/cpuN/nodeM} links;
      * null when none of them is there (unknown, which is not "no CPUs": a memory-only node has an empty cpulist).
      */
-    static CpuSet cpus(Root root, String nodeDir, int id) {
+    public static CpuSet cpus(Root root, String nodeDir, int id) {
         CpuSet fromList = root.read(nodeDir + "/cpulist").map(s -> parse(s, false)).orElse(null);
         if (fromList != null) return fromList;
         CpuSet fromMap = root.read(nodeDir + "/cpumap").map(s -> parse(s, true)).orElse(null);
