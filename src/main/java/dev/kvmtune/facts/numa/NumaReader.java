@@ -59,10 +59,21 @@ public final class NumaReader {
                 }
             }
         }
-        if (!any) return null;
+        // a tree that links CPUs and nodes elsewhere does so for every CPU: a node with no link has none (memory only, or all offline)
+        if (!any) return linksAnywhere(root) ? CpuSet.EMPTY : null;
         CpuSet out = CpuSet.EMPTY;
         for (int i = bits.nextSetBit(0); i >= 0; i = bits.nextSetBit(i + 1)) out = out.union(CpuSet.of(i));
         return out;
+    }
+
+    private static boolean linksAnywhere(Root root) {
+        for (String node : root.list(DIR)) {
+            if (node.matches("node\\d+") && root.list(DIR + "/" + node).stream().anyMatch(n -> n.matches("cpu\\d+"))) return true;
+        }
+        for (String c : root.list("sys/devices/system/cpu")) {
+            if (c.matches("cpu\\d+") && root.list("sys/devices/system/cpu/" + c).stream().anyMatch(n -> n.matches("node\\d+"))) return true;
+        }
+        return false;
     }
 
     private static CpuSet parse(String text, boolean mask) {

@@ -38,7 +38,15 @@ class NumaReaderTest {
         assertThat(nodes.get(3).cpus().toList()).as("cpu/cpuN/nodeM links").isEqualTo("12-13");
         assertThat(nodes.get(4).cpus().isEmpty()).as("a memory-only node").isTrue();
         assertThat(nodes.get(4).memTotalKb()).isEqualTo(1048576);
-        assertThat((Object) nodes.get(5).cpus()).as("nothing to read: unknown, not empty").isNull();
+        assertThat(nodes.get(5).cpus().isEmpty()).as("links elsewhere in the tree: a node without any has no CPUs").isTrue();
         assertThat(nodes.get(5).memTotalKb()).as("absent meminfo: unknown, not zero").isEqualTo(-1);
+    }
+
+    @Test
+    void aNodeWithNothingToReadInATreeWithoutLinksIsUnknown(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tree) throws Exception {
+        dev.kvmtune.testing.Trees.put(tree, "sys/devices/system/node/node0/cpulist", "0-1\n");
+        java.nio.file.Files.createDirectories(tree.resolve("sys/devices/system/node/node1"));
+        var nodes = NumaReader.read(dev.kvmtune.facts.DirectoryRoot.of(tree));
+        assertThat((Object) nodes.get(1).cpus()).as("no cpulist, cpumap or link anywhere for it: unknown, not empty").isNull();
     }
 }
