@@ -163,7 +163,7 @@ public final class ExitsCommand implements Runnable {
             VmContext ctx = VmContext.of(vm.vm(), vm.threads(), irqsOnVcpuCpus(root, vm));
             Path out = output != null ? output : Path.of("exits-" + (vm.vm().name() == null ? qemuPid : vm.vm().name()) + "-"
                     + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".json");
-            Path dir = OutputFile.check(out).getParent();
+            Path dir = (output != null ? OutputFile.check(out) : OutputFile.checkDerived(out)).getParent();
             if (!Files.isWritable(dir)) throw new BadInputException(out + ": directory " + dir + " is not writable");
 
             CpuSet online = root.read("sys/devices/system/cpu/online").map(s -> CpuSet.parseList(s.strip())).orElse(CpuSet.EMPTY);
@@ -193,7 +193,8 @@ public final class ExitsCommand implements Runnable {
                 }
                 if (moved && myCpus != null) TicksCommand.taskset(myCpus);
             }
-            OutputFile.writeText(out, Json.write(p));
+            if (output != null) OutputFile.writeText(out, Json.write(p));
+            else OutputFile.writeDerived(out, Json.write(p), null);
             for (String w : warnings.messages()) err.println("kvmtune: warning: " + Printable.line(w));
             for (ExitProfile.Source s : p.sources()) err.println("kvmtune: " + s.name() + ": " + s.status() + " — " + s.detail());
             err.println("kvmtune: wrote " + out);

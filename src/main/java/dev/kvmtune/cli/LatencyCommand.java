@@ -112,7 +112,7 @@ public final class LatencyCommand implements Runnable {
             Path ctJson = Path.of(base + ".cyclictest.json");
             Path result = Path.of(base + ".json");
             // refused before the run, not after minutes of measuring
-            for (Path p : List.of(raw, ctJson, result)) OutputFile.check(p);
+            for (Path p : List.of(raw, ctJson, result)) OutputFile.checkDerived(p);
             if (!Files.isWritable(raw.toAbsolutePath().getParent())) throw new BadInputException(base + ": directory " + raw.toAbsolutePath().getParent() + " is not writable");
             Cyclictest ct = new Cyclictest(executable);
             PrintWriter err = spec.commandLine().getErr();
@@ -132,9 +132,9 @@ public final class LatencyCommand implements Runnable {
                 SecondsProgress progress = new SecondsProgress(err, d.toSeconds());
                 Cyclictest.Output out = ct.run(new Cyclictest.Options(set, d, i.toNanos() / 1000, priority, histogram, extra), ctJson, progress);
                 progress.done();
-                OutputFile.writeText(raw, "# " + String.join(" ", out.command()) + "\n" + out.stdout());
+                OutputFile.writeDerived(raw, "# " + String.join(" ", out.command()) + "\n" + out.stdout(), null);
                 CyclictestRun parsed = CyclictestParser.parse(out.stdout(), raw.toString());
-                OutputFile.writeText(result, Json.write(parsed));
+                OutputFile.writeDerived(result, Json.write(parsed), null);
                 var o = spec.commandLine().getOut();
                 if (latency.parent.format == OutputFormat.json) o.print(Json.write(parsed));
                 else o.print(LatencyText.report(List.of(parsed), maxUs));

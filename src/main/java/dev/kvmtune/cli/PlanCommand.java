@@ -148,6 +148,7 @@ public final class PlanCommand implements Callable<Integer> {
     static void write(Path dir, Plan plan, List<RenderedFile> files) {
         try {
             Files.createDirectories(dir);
+            Path realDir = dir.toRealPath();
             List<RenderedFile> all = new ArrayList<>();
             all.add(RenderedFile.text("plan.json", Json.write(plan)));
             all.addAll(files);
@@ -155,8 +156,11 @@ public final class PlanCommand implements Callable<Integer> {
                 Path target = dir.resolve(f.path()).normalize();
                 if (!target.startsWith(dir.normalize())) throw new IllegalStateException("renderer path escapes --out: " + f.path());
                 Files.createDirectories(target.getParent());
-                byte[] bytes = f.content().getBytes(StandardCharsets.UTF_8);
-                OutputFile.write(target, o -> o.write(bytes), PosixFilePermissions.fromString(f.executable() ? "rwxr-xr-x" : "rw-r--r--"));
+                // a subdirectory someone linked elsewhere (qemu -> /etc) would carry root's writes out of --out
+                if (!target.getParent().toRealPath().startsWith(realDir)) {
+                    throw new BadInputException("--out " + dir + ": " + dir.relativize(target.getParent()) + " leads outside it (a symbolic link); nothing more was written");
+                }
+                OutputFile.writeDerived(target, f.content(), PosixFilePermissions.fromString(f.executable() ? "rwxr-xr-x" : "rw-r--r--"));
             }
         } catch (AccessDeniedException e) {
             throw new BadInputException("--out " + dir + ": permission denied (" + e.getFile() + ")");

@@ -25,6 +25,9 @@ import java.util.Set;
  * or a kill leaves the old file (or none), never half of the new one. Only regular files are
  * written: a directory, a device node (/dev/full), a FIFO or a socket is refused, not replaced. A
  * symbolic link the user named is followed and the file it points to is replaced; the link stays.
+ * A path kvmtune made up itself (BASE.txt from -o BASE, a default name, a file inside --out DIR)
+ * is never written through a link: one found there was put there by someone else, and following it
+ * as root would replace whatever it points to.
  */
 public final class OutputFile {
     private static final Set<PosixFilePermission> DEFAULT_MODE = PosixFilePermissions.fromString("rw-r--r--");
@@ -42,7 +45,19 @@ public final class OutputFile {
      * that a bad {@code -o} is refused at once, not after the work is done.
      */
     public static Path check(Path named) {
+        return check(named, true);
+    }
+
+    /** As {@link #check(Path)} for a path kvmtune derived, not one the user named: a link there is refused. */
+    public static Path checkDerived(Path path) {
+        return check(path, false);
+    }
+
+    private static Path check(Path named, boolean userNamed) {
         Path target = named.toAbsolutePath();
+        if (!userNamed && Files.isSymbolicLink(target)) {
+            throw new BadInputException(named + ": is a symbolic link, and kvmtune writes through a link only when it is the name given");
+        }
         try {
             if (Files.isSymbolicLink(target)) {
                 if (!Files.exists(target)) throw new BadInputException(named + ": a symbolic link to a missing file; name the file itself");
@@ -61,20 +76,23 @@ public final class OutputFile {
     }
 
     public static void write(Path named, Body body) {
-        write(named, body, null);
-    }
-
-    public static void write(Path named, byte[] data) {
-        write(named, out -> out.write(data), null);
+        write(named, body, null, true);
     }
 
     public static void writeText(Path named, String text) {
-        write(named, text.getBytes(StandardCharsets.UTF_8));
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        write(named, out -> out.write(bytes), null, true);
     }
 
-    /** As {@link #write(Path, Body)}, with these permissions (an executable script); null keeps an existing file's, else rw-r--r--. */
-    public static void write(Path named, Body body, Set<PosixFilePermission> mode) {
-        Path target = check(named);
+    /** A file at a path kvmtune derived ({@link #checkDerived}); a null mode keeps an existing file's, else rw-r--r--. */
+    public static void writeDerived(Path path, String text, Set<PosixFilePermission> mode) {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        write(path, out -> out.write(bytes), mode, false);
+    }
+
+    /** Permissions: {@code mode}, else an existing file's, else rw-r--r--. */
+    private static void write(Path named, Body body, Set<PosixFilePermission> mode, boolean userNamed) {
+        Path target = check(named, userNamed);
         Path tmp = null;
         try {
             Set<PosixFilePermission> perms = mode != null ? mode

@@ -98,4 +98,27 @@ class PlanCliTest {
         assertThat(assumed.exit()).as(assumed.err()).isZero();
         assertThat(assumed.out()).contains("node 0: memory not in the tree; 16 GiB assumed (--assume-node-memory)");
     }
+
+    /** Files inside --out are kvmtune's own names: a link found there (file or directory) is refused, never written through. */
+    @Test
+    void linksInsideOutAreNotFollowed(@TempDir Path work) throws Exception {
+        Path victim = Files.writeString(work.resolve("victim.conf"), "keep me\n");
+        Path elsewhere = Files.createDirectories(work.resolve("elsewhere"));
+        Path out = Files.createDirectories(work.resolve("out"));
+        Files.createDirectories(out.resolve("sysctl.d"));
+        Files.createSymbolicLink(out.resolve("sysctl.d/90-kvmtune.conf"), victim);
+        Cli.Result file = Cli.run("plan", "--snapshot", SNAP, "--vm", "name=rt1,vcpus=1,memory=2G,rt", "--out", out.toString());
+        assertThat(file.exit()).isEqualTo(2);
+        assertThat(file.err()).contains("90-kvmtune.conf: is a symbolic link");
+        assertThat(Files.readString(victim)).isEqualTo("keep me\n");
+
+        Path out2 = Files.createDirectories(work.resolve("out2"));
+        Files.createSymbolicLink(out2.resolve("qemu"), elsewhere);
+        Cli.Result dir = Cli.run("plan", "--snapshot", SNAP, "--vm", "name=rt1,vcpus=1,memory=2G,rt", "--out", out2.toString());
+        assertThat(dir.exit()).isEqualTo(2);
+        assertThat(dir.err()).contains("qemu leads outside it");
+        try (var s = Files.list(elsewhere)) {
+            assertThat(s.toList()).isEmpty();
+        }
+    }
 }
