@@ -16,6 +16,7 @@ import dev.kvmtune.util.SmallFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
@@ -109,7 +110,7 @@ public final class ApplyCommand implements Callable<Integer> {
         if (!mode.yes) {
             var steps = Applier.dryRun(set.changes(), host);
             out.print(parent.format == OutputFormat.json ? Json.write(ApplyText.json("dry-run", planFile, plan, set, steps, null, target))
-                    : ApplyText.dryRun(planFile, plan, set, steps, target));
+                    : ApplyText.dryRun(planFile, plan, set, steps, target, target.hint().command("apply", applyArgs())));
             out.flush();
             return ExitCodes.OK;
         }
@@ -136,6 +137,15 @@ public final class ApplyCommand implements Callable<Integer> {
             case "rollback-incomplete" -> ExitCodes.ROLLBACK_INCOMPLETE;
             default -> ExitCodes.OK;
         };
+    }
+
+    /** This apply's own arguments with --yes: the dry run's hint must apply exactly what it showed (--skip, --allow-swapoff ...). */
+    private String[] applyArgs() {
+        List<String> args = new ArrayList<>(List.of(planFile.toString(), "--yes"));
+        for (String k : skip) args.addAll(List.of("--skip", k));
+        if (allowSwapoff) args.add("--allow-swapoff");
+        if (updateBootloader) args.add("--update-bootloader");
+        return args.toArray(String[]::new);
     }
 
     /** A plan is made for one host's CPUs: applied to a host with another count its CPU sets mean other things. */

@@ -119,7 +119,8 @@ final class ApplyText {
         return c instanceof Change.Thread || c instanceof Change.Command ? c.target() : "/" + c.target();
     }
 
-    static String dryRun(Path planFile, Plan plan, ChangeSet set, List<Applier.StepResult> steps, ApplyCommand.ApplyTarget target) {
+    /** @param applyHint the command that applies what the dry run shows */
+    static String dryRun(Path planFile, Plan plan, ChangeSet set, List<Applier.StepResult> steps, ApplyCommand.ApplyTarget target, String applyHint) {
         StringBuilder sb = new StringBuilder();
         sb.append("Dry run of ").append(planFile).append(" (profile ").append(plan.profile()).append(") on ")
                 .append(target.host().root().describe()).append(": nothing is changed.\n\n");
@@ -129,7 +130,7 @@ final class ApplyText {
                 .append(s.skipped()).append(" the kernel keeps as they are, ").append(s.failed()).append(" unreadable; ")
                 .append(s.reboot()).append(" settings take effect after a reboot or module reload.\n");
         for (String n : set.notes()) sb.append("Note: ").append(n).append('\n');
-        sb.append(s.change() > 0 ? "Apply with: " + target.hint().command("apply", planFile.toString(), "--yes") + "\n" : "Nothing to change.\n");
+        sb.append(s.change() > 0 ? "Apply with: " + applyHint + "\n" : "Nothing to change.\n");
         return sb.toString();
     }
 
