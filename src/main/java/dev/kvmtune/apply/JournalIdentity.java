@@ -32,8 +32,8 @@ public record JournalIdentity(String root, String host, String machineId) {
      * @param retry the command that rolls the journal back on the root it was written for, given that root
      */
     public JournalRecord check(Path file, List<JournalRecord> records, java.util.function.Function<String, String> retry) {
-        JournalRecord begin = records.isEmpty() ? null : records.get(0);
-        if (begin == null || !"begin".equals(begin.type()) || begin.version() == null) {
+        JournalRecord begin = Journal.started(records) ? records.get(0) : null;
+        if (begin == null || begin.version() == null) {
             throw new BadInputException(file + ": not a kvmtune apply journal (its first line is not a begin record); nothing was changed");
         }
         if (begin.version() > Journal.VERSION) {
@@ -47,8 +47,9 @@ public record JournalIdentity(String root, String host, String machineId) {
         if (!sameRoot || !sameMachine) {
             String where = "root " + root + " (host " + begin.host() + (begin.machineId() == null ? "" : ", machine-id " + begin.machineId()) + ")";
             String here = "root " + this.root + " (host " + host + (machineId == null ? "" : ", machine-id " + machineId) + ")";
+            String undo = sameRoot || root.equals("?") ? null : retry.apply(root);
             throw new BadInputException(file + ": written for " + where + ", not for " + here + "; nothing was changed"
-                    + (sameRoot || root.equals("?") || retry.apply(root) == null ? "" : ". To undo it where it was applied: " + retry.apply(root)));
+                    + (undo == null ? "" : ". To undo it where it was applied: " + undo));
         }
         return begin;
     }

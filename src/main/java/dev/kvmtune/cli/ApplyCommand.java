@@ -162,9 +162,6 @@ public final class ApplyCommand implements Callable<Integer> {
     /** The host apply works on, from the global --root / --snapshot options. */
     record ApplyTarget(HostAccess host, Path journalDir, boolean live, CommandHint hint) {
         static ApplyTarget open(KvmtuneCommand parent, Path journalDir) {
-            if (parent.snapshot != null) {
-                throw new BadInputException("--snapshot " + parent.snapshot + ": a snapshot cannot be changed; extract it and use --root DIR");
-            }
             HostAccess h = parent.rootDir != null ? FileHostAccess.onTree(parent.openRootDir()) : FileHostAccess.onLiveHost();
             Path base = parent.rootDir != null ? parent.rootDir : Path.of("/");
             Path jd = journalDir != null ? journalDir : base.resolve(JournalStore.DEFAULT_DIR);

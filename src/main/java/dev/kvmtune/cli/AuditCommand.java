@@ -71,11 +71,7 @@ public final class AuditCommand implements Callable<Integer> {
                 }
                 facts = facts.withVms(chosen);
             }
-            String[] choice = Audit.chooseProfile(profile, facts, root.exists("dev/kvm"));
-            if ((vm != null || pid != null) && "auto".equals(profile) && !choice[0].endsWith("host")) {
-                // a VM named on the command line runs here, so this is its host whatever the CPU flags say
-                choice = new String[] {"virtual-host", "auto: --vm names a VM running here, so this is its host (" + choice[1] + ")"};
-            }
+            String[] choice = Audit.chooseProfile(profile, facts, root.exists("dev/kvm"), vm != null || pid != null);
             Profile p = ProfileLoader.load(choice[0]);
             Audit.Report report = Audit.run(facts, root, p, choice[1], isolated);
             var out = spec.commandLine().getOut();

@@ -45,9 +45,6 @@ public final class CaptureCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (parent.snapshot != null) {
-            throw new KvmtuneException(ExitCodes.BAD_INPUT, "capture reads a live host or a --root directory, not a snapshot");
-        }
         if (maxMib <= 0) throw new KvmtuneException(ExitCodes.BAD_INPUT, "--max-size must be positive");
         Path dir = OutputFile.check(output).getParent();
         if (!Files.isWritable(dir)) throw new KvmtuneException(ExitCodes.BAD_INPUT, output + ": directory " + dir + " is not writable");

@@ -140,7 +140,6 @@ public final class ExitsCommand implements Runnable {
         @Override
         public Integer call() throws InterruptedException, IOException {
             KvmtuneCommand parent = exits.parent;
-            if (parent.snapshot != null || parent.rootDir != null) throw new BadInputException("exits record watches the live host; --root and --snapshot do not apply");
             if ((name == null) == (pid == null)) throw new BadInputException("exits record needs --vm NAME or --pid PID");
             if (duration.toMillis() < 1000) throw new BadInputException("--duration must be at least 1s");
             Set<SourceKind> kinds = EnumSet.noneOf(SourceKind.class);

@@ -21,7 +21,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code kvmtune flame record}: perf record -g on a VM's QEMU, then the flame graph. */
@@ -33,9 +32,6 @@ import picocli.CommandLine.Spec;
             "  sudo kvmtune flame record --vm vm1 --duration 30s -o vm1.svg",
             "  sudo kvmtune flame record --pid $(pidof qemu-system-x86_64) -o qemu.svg --folded qemu.folded"})
 public final class FlameRecordCommand implements Callable<Integer> {
-    @ParentCommand
-    FlameCommand flame;
-
     @Spec
     CommandSpec spec;
 
@@ -70,10 +66,6 @@ public final class FlameRecordCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-        KvmtuneCommand parent = flame.parent;
-        if (parent != null && (parent.snapshot != null || parent.rootDir != null)) {
-            throw new BadInputException("flame record profiles the live host; --root and --snapshot do not apply");
-        }
         if ((name == null) == (pid == null)) throw new BadInputException("flame record needs --vm NAME or --pid PID");
         if (duration.toSeconds() < 1) throw new BadInputException("--duration must be at least 1s");
         if (frequency < 1 || frequency > 100_000) throw new BadInputException("--frequency must be between 1 and 100000");

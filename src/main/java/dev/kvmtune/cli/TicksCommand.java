@@ -47,7 +47,6 @@ public final class TicksCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-        if (parent.snapshot != null || parent.rootDir != null) throw new BadInputException("ticks measures the live host; --root and --snapshot do not apply");
         Duration d = interval;
         if (d.toMillis() < 100) throw new BadInputException("--interval must be at least 100ms");
         DirectoryRoot root = DirectoryRoot.live();

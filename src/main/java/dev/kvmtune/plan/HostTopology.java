@@ -82,13 +82,8 @@ public record HostTopology(List<Cpu> cpus, List<Node> nodes, boolean pdpe1gb, in
         CpuSet online = facts.cpu().online();
         for (CpuTopology t : facts.cpu().cpus()) {
             boolean on = online.contains(t.cpu());
-            // the CPU's own nodeN link first; else the node whose CPU set (cpulist, cpumap or links) holds it
-            int node = t.node();
-            if (node < 0) {
-                for (NumaNode n : facts.numa()) if (n.cpus() != null && n.cpus().contains(t.cpu())) node = n.id();
-            }
             cpus.add(new Cpu(t.cpu(), on, Math.max(0, t.packageId()), t.coreId() < 0 ? t.cpu() : t.coreId(),
-                    Math.max(0, node), t.siblings()));
+                    Math.max(0, t.node()), t.siblings()));
         }
         List<Node> nodes = new ArrayList<>();
         for (NumaNode n : facts.numa()) {

@@ -32,12 +32,16 @@ public final class Audit {
 
     /** "auto": a guest profile when the CPU says it is virtualized and offers no vmx/svm, else a host profile. */
     public static String[] chooseProfile(String requested, HostFacts facts) {
-        return chooseProfile(requested, facts, false);
+        return chooseProfile(requested, facts, false, false);
     }
 
-    /** @param hasDevKvm whether the root has dev/kvm, mentioned when a guest can host VMs too */
-    public static String[] chooseProfile(String requested, HostFacts facts, boolean hasDevKvm) {
+    /**
+     * @param hasDevKvm whether the root has dev/kvm, mentioned when a guest can host VMs too
+     * @param vmNamed   a VM running here was named (audit --vm): this is its host, whatever the CPU flags say
+     */
+    public static String[] chooseProfile(String requested, HostFacts facts, boolean hasDevKvm, boolean vmNamed) {
         if (requested != null && !requested.equals("auto")) return new String[] {requested, "given with --profile"};
+        if (vmNamed) return new String[] {"virtual-host", "auto: the VM named runs here, so this is its host"};
         var id = facts.cpu().identity();
         if (id == null) return new String[] {"virtual-host", "auto: proc/cpuinfo unreadable, assuming a host"};
         boolean hyper = id.has("hypervisor");

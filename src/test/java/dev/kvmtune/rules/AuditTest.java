@@ -264,7 +264,8 @@ class AuditTest {
         assertThat(Audit.chooseProfile("auto", facts)[0]).isEqualTo("virtual-host");
         put("proc/cpuinfo", "processor\t: 0\nvendor_id\t: GenuineIntel\nflags\t\t: hypervisor pse\n\n");
         assertThat(Audit.chooseProfile("auto", HostFactsCollector.collect(DirectoryRoot.of(tmp)))[0]).isEqualTo("virtual-guest");
-        assertThat(Audit.chooseProfile("auto", HostFactsCollector.collect(DirectoryRoot.of(tmp)), true)[1]).contains("/dev/kvm too");
+        assertThat(Audit.chooseProfile("auto", HostFactsCollector.collect(DirectoryRoot.of(tmp)), true, false)[1]).contains("/dev/kvm too");
+        assertThat(Audit.chooseProfile("auto", HostFactsCollector.collect(DirectoryRoot.of(tmp)), true, true)[0]).as("a VM named runs here").isEqualTo("virtual-host");
     }
 
     @Test
