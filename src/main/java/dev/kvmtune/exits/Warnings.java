@@ -18,13 +18,8 @@ public final class Warnings {
         return List.copyOf(messages);
     }
 
-    /** A line for a message: control characters shown as '?', at most 80 characters. */
+    /** A line for a message: control characters escaped as every message escapes them (Printable), at most 80 characters of the line. */
     public static String excerpt(String line) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < line.length() && sb.length() < 80; i++) {
-            char c = line.charAt(i);
-            sb.append(c < 0x20 || c == 0x7f ? '?' : c);
-        }
-        return sb.toString();
+        return dev.kvmtune.util.Printable.line(line.length() > 80 ? line.substring(0, 80) : line);
     }
 }
