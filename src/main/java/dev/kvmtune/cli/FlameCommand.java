@@ -5,7 +5,6 @@ import dev.kvmtune.flame.FlameGraph;
 import dev.kvmtune.flame.Folded;
 import dev.kvmtune.flame.ParallelCollapse;
 import dev.kvmtune.flame.PerfCollapse;
-import dev.kvmtune.util.LineLimitInputStream;
 import dev.kvmtune.util.OutputFile;
 import dev.kvmtune.util.Printable;
 import java.io.BufferedOutputStream;
@@ -117,7 +116,7 @@ public final class FlameCommand implements Runnable {
             } else {
                 PerfCollapse c = new PerfCollapse(o, warn);
                 try (InputStream in = open()) {
-                    c.read(in);
+                    c.read(in, file == null || file.toString().equals("-") ? "stdin" : file.toString());
                 }
                 stacks = c.stacks();
                 unrecognized = c.unrecognized();
@@ -137,10 +136,9 @@ public final class FlameCommand implements Runnable {
         }
     }
 
-    /** The input, its lines bounded (a sparse or endless file is refused at the limit, not read into memory). */
+    /** The input; the readers bound its lines themselves (PerfCollapse.MAX_LINE, Folded's limit). */
     static InputStream open(Path file) {
-        boolean stdin = file == null || file.toString().equals("-");
-        return new LineLimitInputStream(stdin ? System.in : InputFiles.open(file), PerfCollapse.MAX_LINE / 2, stdin ? "stdin" : file.toString());
+        return file == null || file.toString().equals("-") ? System.in : InputFiles.open(file);
     }
 
     static Map<String, Long> stacks(Path file, PrintWriter err) throws IOException {

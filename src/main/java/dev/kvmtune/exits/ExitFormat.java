@@ -15,6 +15,11 @@ public interface ExitFormat {
     /** True when the beginning of a file (up to 64 KiB, as text) is in this format. */
     boolean matches(String head);
 
+    /** Whether the format bounds its own lines; the others are given a stream that does (ExitInputs). */
+    default boolean boundsLines() {
+        return false;
+    }
+
     /** Reads the whole stream into the tally; returns the seconds the input covers, or null. */
     Double read(InputStream in, String file, ExitTally tally, Warnings warnings, Options options) throws IOException;
 }

@@ -9,6 +9,12 @@ final class TraceFormat implements ExitFormat {
     private static final Pattern EVENT = Pattern.compile("\\d\\.\\d+: +(kvm:)?kvm_(exit|entry|msr): ");
     private String detected = "trace";
 
+    /** TraceLineParser skips a line over its limit with a warning. */
+    @Override
+    public boolean boundsLines() {
+        return true;
+    }
+
     @Override
     public String name() {
         return detected;

@@ -32,7 +32,7 @@ public final class Folded {
         if (head.length == 0) throw new BadInputException(name + ": the file is empty");
         if (!looksFolded(head)) {
             PerfCollapse c = new PerfCollapse(PerfCollapse.Options.defaults(), m -> warn.accept(name + ": " + m));
-            c.read(in);
+            c.read(in, name);
             Map<String, Long> s = c.stacks();
             if (s.isEmpty()) throw new BadInputException(name + ": neither folded stacks ('frame;frame count') nor perf script samples with call chains");
             return s;

@@ -50,7 +50,7 @@ public final class ParallelCollapse {
                     futures.add(pool.submit(() -> {
                         PerfCollapse c = new PerfCollapse(options, m -> { });
                         if (later && first != null) c.presetFirstEvent(first);
-                        c.read(new RangeStream(ch, part[0], part[1]));
+                        c.read(new RangeStream(ch, part[0], part[1]), file + " (the part from byte " + part[0] + ")");
                         return c;
                     }));
                 }

@@ -110,10 +110,13 @@ public final class PerfCollapse {
         return e != null ? e[1] : null;
     }
 
-    /** Reads perf script text to its end (lines of any length). */
-    public void read(InputStream in) throws IOException {
+    /**
+     * Reads perf script text to its end. A line over {@link #MAX_LINE} (a sparse or endless file has no
+     * newline at all) ends the read with a bad-input error naming {@code name} and the line.
+     */
+    public void read(InputStream in, String name) throws IOException {
         dev.kvmtune.util.ByteLines.read(in, MAX_LINE, this::line, () -> {
-            throw new dev.kvmtune.BadInputException("line " + (lineNo + 1) + ": longer than " + (MAX_LINE >> 20) + " MiB; not perf script text");
+            throw new dev.kvmtune.BadInputException(name + ":" + (lineNo + 1) + ": a line longer than " + (MAX_LINE >> 20) + " MiB; not perf script text");
         });
     }
 

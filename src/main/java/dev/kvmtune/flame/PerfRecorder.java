@@ -79,7 +79,7 @@ public final class PerfRecorder {
         Process p = start(List.of(o.perf(), "script", "-i", data.toString()), o.perf(), log, false);
         PerfCollapse c = new PerfCollapse(collapse, warn);
         try (InputStream in = p.getInputStream()) {
-            c.read(in);
+            c.read(in, "perf script");
         }
         if (p.waitFor() != 0) throw failure("perf script", Files.readString(log, StandardCharsets.ISO_8859_1), log);
         return c;

@@ -38,7 +38,7 @@ class PerfCollapseTest {
 
     static byte[] collapse(byte[] input, PerfCollapse.Options o, List<String> warnings) throws IOException {
         PerfCollapse c = new PerfCollapse(o, warnings::add);
-        c.read(new ByteArrayInputStream(input));
+        c.read(new ByteArrayInputStream(input), "test");
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         c.write(out);
         return out.toByteArray();
@@ -143,7 +143,7 @@ class PerfCollapseTest {
             }
         };
         PerfCollapse c = new PerfCollapse(PerfCollapse.Options.defaults(), w -> { });
-        c.read(dribble);
+        c.read(dribble, "test");
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         c.write(out);
         assertThat(out.toByteArray()).isEqualTo(whole);

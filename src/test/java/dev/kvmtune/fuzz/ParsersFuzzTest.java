@@ -91,7 +91,7 @@ class ParsersFuzzTest {
 
     @FuzzTest(maxDuration = "10s")
     void perfScript(byte[] data) throws Exception {
-        refusedOrParsed(() -> new PerfCollapse(PerfCollapse.Options.defaults(), m -> { }).read(new ByteArrayInputStream(data)));
+        refusedOrParsed(() -> new PerfCollapse(PerfCollapse.Options.defaults(), m -> { }).read(new ByteArrayInputStream(data), "perf.txt"));
     }
 
     @FuzzTest(maxDuration = "10s")
