@@ -34,16 +34,7 @@ final class InputFiles {
 
     /** The file opened for reading (a directory is refused). */
     static InputStream open(Path file) {
-        if (Files.isDirectory(file)) throw new BadInputException(file + ": is a directory");
-        try {
-            // A pipe or FIFO through a FileChannel fails "Illegal seek" when a buffer asks how much is available.
-            if (!Files.isRegularFile(file)) return new java.io.FileInputStream(file.toFile());
-            return Files.newInputStream(file);
-        } catch (java.io.FileNotFoundException e) {
-            throw Files.exists(file) ? new BadInputException(file + ": permission denied") : new BadInputException(file + ": no such file");
-        } catch (IOException e) {
-            throw failed(file, e);
-        }
+        return SmallFiles.open(file, "a file to read");
     }
 
     private static BadInputException failed(Path file, IOException e) {

@@ -30,17 +30,31 @@ public final class SmallFiles {
     private SmallFiles() {
     }
 
+    /**
+     * A file the user named, opened for reading: a directory, a missing or unreadable file is a
+     * bad-input error naming it. Anything but a regular file (a pipe, a FIFO, /dev/stdin) is read
+     * through a FileInputStream: through a FileChannel a buffer's "how much is available" fails with
+     * "Illegal seek" on it.
+     */
+    public static InputStream open(Path file, String what) {
+        if (Files.isDirectory(file)) throw new BadInputException(file + ": is a directory (" + what + " expected)");
+        try {
+            return Files.isRegularFile(file) ? Files.newInputStream(file) : new java.io.FileInputStream(file.toFile());
+        } catch (java.io.FileNotFoundException e) {
+            throw Files.exists(file) ? new BadInputException(file + ": permission denied") : new BadInputException(file + ": no such file");
+        } catch (IOException e) {
+            throw BadInputException.reading(file, e);
+        }
+    }
+
     /** The bytes of {@code file}, or a bad-input error when it is a directory, unreadable, or longer than {@code max}. */
     public static byte[] read(Path file, long max, String what) {
-        if (Files.isDirectory(file)) throw new BadInputException(file + ": is a directory (" + what + " expected)");
-        try (InputStream in = Files.isRegularFile(file) ? Files.newInputStream(file) : new java.io.FileInputStream(file.toFile())) {
+        try (InputStream in = open(file, what)) {
             byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
             if (bytes.length > max) {
                 throw new BadInputException(file + ": longer than " + (max >> 20) + " MiB" + ", the limit for " + what);
             }
             return bytes;
-        } catch (java.io.FileNotFoundException e) {
-            throw Files.exists(file) ? new BadInputException(file + ": permission denied") : new BadInputException(file + ": no such file");
         } catch (IOException e) {
             throw BadInputException.reading(file, e);
         }
