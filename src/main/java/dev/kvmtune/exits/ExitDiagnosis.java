@@ -55,16 +55,19 @@ public final class ExitDiagnosis {
                     "Record while the workload runs; try --source qmp.", null));
             return out;
         }
+        // arm64 and riscv64 exits are named by the trace itself; the advice keeps the seeds' reasoning in their terms
+        boolean x86 = !"ARM64".equals(p.isa()) && !"RISCV64".equals(p.isa());
         Amount mmio = kinds.get(Kind.MMIO);
-        if (mmio != null && mmio.significant()) out.add(mmio(mmio, vm));
+        if (mmio != null && mmio.significant()) out.add(mmio(mmio, vm, x86));
         Amount io = kinds.get(Kind.IO);
         if (io != null && io.significant()) out.add(pio(io, vm));
         Amount hlt = kinds.get(Kind.HLT);
-        if (hlt != null && hlt.significant()) out.add(halt(hlt, vm));
+        if (hlt != null && hlt.significant()) out.add(x86 ? halt(hlt, vm) : wfi(hlt, vm, p.isa()));
         Amount pause = kinds.get(Kind.PAUSE);
         if (pause != null && pause.significant()) out.add(pause(pause, vm));
         Amount msr = kinds.get(Kind.MSR);
-        if (msr != null && msr.significant()) out.addAll(msr(msr, p.msrs(), vm, p.seconds()));
+        if (msr != null && msr.significant() && !x86) out.add(sysreg(msr));
+        else if (msr != null && msr.significant()) out.addAll(msr(msr, p.msrs(), vm, p.seconds()));
         else if (!p.msrs().isEmpty() && p.events() == 0) out.addAll(msr(null, p.msrs(), vm, p.seconds()));
         Amount ext = kinds.get(Kind.EXTERNAL_INTERRUPT);
         if (ext != null && ext.significant()) out.add(external(ext, vm));
@@ -87,7 +90,7 @@ public final class ExitDiagnosis {
         return out;
     }
 
-    private static Finding mmio(Amount a, VmContext vm) {
+    private static Finding mmio(Amount a, VmContext vm, boolean x86) {
         List<String> emulated = vm == null ? List.of() : vm.nics().stream().filter(ExitDiagnosis::emulatedNic).toList();
         if (!emulated.isEmpty()) {
             return new Finding("exits.mmio.emulated_nic", "warn", a.evidence() + "; NIC " + String.join(", ", emulated),
@@ -104,8 +107,11 @@ public final class ExitDiagnosis {
                 ? "With virtio devices these exits are mostly the guest notifying the host that a virtqueue has work (a 'kick' "
                         + "is a write to a notify address KVM turns into an ioeventfd). They grow with the I/O rate; seed 001 saw "
                         + "about 6700/s for virtio-net and 22000/s for vhost-net under the same load, which then served more requests."
-                : "EPT_MISCONFIG (npf on AMD) is a guest access to an address with no RAM behind it: emulated device registers or "
-                        + "virtio notifications. Which device it is depends on the VM's models.";
+                : x86 ? "EPT_MISCONFIG (npf on AMD) is a guest access to an address with no RAM behind it: emulated device registers or "
+                        + "virtio notifications. Which device it is depends on the VM's models."
+                : "A stage-2 fault (arm64 DABT_LOW, riscv64 LOAD/STORE_GUEST_PAGE_FAULT): a guest access to an address with no RAM "
+                        + "behind it (emulated device registers, virtio notifications) or to guest memory not mapped yet (hugepages "
+                        + "and preallocated memory make those rare). Which device it is depends on the VM's models.";
         String fix = virtio
                 ? "Expected with virtio. vhost (vhost=on / <driver name='vhost'/>) moves the work into the host kernel; "
                         + "multiqueue and event_idx batch notifications."
@@ -146,6 +152,29 @@ public final class ExitDiagnosis {
                         + "32/s for an idle guest, thousands per second under request/response load as the guest idles between requests.",
                 fix, "no HLT exits means the host sees the vCPU 100% busy: its CPU cannot be shared or save power, and steal "
                         + "time stops telling the truth about idleness");
+    }
+
+    /** The HLT of arm64 (WFI/WFE trapped as WFx) and riscv64 (WFI trapped as a virtual instruction fault). */
+    private static Finding wfi(Amount a, VmContext vm, String isa) {
+        boolean dedicated = vm != null && Boolean.TRUE.equals(vm.dedicated());
+        boolean arm = "ARM64".equals(isa);
+        return new Finding("exits.hlt", "info", a.evidence(),
+                "The guest ran out of work and executed WFI" + (arm ? " (or spun with WFE)" : "") + "; KVM takes the vCPU off the CPU until "
+                        + "an interrupt arrives, as x86 does for HLT (seed 001: 32/s idle, thousands per second under request/response load).",
+                dedicated && arm ? "The vCPUs have CPUs of their own: kvm-arm.wfi_trap_policy=notrap and kvm-arm.wfe_trap_policy=notrap on the "
+                        + "host's command line (Linux 6.0+) let the guest idle in place without exiting; or cpuidle-haltpoll in the guest."
+                        : "Leave them while vCPUs share host CPUs: the exit on idle is what gives the CPU back; host halt polling "
+                        + "(kvm halt_poll_ns) shortens wake-ups.",
+                "without the exit the host sees the vCPU 100% busy: its CPU cannot be shared or save power");
+    }
+
+    /** arm64's counterpart of MSR exits: system register accesses the hardware does not virtualize. */
+    private static Finding sysreg(Amount a) {
+        return new Finding("exits.msr", "info", a.evidence(),
+                "System register accesses (MSR/MRS on arm64, CSR accesses on riscv64) that the hardware does not virtualize exit to "
+                        + "KVM: PMU, debug and some timer and cache-maintenance registers. Which register it is decides the remedy.",
+                "Record kvm:kvm_sys_access (arm64) beside kvm_exit to see the registers; a guest that needs no PMU (QEMU -cpu ...,pmu=off) "
+                        + "traps fewer.", null);
     }
 
     private static Finding pause(Amount a, VmContext vm) {

@@ -19,7 +19,8 @@ import java.util.Map;
  * the kernel's arch/x86/include/uapi/asm/{vmx,svm}.h and tools/kvm/kvm_stat.
  */
 public final class ExitReasons {
-    public enum Isa { VMX, SVM }
+    /** VMX (Intel), SVM (AMD); ARM64 and RISCV64 name their exits in the trace text itself. */
+    public enum Isa { VMX, SVM, ARM64, RISCV64 }
 
     /** What an exit means for tuning; the diagnosis works on kinds, not on one ISA's names. */
     public enum Kind { HLT, PAUSE, MSR, IO, MMIO, EXTERNAL_INTERRUPT, INTERRUPT_WINDOW, PAGE_FAULT, APIC, EOI, TIMER, CPUID, OTHER }
@@ -81,12 +82,66 @@ public final class ExitReasons {
             Reason s = SVM_BY_NAME.get(n.substring("SVM_EXIT_".length()));
             if (s != null) return s;
         }
+        Kind arm = ARM64_KINDS.get(n);
+        if (arm != null && hint != Isa.RISCV64) return new Reason(Isa.ARM64, null, n, arm);
+        Kind rv = RISCV64_KINDS.get(n);
+        if (rv != null) return new Reason(Isa.RISCV64, null, n, rv);
         return new Reason(hint, null, n, Kind.OTHER);
     }
 
     /** True when the name exists only in the SVM tables (so a file using it is from an AMD host). */
     public static boolean svmOnly(String name) {
         return SVM_BY_NAME.containsKey(name) && !VMX_BY_NAME.containsKey(name);
+    }
+
+    /**
+     * arm64's kvm_exit names: the exception type (IRQ, SERROR, ILLEGAL, HYP_GONE) or, for a trap,
+     * the exception class of ESR_EL2 as the kernel's kvm_arm_exception_class prints it (Arm ARM,
+     * ESR_ELx.EC). A system register access (MSR/MRS, SYS64) is arm64's counterpart of an x86 MSR exit;
+     * a data abort from the guest (DABT_LOW) is a stage-2 fault, emulated MMIO among them.
+     */
+    static final Map<String, Kind> ARM64_KINDS = Map.ofEntries(
+            Map.entry("WFx", Kind.HLT), Map.entry("DABT_LOW", Kind.MMIO), Map.entry("IABT_LOW", Kind.PAGE_FAULT),
+            Map.entry("IRQ", Kind.EXTERNAL_INTERRUPT), Map.entry("SYS64", Kind.MSR), Map.entry("HVC64", Kind.OTHER),
+            Map.entry("SMC64", Kind.OTHER), Map.entry("SERROR", Kind.OTHER), Map.entry("ILLEGAL", Kind.OTHER),
+            Map.entry("HYP_GONE", Kind.OTHER), Map.entry("UNKNOWN", Kind.OTHER), Map.entry("CP15_32", Kind.MSR),
+            Map.entry("CP15_64", Kind.MSR), Map.entry("CP14_MR", Kind.MSR), Map.entry("CP14_LS", Kind.MSR),
+            Map.entry("CP14_64", Kind.MSR), Map.entry("FP_ASIMD", Kind.OTHER), Map.entry("SVE", Kind.OTHER),
+            Map.entry("PAC", Kind.OTHER), Map.entry("BRK64", Kind.OTHER), Map.entry("SOFTSTP_LOW", Kind.OTHER),
+            Map.entry("BREAKPT_LOW", Kind.OTHER), Map.entry("WATCHPT_LOW", Kind.OTHER), Map.entry("HVC32", Kind.OTHER),
+            Map.entry("SMC32", Kind.OTHER), Map.entry("SYS128", Kind.MSR));
+
+    /**
+     * riscv64's kvm_exit names (arch/riscv/kvm/trace.h: the scause of the trap, IRQ_ and EXC_ names
+     * without their prefix). An external interrupt is the counterpart of x86's EXTERNAL_INTERRUPT, a
+     * guest load/store page fault of an emulated-MMIO or stage-2 exit, an SBI call (the guest's ecall
+     * from S-mode) of a hypercall.
+     */
+    static final Map<String, Kind> RISCV64_KINDS = Map.ofEntries(
+            Map.entry("S_EXT", Kind.EXTERNAL_INTERRUPT), Map.entry("S_GEXT", Kind.EXTERNAL_INTERRUPT), Map.entry("S_TIMER", Kind.TIMER),
+            Map.entry("S_SOFT", Kind.OTHER), Map.entry("PMU_OVF", Kind.OTHER), Map.entry("LOAD_GUEST_PAGE_FAULT", Kind.MMIO),
+            Map.entry("STORE_GUEST_PAGE_FAULT", Kind.MMIO), Map.entry("INST_GUEST_PAGE_FAULT", Kind.PAGE_FAULT),
+            Map.entry("VIRTUAL_INST_FAULT", Kind.OTHER), Map.entry("SUPERVISOR_SYSCALL", Kind.OTHER),
+            Map.entry("INST_ILLEGAL", Kind.OTHER), Map.entry("INST_ACCESS", Kind.OTHER), Map.entry("LOAD_ACCESS", Kind.OTHER),
+            Map.entry("STORE_ACCESS", Kind.OTHER), Map.entry("LOAD_MISALIGNED", Kind.OTHER), Map.entry("STORE_MISALIGNED", Kind.OTHER),
+            Map.entry("BREAKPOINT", Kind.OTHER));
+
+    /** RISC-V scause codes (privileged spec): interrupts (top bit set) and exceptions, by the names the kernel prints. */
+    static final Map<Long, String> RISCV64_IRQS = Map.of(1L, "S_SOFT", 5L, "S_TIMER", 9L, "S_EXT", 12L, "S_GEXT", 13L, "PMU_OVF");
+    static final Map<Long, String> RISCV64_EXCEPTIONS = Map.ofEntries(
+            Map.entry(0L, "INST_MISALIGNED"), Map.entry(1L, "INST_ACCESS"), Map.entry(2L, "INST_ILLEGAL"), Map.entry(3L, "BREAKPOINT"),
+            Map.entry(4L, "LOAD_MISALIGNED"), Map.entry(5L, "LOAD_ACCESS"), Map.entry(6L, "STORE_MISALIGNED"), Map.entry(7L, "STORE_ACCESS"),
+            Map.entry(8L, "USER_ECALL"), Map.entry(9L, "SUPERVISOR_SYSCALL"), Map.entry(10L, "VIRTUAL_SUPERVISOR_SYSCALL"),
+            Map.entry(12L, "INST_PAGE_FAULT"), Map.entry(13L, "LOAD_PAGE_FAULT"), Map.entry(15L, "STORE_PAGE_FAULT"),
+            Map.entry(20L, "INST_GUEST_PAGE_FAULT"), Map.entry(21L, "LOAD_GUEST_PAGE_FAULT"), Map.entry(22L, "VIRTUAL_INST_FAULT"),
+            Map.entry(23L, "STORE_GUEST_PAGE_FAULT"));
+
+    /** The name of a riscv64 scause the trace printed as a number (the kernel's symbol table lacks it, or the IRQ bit is set). */
+    public static String riscvCause(long scause) {
+        boolean irq = scause < 0;
+        long code = scause & Long.MAX_VALUE;
+        String n = (irq ? RISCV64_IRQS : RISCV64_EXCEPTIONS).get(code);
+        return n != null ? n : (irq ? "IRQ_" : "EXC_") + code;
     }
 
     private static Kind vmxKind(String n) {

@@ -41,6 +41,8 @@ public final class ExitTally {
     private Isa isaHint;
     private boolean svmSeen;
     private boolean vmxSeen;
+    /** ARM64 or RISCV64 when the input named that architecture's exits (their names are in the trace text). */
+    private Isa otherSeen;
     long unknownLines;
     private final List<String> notes = new ArrayList<>();
 
@@ -71,6 +73,7 @@ public final class ExitTally {
     private int register(String key, Reason r) {
         if (r.isa() == Isa.SVM && r.code() != null) svmSeen = true;
         if (r.isa() == Isa.VMX && r.code() != null) vmxSeen = true;
+        if (r.isa() == Isa.ARM64 || r.isa() == Isa.RISCV64) otherSeen = r.isa();
         // Two spellings of one reason (PENDING_INTERRUPT, INTERRUPT_WINDOW) share one id.
         for (int i = 0; i < reasons.size(); i++) {
             if (reasons.get(i).equals(r)) {
@@ -181,7 +184,8 @@ public final class ExitTally {
         List<MsrRow> ms = new ArrayList<>();
         msrs.forEach((k, v) -> ms.add(new MsrRow(Msrs.hex(k), Msrs.name(k), v[0], v[1], v[2])));
         ms.sort(Comparator.comparingLong(MsrRow::total).reversed().thenComparing(MsrRow::msr));
-        String isa = svmSeen && !vmxSeen ? "SVM" : vmxSeen && !svmSeen ? "VMX" : isaHint == null ? null : isaHint.name();
+        String isa = otherSeen != null ? otherSeen.name() : svmSeen && !vmxSeen ? "SVM" : vmxSeen && !svmSeen ? "VMX"
+                : isaHint == null ? null : isaHint.name();
         if (statedTimes) note("time in exit as the input states it");
         return new ExitProfile(null, input, format, null, isa, seconds, seconds == null ? null : secondsFrom, null, events(), rows, cs, ms,
                 unknownLines, List.copyOf(notes));

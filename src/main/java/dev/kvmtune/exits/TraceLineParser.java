@@ -167,19 +167,25 @@ public final class TraceLineParser {
             r = ve;
             while (r < e && b[r] == ' ') r++;
         }
-        if (!startsWith(b, r, e, "reason ")) {
-            unknown(b, s, e);
-            return;
+        int reason;
+        if (startsWith(b, r, e, "reason ")) {
+            int ns = r + REASON.length;
+            int ne = indexOf(b, ns, e, RIP);
+            if (ne < 0) ne = e;
+            while (ne > ns && b[ne - 1] == ' ') ne--;
+            if (ne == ns) {
+                unknown(b, s, e);
+                return;
+            }
+            reason = intern(b, ns, ne);
+        } else {
+            reason = otherArch(b, pl, e);
+            if (reason < 0) {
+                unknown(b, s, e);
+                return;
+            }
+            if (vcpu < 0) vcpu = armVcpu(b, pl, e);
         }
-        int ns = r + REASON.length;
-        int ne = indexOf(b, ns, e, RIP);
-        if (ne < 0) ne = e;
-        while (ne > ns && b[ne - 1] == ' ') ne--;
-        if (ne == ns) {
-            unknown(b, s, e);
-            return;
-        }
-        int reason = intern(b, ns, ne);
         int thread = tid >= 0 ? thread(tid, vcpu, b, s, commEnd) : -1;
         if (thread >= 0) {
             tally.add(reason, slotOf[thread], 1);
@@ -190,6 +196,61 @@ public final class TraceLineParser {
         } else {
             tally.add(reason, 1);
         }
+    }
+
+    private static final byte[] HSR_EC = " HSR_EC: 0x".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] SCAUSE = " SCAUSE:0x".getBytes(StandardCharsets.US_ASCII);
+
+    /**
+     * arm64 (arch/arm64/kvm/trace_arm.h) and riscv64 (arch/riscv/kvm/trace.h) kvm_exit payloads:
+     * <pre>
+     *   arm64    "%s: HSR_EC: 0x%04x (%s), PC: 0x%016lx"        TYPE, exception class, its name
+     *            "%s: vcpu: %u HSR_EC: 0x%04x (%s), PC: ..."     (kvm_exit_v2 of some vendor kernels)
+     *   riscv64  "%s: SEPC:0x%lx, SCAUSE:0x%lx (%s), STVAL:..."  IRQ/EXC, scause, its name
+     * </pre>
+     * arm64's reason is the exception class name for a TRAP and the type otherwise (IRQ, SERROR ...);
+     * riscv64's is the scause name, decoded from the number where the kernel printed one.
+     * Returns the reason id, or -1 when the payload is neither.
+     */
+    private int otherArch(byte[] b, int pl, int e) {
+        int colon = pl;
+        while (colon < e && b[colon] != ':' && b[colon] != ' ') colon++;
+        if (colon == pl || colon >= e || b[colon] != ':') return -1;
+        int ec = indexOf(b, colon, e, HSR_EC);
+        if (ec >= 0) {
+            if (!(colon - pl == 4 && startsWith(b, pl, e, "TRAP"))) return intern(b, pl, colon);
+            int open = indexOf(b, ec, e, new byte[] {'('});
+            int close = open < 0 ? -1 : indexOf(b, open, e, new byte[] {')'});
+            if (close <= open + 1) return -1;
+            return intern(b, open + 1, close);
+        }
+        int sc = indexOf(b, colon, e, SCAUSE);
+        if (sc < 0) return -1;
+        int open = indexOf(b, sc, e, new byte[] {'('});
+        int close = open < 0 ? -1 : indexOf(b, open, e, new byte[] {')'});
+        if (close <= open + 1) return -1;
+        if (!startsWith(b, open + 1, close, "0x")) return intern(b, open + 1, close);
+        // a number: the kernel's table lacked the cause (interrupts have the top bit set); name it here
+        long cause = 0;
+        int q = sc + SCAUSE.length;
+        int digits = 0;
+        for (; q < e && digits < 16; q++, digits++) {
+            int h = Character.digit(b[q], 16);
+            if (h < 0) break;
+            cause = (cause << 4) | h;
+        }
+        if (digits == 0) return -1;
+        return tally.reasonId(ExitReasons.riscvCause(cause));
+    }
+
+    /** The vCPU of arm64's "TYPE: vcpu: N HSR_EC ..." form; -1 when the line has none. */
+    private static int armVcpu(byte[] b, int pl, int e) {
+        int v = indexOf(b, pl, e, ": vcpu: ".getBytes(StandardCharsets.US_ASCII));
+        if (v < 0) return -1;
+        int d = v + 8;
+        int de = d;
+        while (de < e && de - d < 9 && b[de] >= '0' && b[de] <= '9') de++;
+        return de > d ? parseInt(b, d, de) : -1;
     }
 
     private void entry(int tid, long ts) {
