@@ -12,10 +12,10 @@ import dev.kvmtune.rules.Severity;
 import dev.kvmtune.util.CpuSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code kvmtune audit}: checks the host against a profile and explains every finding. */
 @Command(name = "audit", mixinStandardHelpOptions = true,

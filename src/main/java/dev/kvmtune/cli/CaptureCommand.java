@@ -2,9 +2,9 @@ package dev.kvmtune.cli;
 
 import dev.kvmtune.ExitCodes;
 import dev.kvmtune.KvmtuneException;
+import dev.kvmtune.facts.snapshot.Capture;
 import dev.kvmtune.facts.DirectoryRoot;
 import dev.kvmtune.facts.Root;
-import dev.kvmtune.facts.snapshot.Capture;
 import dev.kvmtune.rules.Audit;
 import dev.kvmtune.rules.ProfileLoader;
 import dev.kvmtune.util.OutputFile;

@@ -6,9 +6,9 @@ import dev.kvmtune.facts.Root;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code kvmtune facts}: host facts, each with the file it was read from. */
 @Command(name = "facts", mixinStandardHelpOptions = true,

@@ -1,7 +1,7 @@
 package dev.kvmtune.cli;
 
 import dev.kvmtune.facts.HostFacts;
-import dev.kvmtune.facts.Sourced;
+import dev.kvmtune.facts.cpu.CoreClasses;
 import dev.kvmtune.facts.cpu.CpuSummary;
 import dev.kvmtune.facts.cpu.CpuTopology;
 import dev.kvmtune.facts.cpu.IsolationReader;
@@ -11,6 +11,7 @@ import dev.kvmtune.facts.numa.HugepagePool;
 import dev.kvmtune.facts.numa.NumaNode;
 import dev.kvmtune.facts.power.PowerFacts;
 import dev.kvmtune.facts.proc.ThreadsReader;
+import dev.kvmtune.facts.Sourced;
 import dev.kvmtune.util.CpuSet;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,28 +69,44 @@ final class FactsText {
         HostFacts.Cpu c = f.cpu();
         head("CPU");
         if (c.identity() != null) {
+            kv("Architecture", c.identity().arch() == null ? "unknown (cpuinfo of no known layout)" : c.identity().arch());
             kv("Vendor", nz(c.identity().vendor()));
             kv("Model name", nz(c.identity().modelName()));
-            kv("Flags (relevant)", c.identity().relevant().entrySet().stream()
-                    .map(e -> e.getKey() + (e.getValue() ? "+" : "-")).collect(Collectors.joining(" ")));
+            if (!c.identity().relevant().isEmpty()) {
+                kv("Flags (relevant)", c.identity().relevant().entrySet().stream()
+                        .map(e -> e.getKey() + (e.getValue() ? "+" : "-")).collect(Collectors.joining(" ")));
+            }
         } else {
             kv("Identity", "unknown (proc/cpuinfo missing)");
         }
         kv("Present / online", c.lists().present() + " / " + c.lists().online());
-        kv("Offline", c.lists().offline().isPresent() && c.lists().offline().value().isEmpty() ? "none" : c.lists().offline());
+        // the kernel's offline file also lists possible CPUs that are not present (empty hot-plug
+        // slots); lscpu's "Off-line" is present and not online, and the slots are said apart
+        if (c.lists().present().isPresent() && c.lists().online().isPresent()) {
+            CpuSet off = c.lists().present().value().minus(c.lists().online().value());
+            kv("Offline", off.isEmpty() ? "none" : off.toList());
+            if (c.lists().possible().isPresent()) {
+                CpuSet slots = c.lists().possible().value().minus(c.lists().present().value());
+                if (!slots.isEmpty()) kv("Possible, not present", slots.toList());
+            }
+        } else {
+            kv("Offline", c.lists().offline().isPresent() && c.lists().offline().value().isEmpty() ? "none" : c.lists().offline());
+        }
         CpuSummary s = c.summary();
         kv("Sockets", s.sockets());
         kv("Cores per socket", s.coresPerSocket());
         kv("Threads per core", s.threadsPerCore());
+        CoreClasses classes = CoreClasses.of(c.cpus());
+        if (classes.heterogeneous()) kv("Core types (fastest first)", classes);
         kv("SMT active", c.smtActive().isPresent() ? c.smtActive().value() : s.smtActive() + " (from siblings)");
         for (CpuSummary.CacheTotal ct : s.caches()) {
             kv(ct.name() + " cache", (ct.totalBytes() == null ? "size not in the tree" : human(ct.totalBytes())) + " (" + ct.instances() + " instance"
                     + (ct.instances() == 1 ? "" : "s") + ")");
         }
-        line("  %-4s %-6s %-7s %-4s %-5s %-8s %-5s", "CPU", "online", "socket", "die", "core", "siblings", "node");
+        line("  %-4s %-6s %-7s %-4s %-8s %-5s %-8s %-5s", "CPU", "online", "socket", "die", "cluster", "core", "siblings", "node");
         for (CpuTopology t : c.cpus()) {
-            line("  %-4d %-6s %-7s %-4s %-5s %-8s %-5s", t.cpu(), t.online() ? "yes" : "no", id(t.packageId()), id(t.dieId()),
-                    id(t.coreId()), t.siblings() == null ? "?" : t.siblings(), id(t.node()));
+            line("  %-4d %-6s %-7s %-4s %-8s %-5s %-8s %-5s", t.cpu(), t.online() ? "yes" : "no", id(t.packageId()), id(t.dieId()),
+                    id(t.clusterId()), id(t.coreId()), t.siblings() == null ? "?" : t.siblings(), id(t.node()));
         }
     }
 
@@ -104,7 +121,8 @@ final class FactsText {
             for (HugepagePool p : n.hugepages().values()) {
                 hp.append(' ').append(pageSize(p.pageSizeKb())).append(": ").append(p.total()).append(" (free ").append(p.free()).append(')');
             }
-            line("  node%d cpus %s  mem %s total, %s free  distances %s  hugepages%s", n.id(), n.cpus(),
+            line("  node%d cpus %s  mem %s total, %s free  distances %s  hugepages%s", n.id(),
+                    n.cpus() == null ? "unknown" : !n.cpus().isEmpty() ? n.cpus() : n.memTotalKb() > 0 ? "none (memory only)" : "none",
                     kb(n.memTotalKb()), kb(n.memFreeKb()), n.distances(), hp.length() == 0 ? " none" : hp);
         }
     }

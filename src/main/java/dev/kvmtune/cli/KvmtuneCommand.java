@@ -2,9 +2,9 @@ package dev.kvmtune.cli;
 
 import dev.kvmtune.ExitCodes;
 import dev.kvmtune.KvmtuneException;
+import dev.kvmtune.facts.snapshot.SnapshotRoot;
 import dev.kvmtune.facts.DirectoryRoot;
 import dev.kvmtune.facts.Root;
-import dev.kvmtune.facts.snapshot.SnapshotRoot;
 import dev.kvmtune.util.Printable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,10 +15,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
+import picocli.CommandLine;
 
 /** The root command: global options and the list of subcommands. */
 @Command(name = "kvmtune",

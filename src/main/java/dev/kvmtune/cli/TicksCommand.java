@@ -2,11 +2,11 @@ package dev.kvmtune.cli;
 
 import dev.kvmtune.BadInputException;
 import dev.kvmtune.ExitCodes;
-import dev.kvmtune.facts.DirectoryRoot;
 import dev.kvmtune.facts.cpu.IsolationReader;
 import dev.kvmtune.facts.irq.InterruptsReader;
-import dev.kvmtune.facts.proc.ProcessReader;
 import dev.kvmtune.facts.kernel.KernelConfigReader;
+import dev.kvmtune.facts.proc.ProcessReader;
+import dev.kvmtune.facts.DirectoryRoot;
 import dev.kvmtune.latency.TickSampler;
 import dev.kvmtune.util.CpuSet;
 import dev.kvmtune.util.Numbers;
@@ -16,10 +16,10 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code kvmtune ticks}: timer ticks and IPIs per CPU per second (seed 000's isolation test). */
 @Command(name = "ticks", mixinStandardHelpOptions = true,

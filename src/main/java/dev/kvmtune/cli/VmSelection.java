@@ -1,8 +1,8 @@
 package dev.kvmtune.cli;
 
 import dev.kvmtune.BadInputException;
-import dev.kvmtune.facts.Root;
 import dev.kvmtune.facts.proc.ProcessReader;
+import dev.kvmtune.facts.Root;
 import dev.kvmtune.facts.vm.DomainXml;
 import dev.kvmtune.facts.vm.VmDiscovery;
 import dev.kvmtune.facts.vm.VmFacts;

@@ -14,8 +14,8 @@ import dev.kvmtune.facts.kernel.KernelFacts;
 import dev.kvmtune.facts.kernel.KernelReader;
 import dev.kvmtune.facts.memory.MemoryFacts;
 import dev.kvmtune.facts.memory.MemoryReader;
-import dev.kvmtune.facts.power.PowerFacts;
 import dev.kvmtune.facts.numa.NumaReader;
+import dev.kvmtune.facts.power.PowerFacts;
 import dev.kvmtune.facts.power.PowerReader;
 import dev.kvmtune.facts.proc.ProcessReader;
 import dev.kvmtune.facts.proc.ThreadsReader;
@@ -23,11 +23,11 @@ import dev.kvmtune.facts.sysctl.SysctlReader;
 import dev.kvmtune.facts.vm.VmDiscovery;
 import dev.kvmtune.util.CpuSet;
 import java.util.List;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.TreeMap;
 
 /** Reads every section of {@link HostFacts} from a root. The same code serves live and snapshot. */
 public final class HostFactsCollector {

@@ -1,6 +1,7 @@
 package dev.kvmtune.plan;
 
 import dev.kvmtune.facts.HostFacts;
+import dev.kvmtune.facts.cpu.CoreClasses;
 import dev.kvmtune.facts.cpu.CpuTopology;
 import dev.kvmtune.facts.numa.HugepagePool;
 import dev.kvmtune.facts.numa.NumaNode;
@@ -24,8 +25,16 @@ import java.util.TreeMap;
  */
 public record HostTopology(List<Cpu> cpus, List<Node> nodes, boolean pdpe1gb, int bootCpu) {
 
-    /** One logical CPU. {@code core} is the index of its physical core in {@link #cores()}. */
-    public record Cpu(int cpu, boolean online, int socket, int coreId, int node, CpuSet siblings) {
+    /**
+     * One logical CPU.
+     *
+     * @param speed how fast its core is against the host's others, larger is faster (the rank of
+     *              {@link CoreClasses}); equal on a host whose cores are alike
+     */
+    public record Cpu(int cpu, boolean online, int socket, int coreId, int node, CpuSet siblings, int speed) {
+        public Cpu(int cpu, boolean online, int socket, int coreId, int node, CpuSet siblings) {
+            this(cpu, online, socket, coreId, node, siblings, 0);
+        }
     }
 
     /**
@@ -35,8 +44,8 @@ public record HostTopology(List<Cpu> cpus, List<Node> nodes, boolean pdpe1gb, in
     public record Node(int id, CpuSet cpus, long memKb, Map<Long, Long> hugepagesKb) {
     }
 
-    /** A physical core: its online SMT threads, its socket and node. */
-    public record Core(int socket, int coreId, int node, CpuSet threads) {
+    /** A physical core: its online SMT threads, its socket and node, and its speed (see {@link Cpu}). */
+    public record Core(int socket, int coreId, int node, CpuSet threads, int speed) {
     }
 
     public CpuSet online() {
@@ -70,7 +79,7 @@ public record HostTopology(List<Cpu> cpus, List<Node> nodes, boolean pdpe1gb, in
         List<Core> cores = new ArrayList<>();
         for (var e : byThreads.entrySet()) {
             Cpu first = e.getValue();
-            cores.add(new Core(first.socket(), first.coreId(), first.node(), e.getKey()));
+            cores.add(new Core(first.socket(), first.coreId(), first.node(), e.getKey(), first.speed()));
         }
         cores.sort(Comparator.comparingInt(Core::node).thenComparingInt(c -> c.threads().first()));
         return cores;
@@ -80,10 +89,11 @@ public record HostTopology(List<Cpu> cpus, List<Node> nodes, boolean pdpe1gb, in
     public static HostTopology of(HostFacts facts) {
         List<Cpu> cpus = new ArrayList<>();
         CpuSet online = facts.cpu().online();
+        CoreClasses classes = CoreClasses.of(facts.cpu().cpus());
         for (CpuTopology t : facts.cpu().cpus()) {
             boolean on = online.contains(t.cpu());
             cpus.add(new Cpu(t.cpu(), on, Math.max(0, t.packageId()), t.coreId() < 0 ? t.cpu() : t.coreId(),
-                    Math.max(0, t.node()), t.siblings()));
+                    Math.max(0, t.node()), t.siblings(), on ? classes.rankOf(t.cpu()) : 0));
         }
         List<Node> nodes = new ArrayList<>();
         for (NumaNode n : facts.numa()) {

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -23,7 +24,8 @@ import java.util.TreeMap;
  *     the node that fits it most tightly (then the lowest node id), so the result does not depend on
  *     the order of the request.</li>
  * <li>Other VMs float over the housekeeping CPUs of the node holding their hugepages, or over all
- *     housekeeping CPUs when their memory is not bound.</li>
+ *     housekeeping CPUs when their memory is not bound. Their hugepages come from a node with CPUs:
+ *     a memory-only node (CXL) is taken only when the request names it.</li>
  * </ul>
  */
 public final class Partitioner {
@@ -142,6 +144,7 @@ public final class Partitioner {
                 if (!used.contains(c)) mine.add(c);
             }
             used.addAll(mine);
+            speedNote(vm, nodeCores, mine, host).ifPresent(notes::add);
             freeKb.merge(best, -needKb, Long::sum);
             placed.put(vm.name(), new Placed(best, mine, pageKb, needKb / pageKb));
         }
@@ -167,6 +170,8 @@ public final class Partitioner {
             Integer best = null;
             for (var e : freeKb.entrySet()) {
                 if (vm.node() != null && vm.node() != e.getKey().intValue()) continue;
+                // a node without CPUs (CXL or other memory-only node) is far from every vCPU: only when asked for
+                if (vm.node() == null && !coresByNode.containsKey(e.getKey())) continue;
                 if (e.getValue() >= needKb && (best == null || e.getValue() > freeKb.get(best))) best = e.getKey();
             }
             if (best == null) {
@@ -248,11 +253,39 @@ public final class Partitioner {
     private record VcpuAt(String vm, int index) {
     }
 
-    /** The node's cores in the order vCPUs take them: after the ones kept for housekeeping (the boot core among those). */
+    /**
+     * The node's cores in the order vCPUs take them: after the ones kept for housekeeping (the boot
+     * core among those). Where the node's cores differ in speed (hybrid, big.LITTLE), housekeeping
+     * keeps the boot core and the slowest ones and vCPUs take the fastest first.
+     */
     private static List<HostTopology.Core> candidates(List<HostTopology.Core> nodeCores, HostTopology.Core bootCore, int keep) {
         List<HostTopology.Core> order = new ArrayList<>(nodeCores);
+        if (nodeCores.stream().mapToInt(HostTopology.Core::speed).distinct().count() > 1) {
+            int kept = order.remove(bootCore) ? 1 : 0;
+            order.sort(Comparator.comparingInt(HostTopology.Core::speed).reversed()); // stable: CPU order within a speed
+            while (kept < keep && !order.isEmpty()) {
+                order.remove(order.size() - 1);
+                kept++;
+            }
+            return order;
+        }
         if (order.remove(bootCore)) order.add(0, bootCore);
         return order.subList(Math.min(keep, order.size()), order.size());
+    }
+
+    /** On a host whose cores differ in speed: which kind a realtime VM's vCPUs got, and whether it is the fastest. */
+    private static Optional<String> speedNote(VmRequest vm, List<HostTopology.Core> nodeCores, List<HostTopology.Core> mine, HostTopology host) {
+        List<HostTopology.Core> all = host.cores();
+        if (all.stream().mapToInt(HostTopology.Core::speed).distinct().count() < 2) return Optional.empty();
+        int hostFastest = all.stream().mapToInt(HostTopology.Core::speed).max().orElse(0);
+        long slow = mine.stream().filter(c -> c.speed() < hostFastest).count();
+        CpuSet cpus = CpuSet.EMPTY;
+        for (HostTopology.Core c : mine) cpus = cpus.union(c.threads());
+        if (slow == 0) return Optional.of(vm.name() + ": vCPUs on the host's fastest cores (" + cpus.toList() + ")");
+        int nodeFastest = nodeCores.stream().mapToInt(HostTopology.Core::speed).max().orElse(0);
+        return Optional.of(vm.name() + ": " + slow + " of " + mine.size() + " vCPUs on slower cores (" + cpus.toList() + "): "
+                + (nodeFastest < hostFastest ? "its node has none of the fastest kind" : "the node's fastest cores are too few after housekeeping")
+                + "; latency will differ between its vCPUs");
     }
 
     private static CpuSet nodeCpus(HostTopology host, int node) {

@@ -36,7 +36,7 @@ public record Plan(int schema, String profile, String root, HostSummary host, Pa
      * @param cpus        possible CPUs (the width of CPU masks)
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record HostSummary(String vendor, String kernel, String cmdline, String bootLoader, String bootCmdline, String bootSource,
+    public record HostSummary(String vendor, String arch, String kernel, String cmdline, String bootLoader, String bootCmdline, String bootSource,
                               int cpus) {
     }
 

@@ -25,6 +25,7 @@ public final class Planner {
         var kernel = facts.kernel();
         var boot = kernel.bootLoader();
         Plan.HostSummary host = new Plan.HostSummary(cpu.identity() == null ? null : cpu.identity().vendor(),
+                cpu.identity() == null ? null : cpu.identity().arch(),
                 kernel.release().isPresent() ? kernel.release().value() : null,
                 kernel.cmdline().isPresent() ? kernel.cmdline().value().raw() : null,
                 boot == null ? null : boot.kind(), boot == null ? null : boot.cmdline().raw(), boot == null ? null : boot.source(),
@@ -46,8 +47,9 @@ public final class Planner {
                 skipped++;
                 continue;
             }
-            // the profile says which vendor a setting belongs to (kvm_intel vs kvm_amd, intel_pstate); audit skips the same ones
-            if (!s.appliesTo(host.vendor())) continue;
+            // the profile says which vendor and architecture a setting belongs to (kvm_intel vs kvm_amd,
+            // intel_pstate, x86's idle=); audit skips the same ones
+            if (!s.appliesTo(host.vendor(), host.arch())) continue;
             String value = expand(s.expected(), partition);
             String key = s.key();
             if (s.kind().equals("sysfs") && key.endsWith("/cpumask")) {

@@ -3,8 +3,8 @@ package dev.kvmtune.rules;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.kvmtune.BadInputException;
 import dev.kvmtune.facts.HostFacts;
-import dev.kvmtune.facts.Root;
 import dev.kvmtune.facts.cpu.CpuTopology;
+import dev.kvmtune.facts.Root;
 import dev.kvmtune.rules.checks.Rule;
 import dev.kvmtune.rules.checks.Rules;
 import dev.kvmtune.rules.settings.SettingKinds;
@@ -77,9 +77,10 @@ public final class Audit {
         AuditContext ctx = new AuditContext(facts, root, isolated, source, housekeeping);
         List<Finding> findings = new ArrayList<>();
         String vendor = facts.cpu().identity() == null ? null : facts.cpu().identity().vendor();
+        String arch = facts.cpu().identity() == null ? null : facts.cpu().identity().arch();
         for (SettingSpec s : profile.settings() == null ? List.<SettingSpec>of() : profile.settings()) {
             if (s.needsIsolated() && !ctx.hasIsolation()) continue;
-            if (!s.appliesTo(vendor)) continue;
+            if (!s.appliesTo(vendor, arch)) continue;
             findings.add(SettingKinds.KINDS.get(s.kind()).check(ctx, s));
         }
         Set<String> seen = new HashSet<>();

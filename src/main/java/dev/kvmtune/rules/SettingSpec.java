@@ -16,6 +16,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param why       two or three sentences: what it does, why it matters, its cost
  * @param reference where it is documented
  * @param cpus      thread-sched only: check just the per-CPU threads bound to these CPUs
+ * @param vendor    the CPU vendor (cpuinfo's vendor_id) the setting belongs to; null for every vendor
+ * @param arch      the architecture (x86_64, aarch64, ...) the setting exists on; null for every one
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -29,21 +31,24 @@ public record SettingSpec(
         String why,
         String reference,
         String cpus,
-        String vendor) {
+        String vendor,
+        String arch) {
 
     /** A setting for every CPU vendor. */
     public SettingSpec(String kind, String key, String expected, Severity severity, String area, String title, String why, String reference,
                        String cpus) {
-        this(kind, key, expected, severity, area, title, why, reference, cpus, null);
+        this(kind, key, expected, severity, area, title, why, reference, cpus, null, null);
     }
 
     /**
-     * Whether the setting exists on a host of this CPU vendor (cpuinfo's vendor_id): kvm_intel's
-     * parameters and intel_pstate are Intel's, kvm_amd's AMD's. Elsewhere it is not applicable (never
-     * audited as missing, never planned); a host whose vendor is unknown gets every setting.
+     * Whether the setting exists on a host of this CPU vendor (cpuinfo's vendor_id) and
+     * architecture: kvm_intel's parameters and intel_pstate are Intel's, kvm_amd's AMD's, idle=,
+     * tsc= and mce= x86's. Elsewhere it is not applicable (never audited as missing, never planned);
+     * a host whose vendor or architecture is unknown gets every setting.
      */
-    public boolean appliesTo(String hostVendor) {
-        return vendor == null || hostVendor == null || vendor.equals(hostVendor);
+    public boolean appliesTo(String hostVendor, String hostArch) {
+        return (vendor == null || hostVendor == null || vendor.equals(hostVendor))
+                && (arch == null || hostArch == null || arch.equals(hostArch));
     }
 
     /** The value or CPU selector names the isolated set, so the setting means nothing on a host without one. */

@@ -1,7 +1,5 @@
 package dev.kvmtune.facts;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.kvmtune.testing.Cli;
 import dev.kvmtune.testing.Golden;
 import java.io.IOException;
@@ -11,6 +9,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Fixture roots captured from real machines with {@code kvmtune capture}

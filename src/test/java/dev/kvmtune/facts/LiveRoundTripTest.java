@@ -1,7 +1,5 @@
 package dev.kvmtune.facts;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.kvmtune.facts.snapshot.Capture;
 import dev.kvmtune.facts.snapshot.SnapshotRoot;
 import java.io.IOException;
@@ -9,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** Capture this machine, read the snapshot back: stable facts are equal to the live ones. */
 class LiveRoundTripTest {

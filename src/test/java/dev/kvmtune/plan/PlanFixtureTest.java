@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kvmtune.facts.DirectoryRoot;
 import dev.kvmtune.facts.HostFacts;
 import dev.kvmtune.facts.HostFactsCollector;
+import dev.kvmtune.facts.DirectoryRoot;
 import dev.kvmtune.rules.Audit;
-import dev.kvmtune.rules.Finding;
 import dev.kvmtune.rules.ProfileLoader;
+import dev.kvmtune.rules.Finding;
 import dev.kvmtune.rules.Severity;
 import dev.kvmtune.testing.Cli;
 import dev.kvmtune.testing.Golden;

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 class PlanRenderTest {
     static Plan planWith(String bootLine, String bootLoader, List<PlannedSetting> settings) {
         Partition p = new Partition(CpuSet.of(0), CpuSet.of(1), CpuSet.EMPTY, List.of(), List.of(), List.of(), List.of());
-        return new Plan(Plan.SCHEMA, "realtime-virtual-host", "/", new Plan.HostSummary("GenuineIntel", "6.1.0", bootLine, bootLoader,
+        return new Plan(Plan.SCHEMA, "realtime-virtual-host", "/", new Plan.HostSummary("GenuineIntel", "x86_64", "6.1.0", bootLine, bootLoader,
                 bootLine, "etc/default/grub", 2), p, settings, List.of(), List.of());
     }
 

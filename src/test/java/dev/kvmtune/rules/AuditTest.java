@@ -1,11 +1,8 @@
 package dev.kvmtune.rules;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import dev.kvmtune.BadInputException;
-import dev.kvmtune.facts.DirectoryRoot;
 import dev.kvmtune.facts.HostFactsCollector;
+import dev.kvmtune.facts.DirectoryRoot;
 import dev.kvmtune.testing.Cli;
 import dev.kvmtune.util.CpuSet;
 import java.io.IOException;
@@ -14,6 +11,8 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Rules and setting kinds on small trees: a 4-CPU host (two cores with two SMT threads each) with
@@ -208,6 +207,28 @@ class AuditTest {
         Finding f = run("advice.qemu_realtime_mlock", r, null).get(0);
         assertThat(f.severity()).isEqualTo(Severity.WARN);
         assertThat(f.evidence()).containsExactly("proc/900/cmdline: -realtime mlock=on");
+    }
+
+    /** big.LITTLE: cores {1,3} have capacity 1024, {0,2} 512; a VM whose vCPUs may run on both kinds is warned about. */
+    @Test
+    void vcpusOnTheFastestCores() throws IOException {
+        DirectoryRoot r = host("");
+        for (int c = 0; c < 4; c++) put("sys/devices/system/cpu/cpu" + c + "/cpu_capacity", (c % 2 == 1 ? "1024" : "512") + "\n");
+        dev.kvmtune.testing.Trees.thread(tmp, 900, 900, "qemu-system-x86", false, 0, 0, 0, "0-3");
+        put("proc/900/cmdline", "qemu-system-x86_64\0-name\0guest=v1\0-smp\0" + "2\0-accel\0kvm\0");
+        dev.kvmtune.testing.Trees.thread(tmp, 900, 901, "CPU 0/KVM", false, 1, 1, 1, "1");
+        dev.kvmtune.testing.Trees.thread(tmp, 900, 902, "CPU 1/KVM", false, 1, 1, 3, "3");
+        Finding pass = run("vm.vcpu.core_types", r, CpuSet.of(1, 3)).get(0);
+        assertThat(pass.severity()).isEqualTo(Severity.PASS);
+        assertThat(pass.actual()).isEqualTo("fastest cores only: 1,3");
+        dev.kvmtune.testing.Trees.thread(tmp, 900, 902, "CPU 1/KVM", false, 1, 1, 2, "2");
+        Finding mixed = run("vm.vcpu.core_types", r, CpuSet.of(1, 3)).get(0);
+        assertThat(mixed.severity()).isEqualTo(Severity.WARN);
+        assertThat(mixed.actual()).isEqualTo("a mix: capacity 1024 1, capacity 512 2");
+        assertThat(mixed.fix().persistent()).contains("1,3");
+        // a host whose cores are alike has nothing to say
+        for (int c = 0; c < 4; c++) put("sys/devices/system/cpu/cpu" + c + "/cpu_capacity", "1024\n");
+        assertThat(run("vm.vcpu.core_types", r, CpuSet.of(1, 3))).isEmpty();
     }
 
     @Test

@@ -2,7 +2,6 @@ package dev.kvmtune.testing;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.kvmtune.testing.Requires;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;

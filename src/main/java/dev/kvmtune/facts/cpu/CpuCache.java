@@ -1,6 +1,8 @@
 package dev.kvmtune.facts.cpu;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.kvmtune.util.CpuSet;
+import dev.kvmtune.util.Unknown;
 
 /**
  * One cache seen by one CPU, from {@code sys/devices/system/cpu/cpuN/cache/indexM/}
@@ -12,7 +14,7 @@ import dev.kvmtune.util.CpuSet;
  * @param ways      ways of associativity; -1 when unknown
  * @param sharedCpus CPUs sharing this cache instance
  */
-public record CpuCache(int level, String type, long sizeBytes, int ways, CpuSet sharedCpus, String source) {
+public record CpuCache(int level, String type, @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = Unknown.class) long sizeBytes, @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = Unknown.class) int ways, CpuSet sharedCpus, String source) {
 
     /** The name lscpu prints: L1d, L1i, L2, L3. */
     public String lscpuName() {

@@ -9,9 +9,10 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * Reads {@code /proc/cpuinfo} (arch/x86/kernel/cpu/proc.c; arch/arm64/kernel/cpuinfo.c): vendor,
- * model name and the flags kvmtune reasons about. x86 prints {@code vendor_id}, {@code model name}
- * and {@code flags}; arm64 prints {@code CPU implementer} and {@code Features} instead.
+ * Reads {@code /proc/cpuinfo} (arch/x86/kernel/cpu/proc.c; arch/arm64/kernel/cpuinfo.c;
+ * arch/powerpc/kernel/setup-common.c): vendor, model name and the flags kvmtune reasons about. x86
+ * prints {@code vendor_id}, {@code model name} and {@code flags}; arm64 prints {@code CPU implementer}
+ * and {@code Features} instead; POWER names its model in {@code cpu} and has no vendor line.
  */
 public final class CpuInfoReader {
     public static final String PATH = "proc/cpuinfo";
@@ -22,12 +23,14 @@ public final class CpuInfoReader {
             "tsc_deadline_timer", "hypervisor");
 
     /**
+     * @param arch      the architecture the cpuinfo layout belongs to: x86_64, aarch64, riscv64,
+     *                  ppc64le, s390x; null when the layout is none of those
      * @param vendor    vendor_id (x86) or "CPU implementer" (arm64); null when absent
      * @param modelName model name; null when absent
      * @param flags     all flags of the first processor
      * @param relevant  each relevant flag and whether it is present
      */
-    public record CpuInfo(String source, String vendor, String modelName, Set<String> flags, Map<String, Boolean> relevant) {
+    public record CpuInfo(String source, String arch, String vendor, String modelName, Set<String> flags, Map<String, Boolean> relevant) {
         public boolean has(String flag) {
             return flags.contains(flag);
         }
@@ -45,6 +48,7 @@ public final class CpuInfoReader {
         String vendor = null;
         String model = null;
         String part = null;
+        String arch = null;
         Set<String> flags = new TreeSet<>();
         boolean seenProcessor = false;
         for (String line : text.split("\n")) {
@@ -59,6 +63,15 @@ public final class CpuInfoReader {
                 case "processor" -> seenProcessor = true;
                 case "vendor_id", "CPU implementer" -> {
                     if (vendor == null) vendor = value;
+                    if (arch == null) arch = key.equals("CPU implementer") ? "aarch64" : value.startsWith("IBM/S390") ? "s390x" : "x86_64";
+                }
+                case "isa" -> {
+                    if (arch == null && value.startsWith("rv64")) arch = "riscv64";
+                }
+                case "cpu" -> {
+                    // POWER: "cpu : POWER9 (architected), altivec supported" is the model lscpu shows
+                    if (arch == null && value.startsWith("POWER")) arch = "ppc64le";
+                    if (model == null && value.startsWith("POWER")) model = value;
                 }
                 case "model name" -> {
                     if (model == null) model = value;
@@ -86,8 +99,9 @@ public final class CpuInfoReader {
             String maker = ArmCpuNames.implementer(vendor);
             if (maker != null) vendor = maker;
         }
+        // the flags kvmtune checks are x86's; other architectures' feature lists have none of them
         Map<String, Boolean> relevant = new TreeMap<>();
-        for (String f : RELEVANT_FLAGS) relevant.put(f, flags.contains(f));
-        return new CpuInfo(PATH, vendor, model, flags, relevant);
+        if (arch == null || arch.equals("x86_64")) for (String f : RELEVANT_FLAGS) relevant.put(f, flags.contains(f));
+        return new CpuInfo(PATH, arch, vendor, model, flags, relevant);
     }
 }

@@ -65,8 +65,16 @@ public final class CpuTopologyReader {
         return map;
     }
 
+    /** Intel hybrid parts name each core type's CPUs under its PMU device (Documentation/ABI/testing/sysfs-bus-event_source-devices). */
+    public static final Map<String, String> HYBRID_PMUS = Map.of("sys/devices/cpu_core/cpus", "performance", "sys/devices/cpu_atom/cpus", "efficiency");
+
     public static List<CpuTopology> read(Root root, CpuSet online) {
         Map<Integer, Integer> nodes = nodeOfCpu(root);
+        Map<Integer, String> coreTypes = new HashMap<>();
+        HYBRID_PMUS.forEach((path, type) -> {
+            CpuSet s = readSet(root, path);
+            if (s != null) s.forEachCpu(c -> coreTypes.put(c, type));
+        });
         List<CpuTopology> out = new ArrayList<>();
         for (int cpu : cpuNumbers(root)) {
             String dir = CPU_DIR + "/cpu" + cpu;
@@ -88,6 +96,8 @@ public final class CpuTopologyReader {
                     siblings,
                     nodes.getOrDefault(cpu, -1),
                     readCaches(root, dir + "/cache"),
+                    readInt(root, dir + "/cpu_capacity"),
+                    coreTypes.get(cpu),
                     dir));
         }
         return out;

@@ -1,8 +1,8 @@
 package dev.kvmtune.facts.memory;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.kvmtune.facts.Sourced;
 import dev.kvmtune.facts.numa.HugepagePool;
+import dev.kvmtune.facts.Sourced;
 import java.util.List;
 import java.util.Map;
 

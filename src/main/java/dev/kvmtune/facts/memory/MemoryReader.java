@@ -1,8 +1,8 @@
 package dev.kvmtune.facts.memory;
 
+import dev.kvmtune.facts.numa.HugepagePool;
 import dev.kvmtune.facts.Root;
 import dev.kvmtune.facts.Sourced;
-import dev.kvmtune.facts.numa.HugepagePool;
 
 /**
  * Reads memory facts: {@code proc/meminfo}, {@code proc/swaps},

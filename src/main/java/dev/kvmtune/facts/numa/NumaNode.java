@@ -1,6 +1,8 @@
 package dev.kvmtune.facts.numa;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.kvmtune.util.CpuSet;
+import dev.kvmtune.util.Unknown;
 import java.util.List;
 import java.util.Map;
 
@@ -13,6 +15,7 @@ import java.util.Map;
  * @param distances  SLIT distances to every node, in node order
  * @param hugepages  per page size in kB: total, free, surplus
  */
-public record NumaNode(int id, CpuSet cpus, long memTotalKb, long memFreeKb, List<Integer> distances,
+public record NumaNode(int id, CpuSet cpus, @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = Unknown.class) long memTotalKb,
+                       @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = Unknown.class) long memFreeKb, List<Integer> distances,
                        Map<Long, HugepagePool> hugepages, String source) {
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.kvmtune.util.CpuSet;
 import dev.kvmtune.util.Numbers;
+import dev.kvmtune.util.Unknown;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -25,10 +26,10 @@ public final class ThreadsReader {
      * A kernel thread of interest.
      *
      * @param kind  the name without its CPU suffix: ksoftirqd, rcuc, kworker, irq, ...
-     * @param boundCpu the CPU its name says it serves; -1 when unbound
+     * @param boundCpu the CPU its name says it serves; -1 when unbound (left out of the JSON)
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record KernelThread(int pid, String name, String kind, int boundCpu, SchedPolicy policy, int priority,
+    public record KernelThread(int pid, String name, String kind, @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = Unknown.class) int boundCpu, SchedPolicy policy, int priority,
                                CpuSet allowed, int lastCpu, String source) {
     }
 

@@ -1,8 +1,8 @@
 package dev.kvmtune.facts.snapshot;
 
-import dev.kvmtune.facts.DirectoryRoot;
 import dev.kvmtune.facts.HostFacts;
 import dev.kvmtune.facts.HostFactsCollector;
+import dev.kvmtune.facts.DirectoryRoot;
 import dev.kvmtune.facts.Root;
 import java.io.IOException;
 import java.nio.file.Path;

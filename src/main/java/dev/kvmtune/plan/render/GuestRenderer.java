@@ -35,6 +35,8 @@ public final class GuestRenderer {
                     + "). Install in the guest as /etc/sysctl.d/90-kvmtune.conf, then: sysctl --system"));
             for (SettingSpec s : p.settings()) {
                 if (s.needsIsolated() && isolated.isEmpty()) continue;
+                // the guest runs the host's architecture: idle= and the other x86 parameters only there
+                if (!s.appliesTo(null, plan.host().arch())) continue;
                 String v = SettingSpec.expand(s.expected(), isolated, housekeeping);
                 switch (s.kind()) {
                     case "cmdline" -> cmdline.add(v.equals("present") ? s.key() : s.key() + "=" + v);

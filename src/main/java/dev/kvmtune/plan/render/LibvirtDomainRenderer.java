@@ -40,12 +40,13 @@ public final class LibvirtDomainRenderer {
         List<RenderedFile> out = new ArrayList<>();
         for (Partition.VmPlacement vm : plan.partition().vms()) {
             RenderInputs.Domain given = inputs.domains().get(vm.name());
-            Document doc = given == null ? skeleton(vm) : DomainXml.document(given.xml(), given.source());
+            String arch = plan.host().arch() == null ? "x86_64" : plan.host().arch();
+            Document doc = given == null ? skeleton(vm, arch) : DomainXml.document(given.xml(), given.source());
             Element d = doc.getDocumentElement();
             if (!d.getTagName().equals("domain")) throw new BadInputException(given.source() + ": the document element is <" + d.getTagName() + ">, not <domain>");
             d.insertBefore(doc.createComment(" " + (given == null ? "Minimal domain for" : "Patched from " + given.source() + " for") + " kvmtune plan "
                     + plan.profile() + ": " + summary(vm) + " "), d.getFirstChild());
-            patch(doc, d, vm, inputs, given);
+            patch(doc, d, vm, inputs, given, arch.equals("x86_64"));
             out.add(RenderedFile.text("libvirt/" + vm.name() + ".xml", serialize(doc)));
         }
         return out;
@@ -61,7 +62,8 @@ public final class LibvirtDomainRenderer {
         return String.join(",", l.stream().map(String::valueOf).toList());
     }
 
-    private static Document skeleton(Partition.VmPlacement vm) {
+    /** A minimal domain of the host's architecture: q35 on x86, the virt board with the host's GIC on arm64, pseries on POWER. */
+    private static Document skeleton(Partition.VmPlacement vm, String arch) {
         String disks = "";
         for (int i = 0; i < vm.disks().size(); i++) {
             String file = vm.disks().get(i);
@@ -69,12 +71,14 @@ public final class LibvirtDomainRenderer {
                     + "<source file='" + xmlAttr(file) + "'/><target dev='vd" + (char) ('a' + i) + "' bus='virtio'/></disk>";
         }
         String xml = "<domain type='kvm'><name>" + vm.name() + "</name><memory unit='KiB'>" + vm.memoryKb() + "</memory>"
-                + "<vcpu placement='static'>" + vm.vcpus() + "</vcpu><os><type arch='x86_64' machine='q35'>hvm</type></os>"
-                + "<features><acpi/></features><clock offset='utc'/><devices>" + disks + "</devices></domain>";
+                + "<vcpu placement='static'>" + vm.vcpus() + "</vcpu><os><type arch='" + arch + "' machine='"
+                + (arch.equals("aarch64") ? "virt" : arch.equals("ppc64le") ? "pseries" : "q35") + "'>hvm</type></os>"
+                + (arch.equals("aarch64") ? "<features><gic version='host'/></features>" : arch.equals("x86_64") ? "<features><acpi/></features>" : "")
+                + "<clock offset='utc'/><devices>" + disks + "</devices></domain>";
         return DomainXml.document(xml, "skeleton of " + vm.name());
     }
 
-    private static void patch(Document doc, Element d, Partition.VmPlacement vm, RenderInputs inputs, RenderInputs.Domain given) {
+    private static void patch(Document doc, Element d, Partition.VmPlacement vm, RenderInputs inputs, RenderInputs.Domain given, boolean x86) {
         boolean skeleton = given == null;
         // <vcpu>: non-realtime VMs float over their CPU set; realtime ones are pinned per vCPU below.
         // The plan's size wins over the domain's: the pins and the guest topology are made for it.
@@ -191,11 +195,14 @@ public final class LibvirtDomainRenderer {
         }
 
         Element features = ensure(d, "features");
-        Element apic = ensure(features, "apic");
-        apic.setAttribute("eoi", "on");
+        if (x86) {
+            // PV EOI, the dedicated-vCPU hint and kvmclock are x86 KVM's paravirtual features
+            Element apic = ensure(features, "apic");
+            apic.setAttribute("eoi", "on");
+        }
         Element pmu = ensure(features, "pmu");
         pmu.setAttribute("state", vm.rt() ? "off" : pmu.getAttribute("state").isEmpty() ? "on" : pmu.getAttribute("state"));
-        if (vm.rt()) {
+        if (vm.rt() && x86) {
             Element kvm = ensure(features, "kvm");
             Element hint = ensure(kvm, "hint-dedicated");
             hint.setAttribute("state", "on");
@@ -203,14 +210,16 @@ public final class LibvirtDomainRenderer {
 
         Element clock = ensure(d, "clock");
         if (clock.getAttribute("offset").isEmpty()) clock.setAttribute("offset", "utc");
-        Element kvmclock = null;
-        for (Element t : children(clock, "timer")) if (t.getAttribute("name").equals("kvmclock")) kvmclock = t;
-        if (kvmclock == null) {
-            kvmclock = add(clock, "timer");
-            kvmclock.setAttribute("name", "kvmclock");
+        if (x86) {
+            Element kvmclock = null;
+            for (Element t : children(clock, "timer")) if (t.getAttribute("name").equals("kvmclock")) kvmclock = t;
+            if (kvmclock == null) {
+                kvmclock = add(clock, "timer");
+                kvmclock.setAttribute("name", "kvmclock");
+            }
+            // Realtime guests read the TSC directly (seed 002); others keep kvmclock.
+            kvmclock.setAttribute("present", vm.rt() ? "no" : "yes");
         }
-        // Realtime guests read the TSC directly (seed 002); others keep kvmclock.
-        kvmclock.setAttribute("present", vm.rt() ? "no" : "yes");
 
         Element devices = ensure(d, "devices");
         removeAll(devices, "memballoon");

@@ -26,17 +26,31 @@ public final class QemuArgsRenderer {
         return out;
     }
 
-    /** The argument lines, without comments. */
-    public static List<String> argv(Partition.VmPlacement vm, RenderInputs inputs) {
+    /** The QEMU binary for the host's architecture (x86_64 when the plan does not say). */
+    static String binary(String arch) {
+        return arch == null || arch.equals("x86_64") ? "qemu-system-x86_64" : arch.equals("ppc64le") ? "qemu-system-ppc64" : "qemu-system-" + arch;
+    }
+
+    /**
+     * The argument lines, without comments. x86 gets its paravirtual features (PV EOI, kvmclock, the
+     * dedicated-vCPU hint); arm64 runs the virt board with the host's GIC, POWER the pseries machine.
+     */
+    public static List<String> argv(Partition.VmPlacement vm, RenderInputs inputs, String arch) {
+        boolean x86 = arch == null || arch.equals("x86_64");
         List<String> a = new ArrayList<>();
         a.add("-name");
         a.add(vm.name() + ",debug-threads=on");
+        if ("aarch64".equals(arch) || "ppc64le".equals(arch)) {
+            a.add("-machine");
+            a.add("aarch64".equals(arch) ? "virt,gic-version=host" : "pseries");
+        }
         a.add("-accel");
         a.add("kvm");
         a.add("-cpu");
-        a.add(vm.rt() ? "host,pmu=off,kvm-pv-eoi=on,kvmclock=off,kvm-hint-dedicated=on" : "host,kvm-pv-eoi=on,kvmclock=on");
+        if (x86) a.add(vm.rt() ? "host,pmu=off,kvm-pv-eoi=on,kvmclock=off,kvm-hint-dedicated=on" : "host,kvm-pv-eoi=on,kvmclock=on");
+        else a.add(vm.rt() && "aarch64".equals(arch) ? "host,pmu=off" : "host");
         a.add("-smp");
-        a.add(vm.vcpus() + ",sockets=1,dies=1,cores=" + vm.vcpus() + ",threads=1");
+        a.add(vm.vcpus() + (x86 ? ",sockets=1,dies=1,cores=" : ",sockets=1,cores=") + vm.vcpus() + ",threads=1");
         a.add("-m");
         a.add(vm.memoryKb() + "K");
         if (vm.hugepageKb() > 0) {
@@ -72,10 +86,11 @@ public final class QemuArgsRenderer {
     static String args(Plan plan, Partition.VmPlacement vm, RenderInputs inputs) {
         StringBuilder sb = new StringBuilder(Header.lines("#", plan, "QEMU arguments for " + vm.name() + ": "
                 + LibvirtDomainRenderer.summary(vm) + "."));
-        sb.append("# Start: grep -v '^#' ").append(vm.name()).append(".args | xargs -d '\\n' qemu-system-x86_64 <your -drive/-netdev/-qmp ...>\n");
+        sb.append("# Start: grep -v '^#' ").append(vm.name()).append(".args | xargs -d '\\n' ").append(binary(plan.host().arch()))
+                .append(" <your -drive/-netdev/-qmp ...>\n");
         sb.append("# then pin its threads: ./").append(vm.name()).append("-pin.sh\n");
         sb.append("# No balloon device is added: a balloon would hand pinned hugepage memory back and forth.\n");
-        for (String s : argv(vm, inputs)) sb.append(s).append('\n');
+        for (String s : argv(vm, inputs, plan.host().arch())) sb.append(s).append('\n');
         return sb.toString();
     }
 

@@ -24,6 +24,12 @@ public final class BiosRules {
     private BiosRules() {
     }
 
+    /** The host is x86 or says too little to tell (cpuinfo absent or of no known layout). */
+    static boolean x86(AuditContext ctx) {
+        var id = ctx.facts().cpu().identity();
+        return id == null || id.arch() == null || id.arch().equals("x86_64");
+    }
+
     static final class CStates implements Rule {
         public String id() {
             return "bios.cstates";
@@ -54,8 +60,8 @@ public final class BiosRules {
             return List.of(finding(Severity.WARN, evidence, String.join(", ", deep), new Finding.Fix(
                     "echo 1 > /sys/devices/system/cpu/cpuN/cpuidle/stateS/disable for each CPU N in " + scope
                             + " and each state S deeper than C1 (or hold /dev/cpu_dma_latency open at 0)",
-                    "BIOS: CPU C-State, C1E Autopromote, Processor C3 and C6 Disabled; or intel_idle.max_cstate=0 processor.max_cstate=1 "
-                            + "on the kernel command line")));
+                    x86(ctx) ? "BIOS: CPU C-State, C1E Autopromote, Processor C3 and C6 Disabled; or intel_idle.max_cstate=0 processor.max_cstate=1 "
+                            + "on the kernel command line" : "firmware: deep idle states off; or cpuidle.off=1 on the kernel command line")));
         }
 
         private Finding finding(Severity s, List<String> evidence, String actual, Finding.Fix fix) {
@@ -93,9 +99,10 @@ public final class BiosRules {
         public List<Finding> check(AuditContext ctx) {
             var id = ctx.facts().cpu().identity();
             if (id == null) return List.of();
-            boolean flag = id.has("vmx") || id.has("svm");
             boolean dev = ctx.root().exists("dev/kvm");
             boolean kvm = ctx.root().isDirectory("sys/module/kvm");
+            if (!x86(ctx)) return List.of(other(id.arch(), id.source(), dev, kvm));
+            boolean flag = id.has("vmx") || id.has("svm");
             // a sandboxed or nested host can offer /dev/kvm while its cpuinfo hides the flag
             Severity s = flag ? Severity.PASS : dev ? Severity.INFO : Severity.FAIL;
             String actual = flag ? (id.has("vmx") ? "vmx" : "svm") : dev ? "no vmx/svm flag, but /dev/kvm exists (nested or sandboxed host)" : "neither";
@@ -108,6 +115,25 @@ public final class BiosRules {
                     s == Severity.FAIL ? new Finding.Fix(null, "BIOS: Intel(R) Virtualization Technology (or SVM Mode) Enabled") : null,
                     s == Severity.FAIL, "seed 002 (BIOS: Intel(R) Virtualization Technology Enabled)"));
         }
+
+        /**
+         * arm64 and the others have no vmx/svm flag: KVM is there when /dev/kvm is. On arm64 the
+         * kernel must be entered at EL2 for KVM to initialise; built-in KVM shows sys/module/kvm either way.
+         */
+        private Finding other(String arch, String cpuinfo, boolean dev, boolean kvm) {
+            boolean arm = "aarch64".equals(arch);
+            return Rules.of(id(), dev ? Severity.PASS : Severity.FAIL, "bios", "Hardware virtualization is available to KVM",
+                    arm ? "KVM on arm64 runs the host kernel with the EL2 hypervisor mode; when the firmware or boot loader enters the "
+                            + "kernel at EL1 (as inside a guest), KVM does not initialise, /dev/kvm is missing and QEMU can only emulate."
+                            : "KVM needs the CPU's virtualization extension; without it /dev/kvm is missing and QEMU can only emulate.",
+                    List.of(cpuinfo + ": " + arch + " (no vmx/svm flag on this architecture)", "dev/kvm " + (dev ? "present" : "absent"),
+                            "sys/module/kvm " + (kvm ? "present" : "absent")),
+                    "/dev/kvm", dev ? "/dev/kvm present" : "/dev/kvm absent",
+                    dev ? null : new Finding.Fix(null, arm ? "firmware/boot loader: enter the kernel at EL2 (kvm-arm.mode=nvhe or protected if needed)"
+                            : "enable the CPU's virtualization extension in firmware"),
+                    !dev, arm ? "Documentation/virt/kvm/arm/index.rst; Documentation/admin-guide/kernel-parameters.txt (kvm-arm.mode)"
+                            : "Documentation/virt/kvm/api.rst");
+        }
     }
 
     static final class Iommu implements Rule {
@@ -117,6 +143,7 @@ public final class BiosRules {
 
         public List<Finding> check(AuditContext ctx) {
             var id = ctx.facts().cpu().identity();
+            if (!x86(ctx)) return List.of(smmu(ctx, id == null ? null : id.arch()));
             boolean amd = id != null && id.vendor() != null && id.vendor().contains("AMD");
             String table = amd ? "IVRS" : "DMAR";
             boolean acpi = ctx.root().exists("sys/firmware/acpi/tables/" + table);
@@ -136,6 +163,28 @@ public final class BiosRules {
                     ok ? null : new Finding.Fix(null, acpi ? (amd ? "amd_iommu=on" : "intel_iommu=on") + " iommu=pt on the kernel command line"
                             : "BIOS: Intel(R) VT for Directed I/O (or AMD IOMMU) Enabled, then intel_iommu=on iommu=pt"),
                     !ok, "Documentation/driver-api/vfio.rst; seed 002 (intel_iommu=on iommu=pt)"));
+        }
+
+        /**
+         * arm64's IOMMU is the SMMU, described by the ACPI IORT table or the device tree; POWER's are
+         * the hypervisor's TCE tables. Neither has an intel_/amd_iommu= switch.
+         */
+        private Finding smmu(AuditContext ctx, String arch) {
+            boolean arm = "aarch64".equals(arch);
+            boolean iort = ctx.root().exists("sys/firmware/acpi/tables/IORT");
+            List<String> units = ctx.root().list("sys/class/iommu");
+            int groups = ctx.root().list("sys/kernel/iommu_groups").size();
+            boolean ok = !units.isEmpty() && groups > 0;
+            return Rules.of(id(), ok ? Severity.PASS : Severity.INFO, "bios", arm ? "The IOMMU (SMMU) is on" : "The IOMMU is on",
+                    "Passing a NIC or NVMe device straight to a guest (VFIO) needs the IOMMU to confine its DMA. Without passthrough "
+                            + "the IOMMU only adds DMA mapping cost.",
+                    List.of("sys/firmware/acpi/tables/IORT" + (iort ? " present" : " absent"),
+                            "sys/class/iommu: " + (units.isEmpty() ? "empty" : String.join(", ", units)),
+                            "sys/kernel/iommu_groups: " + groups + " groups"),
+                    "IOMMU units and groups", ok ? units.size() + " IOMMU units, " + groups + " groups" : "no IOMMU unit",
+                    ok ? null : new Finding.Fix(null, arm ? "firmware: SMMU enabled and described (IORT or device tree); iommu.passthrough=1 on the "
+                            + "kernel command line for passthrough-only use" : "firmware or hypervisor: an IOMMU for the devices to pass through"),
+                    !ok, "Documentation/driver-api/vfio.rst; Documentation/admin-guide/kernel-parameters.txt (iommu.passthrough)");
         }
     }
 
@@ -181,6 +230,8 @@ public final class BiosRules {
         }
 
         public List<Finding> check(AuditContext ctx) {
+            // the list names x86 server firmware's menus (seed 002); other architectures' firmware has none of them
+            if (!x86(ctx)) return List.of();
             return List.of(Rules.of(id(), Severity.INFO, "bios", "Firmware settings to check by hand",
                     "These firmware settings cause System Management Interrupts, memory scrubbing or power decisions that no "
                             + "kernel file reveals; each can stall a CPU for microseconds to milliseconds. Check them in the firmware setup.",

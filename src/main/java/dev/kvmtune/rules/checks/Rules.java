@@ -34,6 +34,7 @@ public final class Rules {
                 new BiosRules.Numa(),
                 new BiosRules.Manual(),
                 new VmRules.Accel(),
+                new VmRules.CoreTypes(),
                 new VmRules.VirtioNic(),
                 new VmRules.Vhost(),
                 new VmRules.VirtioDisk(),

@@ -1,5 +1,7 @@
 package dev.kvmtune.rules.checks;
 
+import dev.kvmtune.BadInputException;
+import dev.kvmtune.facts.cpu.CoreClasses;
 import dev.kvmtune.facts.cpu.CpuTopology;
 import dev.kvmtune.facts.numa.HugepagePool;
 import dev.kvmtune.facts.numa.NumaNode;
@@ -9,7 +11,6 @@ import dev.kvmtune.facts.vm.Qcow2;
 import dev.kvmtune.facts.vm.Vm;
 import dev.kvmtune.facts.vm.VmFacts;
 import dev.kvmtune.facts.vm.VmThread;
-import dev.kvmtune.BadInputException;
 import dev.kvmtune.rules.AuditContext;
 import dev.kvmtune.rules.Finding;
 import dev.kvmtune.rules.Severity;
@@ -322,6 +323,44 @@ final class VmRules {
                             "-object memory-backend-file,mem-path=/dev/hugepages,prealloc=on,host-nodes=X,policy=bind "
                                     + "(libvirt: <memoryBacking><hugepages/></memoryBacking> and <numatune>)"),
                     "seed 002; seed 004; Documentation/admin-guide/mm/hugetlbpage.rst"));
+        }
+    }
+
+    /**
+     * On a host whose cores differ in speed (Intel hybrid, arm64 big.LITTLE): a VM's vCPUs all on the
+     * fastest kind. vCPUs that may run on slower cores, or on a mix, run the same guest code at
+     * different speeds, so the guest's latency depends on where each vCPU happens to be.
+     */
+    static final class CoreTypes extends PerVm {
+        public String id() {
+            return "vm.vcpu.core_types";
+        }
+
+        void check(AuditContext ctx, VmFacts vm, List<Finding> out) {
+            CoreClasses classes = CoreClasses.of(ctx.facts().cpu().cpus());
+            if (!classes.heterogeneous() || vm.threads() == null) return;
+            CpuSet where = CpuSet.EMPTY;
+            for (VmThread t : vm.threads()) {
+                if ("vcpu".equals(t.role()) && t.allowed() != null) where = where.union(t.allowed());
+            }
+            if (where.isEmpty()) return;
+            CpuSet online = ctx.facts().cpu().online();
+            where = where.intersect(online);
+            List<String> kinds = new ArrayList<>();
+            for (CoreClasses.CoreClass c : classes.classes()) {
+                if (c.cpus().intersects(where)) kinds.add(c.label() + " " + c.cpus().intersect(where).toList());
+            }
+            boolean fastOnly = classes.fastest().containsAll(where);
+            boolean mixed = kinds.size() > 1;
+            Severity s = fastOnly ? Severity.PASS : ctx.hasIsolation() ? Severity.WARN : Severity.INFO;
+            String actual = fastOnly ? "fastest cores only: " + where.toList() : (mixed ? "a mix: " : "slower cores only: ") + String.join(", ", kinds);
+            out.add(finding(vm, s, "vCPUs run on the host's fastest cores",
+                    "This host's cores differ in speed (" + classes + "). A vCPU on a slower core runs the same guest code more slowly, "
+                            + "and vCPUs spread over both kinds make the guest's latency depend on which vCPU runs it.",
+                    List.of("vCPU threads' allowed CPUs: " + where.toList(), "core types: " + classes), "vCPUs within " + classes.fastest().toList(), actual,
+                    fastOnly ? null : new Finding.Fix(null, "pin the vCPUs to " + classes.fastest().toList()
+                            + " (kvmtune plan puts realtime vCPUs there; libvirt <vcpupin>)"),
+                    "Documentation/scheduler/sched-capacity.rst; Documentation/ABI/testing/sysfs-devices-system-cpu (cpu_capacity)"));
         }
     }
 

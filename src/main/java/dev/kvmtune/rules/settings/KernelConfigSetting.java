@@ -18,8 +18,16 @@ final class KernelConfigSetting implements SettingKind {
         String actual = config.options().getOrDefault(spec.key(), "absent");
         boolean ok = SettingKinds.sameValue(expected, actual) || (expected.equals("y") && actual.equals("m"));
         Finding.Fix fix = new Finding.Fix(null, "boot a kernel built with " + spec.key() + "=" + expected
-                + (spec.key().equals("CONFIG_PREEMPT_RT") ? " (Debian: linux-image-rt-amd64; RHEL: kernel-rt)" : ""));
+                + (spec.key().equals("CONFIG_PREEMPT_RT") ? " (Debian: linux-image-rt-" + debianArch(ctx) + "; RHEL: kernel-rt)" : ""));
         return SettingKinds.finding(spec, ok ? Severity.PASS : SettingKinds.sev(spec), List.of(config.source() + ": " + spec.key() + "=" + actual),
                 expected, actual, ok ? null : fix, !ok);
+    }
+
+    /** Debian's name for the host's architecture in kernel package names. */
+    private static String debianArch(AuditContext ctx) {
+        var id = ctx.facts().cpu().identity();
+        String arch = id == null ? null : id.arch();
+        return arch == null || arch.equals("x86_64") ? "amd64" : arch.equals("aarch64") ? "arm64" : arch.equals("ppc64le") ? "powerpc64le"
+                : arch.equals("riscv64") ? "riscv64" : arch;
     }
 }

@@ -1,7 +1,7 @@
 package dev.kvmtune.rules.settings;
 
-import dev.kvmtune.facts.Sourced;
 import dev.kvmtune.facts.memory.MemoryReader;
+import dev.kvmtune.facts.Sourced;
 import dev.kvmtune.rules.AuditContext;
 import dev.kvmtune.rules.Finding;
 import dev.kvmtune.rules.SettingSpec;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kvmtune.BadInputException;
-import dev.kvmtune.facts.DirectoryRoot;
 import dev.kvmtune.facts.HostFactsCollector;
+import dev.kvmtune.facts.DirectoryRoot;
 import dev.kvmtune.rules.AuditContext;
 import dev.kvmtune.rules.Finding;
 import dev.kvmtune.rules.SettingSpec;
