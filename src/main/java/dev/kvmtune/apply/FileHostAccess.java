@@ -1,7 +1,7 @@
 package dev.kvmtune.apply;
 
-import dev.kvmtune.facts.DirectoryRoot;
-import dev.kvmtune.facts.Root;
+import dev.kvmtune.facts.source.DirectoryRoot;
+import dev.kvmtune.facts.source.Root;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.FileChannel;

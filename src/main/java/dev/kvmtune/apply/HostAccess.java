@@ -1,6 +1,6 @@
 package dev.kvmtune.apply;
 
-import dev.kvmtune.facts.Root;
+import dev.kvmtune.facts.source.Root;
 import java.io.IOException;
 import java.util.List;
 

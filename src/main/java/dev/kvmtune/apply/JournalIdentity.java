@@ -1,7 +1,7 @@
 package dev.kvmtune.apply;
 
 import dev.kvmtune.BadInputException;
-import dev.kvmtune.facts.DirectoryRoot;
+import dev.kvmtune.facts.source.DirectoryRoot;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;

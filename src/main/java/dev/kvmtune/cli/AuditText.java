@@ -1,8 +1,8 @@
 package dev.kvmtune.cli;
 
 import dev.kvmtune.rules.Audit;
-import dev.kvmtune.rules.Finding;
-import dev.kvmtune.rules.Severity;
+import dev.kvmtune.rules.core.Finding;
+import dev.kvmtune.rules.core.Severity;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;

@@ -2,7 +2,7 @@ package dev.kvmtune.cli;
 
 import dev.kvmtune.facts.HostFacts;
 import dev.kvmtune.facts.HostFactsCollector;
-import dev.kvmtune.facts.Root;
+import dev.kvmtune.facts.source.Root;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

@@ -11,7 +11,7 @@ import dev.kvmtune.facts.numa.HugepagePool;
 import dev.kvmtune.facts.numa.NumaNode;
 import dev.kvmtune.facts.power.PowerFacts;
 import dev.kvmtune.facts.proc.ThreadsReader;
-import dev.kvmtune.facts.Sourced;
+import dev.kvmtune.facts.source.Sourced;
 import dev.kvmtune.util.CpuSet;
 import java.util.ArrayList;
 import java.util.List;

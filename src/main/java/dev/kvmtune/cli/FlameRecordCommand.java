@@ -3,7 +3,7 @@ package dev.kvmtune.cli;
 import dev.kvmtune.BadInputException;
 import dev.kvmtune.ExitCodes;
 import dev.kvmtune.KvmtuneException;
-import dev.kvmtune.facts.DirectoryRoot;
+import dev.kvmtune.facts.source.DirectoryRoot;
 import dev.kvmtune.flame.FlameGraph;
 import dev.kvmtune.flame.PerfCollapse;
 import dev.kvmtune.flame.PerfRecorder;

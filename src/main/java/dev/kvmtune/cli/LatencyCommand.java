@@ -158,7 +158,7 @@ public final class LatencyCommand implements Runnable {
                 if (cpus.isEmpty()) throw new BadInputException("--cpus is empty");
                 return cpus;
             }
-            var root = dev.kvmtune.facts.DirectoryRoot.live();
+            var root = dev.kvmtune.facts.source.DirectoryRoot.live();
             CpuSet isolated = dev.kvmtune.facts.cpu.IsolationReader.kernelIsolated(root);
             if (!isolated.isEmpty()) return isolated;
             String online = root.read("sys/devices/system/cpu/online").map(String::strip).orElse("");

@@ -4,7 +4,7 @@ import dev.kvmtune.BadInputException;
 import dev.kvmtune.ExitCodes;
 import dev.kvmtune.facts.HostFacts;
 import dev.kvmtune.facts.HostFactsCollector;
-import dev.kvmtune.facts.Root;
+import dev.kvmtune.facts.source.Root;
 import dev.kvmtune.facts.vm.DomainXml;
 import dev.kvmtune.facts.vm.Qcow2;
 import dev.kvmtune.facts.vm.Vm;

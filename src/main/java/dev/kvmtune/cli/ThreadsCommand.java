@@ -1,6 +1,6 @@
 package dev.kvmtune.cli;
 
-import dev.kvmtune.facts.Root;
+import dev.kvmtune.facts.source.Root;
 import dev.kvmtune.facts.vm.VmFacts;
 import java.io.PrintWriter;
 import java.util.List;

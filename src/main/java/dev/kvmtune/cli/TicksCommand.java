@@ -6,7 +6,7 @@ import dev.kvmtune.facts.cpu.IsolationReader;
 import dev.kvmtune.facts.irq.InterruptsReader;
 import dev.kvmtune.facts.kernel.KernelConfigReader;
 import dev.kvmtune.facts.proc.ProcessReader;
-import dev.kvmtune.facts.DirectoryRoot;
+import dev.kvmtune.facts.source.DirectoryRoot;
 import dev.kvmtune.latency.TickSampler;
 import dev.kvmtune.util.CpuSet;
 import dev.kvmtune.util.Numbers;

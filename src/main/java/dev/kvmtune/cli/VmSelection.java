@@ -2,7 +2,7 @@ package dev.kvmtune.cli;
 
 import dev.kvmtune.BadInputException;
 import dev.kvmtune.facts.proc.ProcessReader;
-import dev.kvmtune.facts.Root;
+import dev.kvmtune.facts.source.Root;
 import dev.kvmtune.facts.vm.DomainXml;
 import dev.kvmtune.facts.vm.VmDiscovery;
 import dev.kvmtune.facts.vm.VmFacts;

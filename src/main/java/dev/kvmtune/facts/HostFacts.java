@@ -17,6 +17,7 @@ import dev.kvmtune.facts.memory.MemoryFacts;
 import dev.kvmtune.facts.numa.NumaNode;
 import dev.kvmtune.facts.power.PowerFacts;
 import dev.kvmtune.facts.proc.ThreadsReader;
+import dev.kvmtune.facts.source.Sourced;
 import dev.kvmtune.facts.sysctl.SysctlReader;
 import dev.kvmtune.facts.vm.VmFacts;
 import dev.kvmtune.util.CpuSet;

@@ -19,6 +19,8 @@ import dev.kvmtune.facts.power.PowerFacts;
 import dev.kvmtune.facts.power.PowerReader;
 import dev.kvmtune.facts.proc.ProcessReader;
 import dev.kvmtune.facts.proc.ThreadsReader;
+import dev.kvmtune.facts.source.Root;
+import dev.kvmtune.facts.source.Sourced;
 import dev.kvmtune.facts.sysctl.SysctlReader;
 import dev.kvmtune.facts.vm.VmDiscovery;
 import dev.kvmtune.util.CpuSet;

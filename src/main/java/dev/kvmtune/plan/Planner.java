@@ -2,7 +2,7 @@ package dev.kvmtune.plan;
 
 import dev.kvmtune.facts.HostFacts;
 import dev.kvmtune.rules.Profile;
-import dev.kvmtune.rules.SettingSpec;
+import dev.kvmtune.rules.core.SettingSpec;
 import dev.kvmtune.util.CpuSet;
 import java.util.ArrayList;
 import java.util.List;

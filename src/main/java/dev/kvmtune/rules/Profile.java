@@ -2,6 +2,7 @@ package dev.kvmtune.rules;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.kvmtune.rules.core.SettingSpec;
 import java.util.List;
 
 /**

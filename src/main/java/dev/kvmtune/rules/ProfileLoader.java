@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.kvmtune.BadInputException;
+import dev.kvmtune.rules.core.SettingSpec;
 import dev.kvmtune.util.SmallFiles;
 import java.io.IOException;
 import java.io.InputStream;

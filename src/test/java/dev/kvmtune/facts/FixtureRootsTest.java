@@ -1,5 +1,7 @@
 package dev.kvmtune.facts;
 
+import dev.kvmtune.facts.source.Root;
+import dev.kvmtune.facts.source.Sourced;
 import dev.kvmtune.testing.Cli;
 import dev.kvmtune.testing.Golden;
 import java.io.IOException;

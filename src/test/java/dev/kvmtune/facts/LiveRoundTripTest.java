@@ -2,6 +2,7 @@ package dev.kvmtune.facts;
 
 import dev.kvmtune.facts.snapshot.Capture;
 import dev.kvmtune.facts.snapshot.SnapshotRoot;
+import dev.kvmtune.facts.source.DirectoryRoot;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;

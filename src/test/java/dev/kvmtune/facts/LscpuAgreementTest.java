@@ -1,12 +1,11 @@
 package dev.kvmtune.facts;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.kvmtune.facts.cpu.CpuCache;
 import dev.kvmtune.facts.cpu.CpuSummary;
 import dev.kvmtune.facts.cpu.CpuTopology;
 import dev.kvmtune.facts.numa.NumaNode;
 import dev.kvmtune.facts.snapshot.SnapshotRoot;
+import dev.kvmtune.facts.source.Root;
 import dev.kvmtune.testing.Golden;
 import dev.kvmtune.util.CpuSet;
 import java.io.IOException;
@@ -25,6 +24,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The corpus of trees captured inside real guests ({@code roots/make-guest.sh}) holds the guest's

@@ -2,7 +2,11 @@ package dev.kvmtune.rules;
 
 import dev.kvmtune.BadInputException;
 import dev.kvmtune.facts.HostFactsCollector;
-import dev.kvmtune.facts.DirectoryRoot;
+import dev.kvmtune.facts.source.DirectoryRoot;
+import dev.kvmtune.rules.core.AuditContext;
+import dev.kvmtune.rules.core.Finding;
+import dev.kvmtune.rules.core.SettingSpec;
+import dev.kvmtune.rules.core.Severity;
 import dev.kvmtune.testing.Cli;
 import dev.kvmtune.util.CpuSet;
 import java.io.IOException;
@@ -294,8 +298,8 @@ class AuditTest {
         Path snap = dev.kvmtune.testing.Golden.resources().resolve("roots/nested-kvm-2cpu-tuned/snapshot.tar.gz");
         try (var root = dev.kvmtune.facts.snapshot.SnapshotRoot.open(snap)) {
             // the same tree, every directory listed backwards
-            var reversed = (dev.kvmtune.facts.Root) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
-                    new Class<?>[] {dev.kvmtune.facts.Root.class}, (proxy, m, args) -> {
+            var reversed = (dev.kvmtune.facts.source.Root) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                    new Class<?>[] {dev.kvmtune.facts.source.Root.class}, (proxy, m, args) -> {
                         Object r = m.invoke(root, args);
                         if (m.getName().equals("list")) {
                             var l = new java.util.ArrayList<>((List<?>) r);

@@ -3,6 +3,7 @@ package dev.kvmtune.rules;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.kvmtune.rules.checks.Rules;
+import dev.kvmtune.rules.core.SettingSpec;
 import dev.kvmtune.testing.Golden;
 import dev.kvmtune.testing.Requires;
 import java.io.IOException;

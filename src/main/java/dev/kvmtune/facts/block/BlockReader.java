@@ -1,7 +1,7 @@
 package dev.kvmtune.facts.block;
 
 import dev.kvmtune.facts.memory.MemoryReader;
-import dev.kvmtune.facts.Root;
+import dev.kvmtune.facts.source.Root;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

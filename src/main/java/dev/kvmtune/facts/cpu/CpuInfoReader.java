@@ -1,6 +1,6 @@
 package dev.kvmtune.facts.cpu;
 
-import dev.kvmtune.facts.Root;
+import dev.kvmtune.facts.source.Root;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;

@@ -1,7 +1,7 @@
 package dev.kvmtune.facts.cpu;
 
-import dev.kvmtune.facts.Root;
-import dev.kvmtune.facts.Sourced;
+import dev.kvmtune.facts.source.Root;
+import dev.kvmtune.facts.source.Sourced;
 import dev.kvmtune.util.CpuSet;
 import dev.kvmtune.util.Numbers;
 import java.util.ArrayList;

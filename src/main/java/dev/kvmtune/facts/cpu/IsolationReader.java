@@ -2,8 +2,8 @@ package dev.kvmtune.facts.cpu;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.kvmtune.facts.kernel.KernelCmdline;
-import dev.kvmtune.facts.Root;
-import dev.kvmtune.facts.Sourced;
+import dev.kvmtune.facts.source.Root;
+import dev.kvmtune.facts.source.Sourced;
 import dev.kvmtune.util.CpuSet;
 import java.util.ArrayList;
 import java.util.List;

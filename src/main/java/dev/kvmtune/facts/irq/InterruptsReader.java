@@ -1,7 +1,7 @@
 package dev.kvmtune.facts.irq;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.kvmtune.facts.Root;
+import dev.kvmtune.facts.source.Root;
 import dev.kvmtune.util.Numbers;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,7 +2,7 @@ package dev.kvmtune.facts.irq;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.kvmtune.facts.proc.ProcessReader;
-import dev.kvmtune.facts.Root;
+import dev.kvmtune.facts.source.Root;
 import dev.kvmtune.util.CpuSet;
 import java.util.List;
 

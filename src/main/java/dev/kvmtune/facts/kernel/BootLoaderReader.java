@@ -1,6 +1,6 @@
 package dev.kvmtune.facts.kernel;
 
-import dev.kvmtune.facts.Root;
+import dev.kvmtune.facts.source.Root;
 import java.util.ArrayList;
 import java.util.List;
 

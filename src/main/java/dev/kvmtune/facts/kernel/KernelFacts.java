@@ -1,6 +1,6 @@
 package dev.kvmtune.facts.kernel;
 
-import dev.kvmtune.facts.Sourced;
+import dev.kvmtune.facts.source.Sourced;
 import java.util.Map;
 
 /**

@@ -1,7 +1,7 @@
 package dev.kvmtune.facts.kernel;
 
-import dev.kvmtune.facts.Root;
-import dev.kvmtune.facts.Sourced;
+import dev.kvmtune.facts.source.Root;
+import dev.kvmtune.facts.source.Sourced;
 
 /**
  * Reads the kernel's identity: {@code proc/sys/kernel/osrelease} and {@code version}

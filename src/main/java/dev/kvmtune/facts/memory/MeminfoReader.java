@@ -1,6 +1,6 @@
 package dev.kvmtune.facts.memory;
 
-import dev.kvmtune.facts.Root;
+import dev.kvmtune.facts.source.Root;
 import dev.kvmtune.util.Numbers;
 import java.util.LinkedHashMap;
 import java.util.Map;

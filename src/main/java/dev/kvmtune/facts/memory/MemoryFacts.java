@@ -2,7 +2,7 @@ package dev.kvmtune.facts.memory;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.kvmtune.facts.numa.HugepagePool;
-import dev.kvmtune.facts.Sourced;
+import dev.kvmtune.facts.source.Sourced;
 import java.util.List;
 import java.util.Map;
 

@@ -1,8 +1,8 @@
 package dev.kvmtune.facts.memory;
 
 import dev.kvmtune.facts.numa.HugepagePool;
-import dev.kvmtune.facts.Root;
-import dev.kvmtune.facts.Sourced;
+import dev.kvmtune.facts.source.Root;
+import dev.kvmtune.facts.source.Sourced;
 
 /**
  * Reads memory facts: {@code proc/meminfo}, {@code proc/swaps},

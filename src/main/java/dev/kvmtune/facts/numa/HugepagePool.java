@@ -10,7 +10,7 @@ public record HugepagePool(long pageSizeKb, long total, long free, long surplus,
     public static final String NAME_PREFIX = "hugepages-";
 
     /** Reads every hugepages-NkB directory under {@code dir}. */
-    public static java.util.Map<Long, HugepagePool> readAll(dev.kvmtune.facts.Root root, String dir) {
+    public static java.util.Map<Long, HugepagePool> readAll(dev.kvmtune.facts.source.Root root, String dir) {
         java.util.Map<Long, HugepagePool> pools = new java.util.TreeMap<>();
         for (String name : root.list(dir)) {
             if (!name.startsWith(NAME_PREFIX) || !name.endsWith("kB")) continue;
@@ -23,7 +23,7 @@ public record HugepagePool(long pageSizeKb, long total, long free, long surplus,
         return pools;
     }
 
-    private static long num(dev.kvmtune.facts.Root root, String path) {
+    private static long num(dev.kvmtune.facts.source.Root root, String path) {
         return root.read(path).map(s -> dev.kvmtune.util.Numbers.parseLong(s, -1)).orElse(-1L);
     }
 }

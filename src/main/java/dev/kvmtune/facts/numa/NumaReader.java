@@ -1,6 +1,6 @@
 package dev.kvmtune.facts.numa;
 
-import dev.kvmtune.facts.Root;
+import dev.kvmtune.facts.source.Root;
 import dev.kvmtune.util.CpuSet;
 import dev.kvmtune.util.Numbers;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package dev.kvmtune.facts.power;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.kvmtune.facts.Sourced;
+import dev.kvmtune.facts.source.Sourced;
 import java.util.List;
 
 /**

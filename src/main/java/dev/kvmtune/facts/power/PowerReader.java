@@ -1,8 +1,8 @@
 package dev.kvmtune.facts.power;
 
 import dev.kvmtune.facts.cpu.CpuTopologyReader;
-import dev.kvmtune.facts.Root;
-import dev.kvmtune.facts.Sourced;
+import dev.kvmtune.facts.source.Root;
+import dev.kvmtune.facts.source.Sourced;
 import dev.kvmtune.util.Numbers;
 import java.util.ArrayList;
 import java.util.Arrays;

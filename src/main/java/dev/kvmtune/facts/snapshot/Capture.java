@@ -2,8 +2,8 @@ package dev.kvmtune.facts.snapshot;
 
 import dev.kvmtune.facts.HostFacts;
 import dev.kvmtune.facts.HostFactsCollector;
-import dev.kvmtune.facts.DirectoryRoot;
-import dev.kvmtune.facts.Root;
+import dev.kvmtune.facts.source.DirectoryRoot;
+import dev.kvmtune.facts.source.Root;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;

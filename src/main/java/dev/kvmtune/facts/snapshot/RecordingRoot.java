@@ -1,7 +1,7 @@
 package dev.kvmtune.facts.snapshot;
 
-import dev.kvmtune.facts.DirectoryRoot;
-import dev.kvmtune.facts.Root;
+import dev.kvmtune.facts.source.DirectoryRoot;
+import dev.kvmtune.facts.source.Root;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.LinkedHashMap;

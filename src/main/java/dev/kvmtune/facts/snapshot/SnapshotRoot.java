@@ -2,7 +2,7 @@ package dev.kvmtune.facts.snapshot;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kvmtune.BadInputException;
-import dev.kvmtune.facts.Root;
+import dev.kvmtune.facts.source.Root;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;

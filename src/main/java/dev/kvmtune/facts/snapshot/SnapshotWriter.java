@@ -2,7 +2,7 @@ package dev.kvmtune.facts.snapshot;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.kvmtune.facts.DirectoryRoot;
+import dev.kvmtune.facts.source.DirectoryRoot;
 import dev.kvmtune.util.OutputFile;
 import java.io.IOException;
 import java.io.OutputStream;

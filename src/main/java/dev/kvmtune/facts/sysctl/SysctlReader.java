@@ -1,8 +1,8 @@
 package dev.kvmtune.facts.sysctl;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.kvmtune.facts.Root;
-import dev.kvmtune.facts.Sourced;
+import dev.kvmtune.facts.source.Root;
+import dev.kvmtune.facts.source.Sourced;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -2,7 +2,7 @@ package dev.kvmtune.facts.vm;
 
 import dev.kvmtune.KvmtuneException;
 import dev.kvmtune.facts.proc.ProcessReader;
-import dev.kvmtune.facts.Root;
+import dev.kvmtune.facts.source.Root;
 import dev.kvmtune.util.Numbers;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -4,7 +4,7 @@ import dev.kvmtune.plan.Partition;
 import dev.kvmtune.plan.Plan;
 import dev.kvmtune.rules.Profile;
 import dev.kvmtune.rules.ProfileLoader;
-import dev.kvmtune.rules.SettingSpec;
+import dev.kvmtune.rules.core.SettingSpec;
 import dev.kvmtune.util.CpuSet;
 import java.util.ArrayList;
 import java.util.HashMap;

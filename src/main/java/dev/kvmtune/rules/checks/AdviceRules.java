@@ -1,8 +1,8 @@
 package dev.kvmtune.rules.checks;
 
-import dev.kvmtune.rules.AuditContext;
-import dev.kvmtune.rules.Finding;
-import dev.kvmtune.rules.Severity;
+import dev.kvmtune.rules.core.AuditContext;
+import dev.kvmtune.rules.core.Finding;
+import dev.kvmtune.rules.core.Severity;
 import java.util.ArrayList;
 import java.util.List;
 

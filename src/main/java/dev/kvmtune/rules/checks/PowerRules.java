@@ -1,9 +1,9 @@
 package dev.kvmtune.rules.checks;
 
 import dev.kvmtune.facts.power.PowerFacts;
-import dev.kvmtune.rules.AuditContext;
-import dev.kvmtune.rules.Finding;
-import dev.kvmtune.rules.Severity;
+import dev.kvmtune.rules.core.AuditContext;
+import dev.kvmtune.rules.core.Finding;
+import dev.kvmtune.rules.core.Severity;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,7 +1,7 @@
 package dev.kvmtune.rules.checks;
 
-import dev.kvmtune.rules.AuditContext;
-import dev.kvmtune.rules.Finding;
+import dev.kvmtune.rules.core.AuditContext;
+import dev.kvmtune.rules.core.Finding;
 import java.util.List;
 
 /** A check across settings or layers, with a stable dotted id. */

@@ -1,7 +1,7 @@
 package dev.kvmtune.rules.checks;
 
-import dev.kvmtune.rules.Finding;
-import dev.kvmtune.rules.Severity;
+import dev.kvmtune.rules.core.Finding;
+import dev.kvmtune.rules.core.Severity;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -1,9 +1,9 @@
 package dev.kvmtune.rules.settings;
 
-import dev.kvmtune.rules.AuditContext;
-import dev.kvmtune.rules.Finding;
-import dev.kvmtune.rules.SettingSpec;
-import dev.kvmtune.rules.Severity;
+import dev.kvmtune.rules.core.AuditContext;
+import dev.kvmtune.rules.core.Finding;
+import dev.kvmtune.rules.core.SettingSpec;
+import dev.kvmtune.rules.core.Severity;
 import java.util.List;
 
 /** A kernel build option, from boot/config-RELEASE or proc/config.gz. Only a new kernel changes it. */

@@ -1,8 +1,8 @@
 package dev.kvmtune.rules.settings;
 
-import dev.kvmtune.rules.AuditContext;
-import dev.kvmtune.rules.Finding;
-import dev.kvmtune.rules.SettingSpec;
+import dev.kvmtune.rules.core.AuditContext;
+import dev.kvmtune.rules.core.Finding;
+import dev.kvmtune.rules.core.SettingSpec;
 
 /**
  * One kind of knob. Reading and comparing live here, so that audit (and later plan and apply)

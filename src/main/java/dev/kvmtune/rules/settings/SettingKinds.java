@@ -1,8 +1,8 @@
 package dev.kvmtune.rules.settings;
 
-import dev.kvmtune.rules.Finding;
-import dev.kvmtune.rules.SettingSpec;
-import dev.kvmtune.rules.Severity;
+import dev.kvmtune.rules.core.Finding;
+import dev.kvmtune.rules.core.SettingSpec;
+import dev.kvmtune.rules.core.Severity;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

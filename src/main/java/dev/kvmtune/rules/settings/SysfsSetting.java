@@ -1,11 +1,11 @@
 package dev.kvmtune.rules.settings;
 
 import dev.kvmtune.facts.memory.MemoryReader;
-import dev.kvmtune.facts.Sourced;
-import dev.kvmtune.rules.AuditContext;
-import dev.kvmtune.rules.Finding;
-import dev.kvmtune.rules.SettingSpec;
-import dev.kvmtune.rules.Severity;
+import dev.kvmtune.facts.source.Sourced;
+import dev.kvmtune.rules.core.AuditContext;
+import dev.kvmtune.rules.core.Finding;
+import dev.kvmtune.rules.core.SettingSpec;
+import dev.kvmtune.rules.core.Severity;
 import dev.kvmtune.util.CpuSet;
 import java.util.List;
 

@@ -2,7 +2,7 @@ package dev.kvmtune.facts.cpu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kvmtune.facts.DirectoryRoot;
+import dev.kvmtune.facts.source.DirectoryRoot;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,7 +47,7 @@ class CpuTopologyReaderTest {
         assertThat(off.online()).isFalse();
         assertThat(off.coreId()).isEqualTo(-1);
         assertThat(off.node()).as("no NUMA directory: unknown, not node 0").isEqualTo(-1);
-        assertThat(lists.possible().status()).isEqualTo(dev.kvmtune.facts.Sourced.Status.MISSING);
+        assertThat(lists.possible().status()).isEqualTo(dev.kvmtune.facts.source.Sourced.Status.MISSING);
 
         CpuSummary s = CpuSummary.of(cpus, null);
         assertThat(s.onlineCpus()).isEqualTo(3);

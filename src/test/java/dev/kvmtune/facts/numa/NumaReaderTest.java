@@ -30,7 +30,7 @@ class NumaReaderTest {
         dev.kvmtune.testing.Trees.put(tree, n + "node4/cpulist", "\n");
         dev.kvmtune.testing.Trees.put(tree, n + "node4/meminfo", "Node 4 MemTotal:  1048576 kB\nNode 4 MemFree:  1000000 kB\n");
         java.nio.file.Files.createDirectories(tree.resolve(n + "node5"));
-        var nodes = NumaReader.read(dev.kvmtune.facts.DirectoryRoot.of(tree));
+        var nodes = NumaReader.read(dev.kvmtune.facts.source.DirectoryRoot.of(tree));
         assertThat(nodes).extracting(NumaNode::id).containsExactly(0, 1, 2, 3, 4, 5);
         assertThat(nodes.get(0).cpus().toList()).isEqualTo("0-3");
         assertThat(nodes.get(1).cpus().toList()).as("cpumap").isEqualTo("4-7");
@@ -46,7 +46,7 @@ class NumaReaderTest {
     void aNodeWithNothingToReadInATreeWithoutLinksIsUnknown(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tree) throws Exception {
         dev.kvmtune.testing.Trees.put(tree, "sys/devices/system/node/node0/cpulist", "0-1\n");
         java.nio.file.Files.createDirectories(tree.resolve("sys/devices/system/node/node1"));
-        var nodes = NumaReader.read(dev.kvmtune.facts.DirectoryRoot.of(tree));
+        var nodes = NumaReader.read(dev.kvmtune.facts.source.DirectoryRoot.of(tree));
         assertThat((Object) nodes.get(1).cpus()).as("no cpulist, cpumap or link anywhere for it: unknown, not empty").isNull();
     }
 }

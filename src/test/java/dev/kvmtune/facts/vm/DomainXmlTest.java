@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kvmtune.BadInputException;
 import dev.kvmtune.facts.proc.ProcessReader;
-import dev.kvmtune.facts.DirectoryRoot;
+import dev.kvmtune.facts.source.DirectoryRoot;
 import dev.kvmtune.testing.Cli;
 import dev.kvmtune.testing.Requires;
 import dev.kvmtune.testing.Trees;

@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kvmtune.BadInputException;
 import dev.kvmtune.facts.HostFactsCollector;
-import dev.kvmtune.facts.DirectoryRoot;
-import dev.kvmtune.rules.AuditContext;
-import dev.kvmtune.rules.Finding;
-import dev.kvmtune.rules.SettingSpec;
-import dev.kvmtune.rules.Severity;
+import dev.kvmtune.facts.source.DirectoryRoot;
+import dev.kvmtune.rules.core.AuditContext;
+import dev.kvmtune.rules.core.Finding;
+import dev.kvmtune.rules.core.SettingSpec;
+import dev.kvmtune.rules.core.Severity;
 import dev.kvmtune.testing.Trees;
 import dev.kvmtune.util.CpuSet;
 import java.io.IOException;

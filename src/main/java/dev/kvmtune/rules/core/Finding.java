@@ -1,4 +1,4 @@
-package dev.kvmtune.rules;
+package dev.kvmtune.rules.core;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.kvmtune.facts;
+package dev.kvmtune.facts.source;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;

@@ -1,7 +1,7 @@
-package dev.kvmtune.rules;
+package dev.kvmtune.rules.core;
 
 import dev.kvmtune.facts.HostFacts;
-import dev.kvmtune.facts.Root;
+import dev.kvmtune.facts.source.Root;
 import dev.kvmtune.util.CpuSet;
 
 /**

@@ -1,4 +1,4 @@
-package dev.kvmtune.facts;
+package dev.kvmtune.facts.source;
 
 import java.io.Closeable;
 import java.util.List;
