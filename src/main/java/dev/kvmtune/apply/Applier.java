@@ -65,9 +65,9 @@ public final class Applier {
             if (todo.isEmpty()) return new Result("unchanged", results, null, null, null);
             Journal journal = store.create(Instant.now(), info.planHash());
             try (journal) {
-                journal.write(JournalRecord.begin(info.plan(), info.planHash(), JournalIdentity.of(h), Instant.now().toString(), todo.size()));
+                journal.write(JournalRecord.Begin.of(info.plan(), info.planHash(), JournalIdentity.of(h), Instant.now().toString(), todo.size()));
                 int n = 0;
-                List<JournalRecord> written = new ArrayList<>();
+                List<JournalRecord.Step> written = new ArrayList<>();
                 for (Change c : todo) {
                     n++;
                     if (progress != null) progress.before(n, todo.size(), c);
@@ -79,39 +79,39 @@ public final class Applier {
                             results.add(new StepResult(c, Outcome.UNCHANGED, before, null));
                             continue;
                         }
-                        JournalRecord step = c.prepare(h, n);
+                        JournalRecord.Step step = c.prepare(h, n);
                         journal.write(step);
                         written.add(step);
                         c.apply(h);
                         c.verify(h);
-                        journal.write(JournalRecord.mark("done", n, null, null));
+                        journal.write(JournalRecord.Mark.done(n));
                         results.add(new StepResult(c, Outcome.CHANGED, before, null));
                     } catch (IOException | RuntimeException e) {
                         String reason = e instanceof IOException io ? c.tolerated(io) : null;
-                        JournalRecord started = written.isEmpty() ? null : written.get(written.size() - 1);
+                        JournalRecord.Step started = written.isEmpty() ? null : written.get(written.size() - 1);
                         if (reason != null && started != null && started.n() == n) {
                             // Put back whatever part of it was done before the failure, then record it as skipped.
                             try {
-                                Rollback.undoStep(started, h);
+                                started.undo(h);
                             } catch (IOException | RuntimeException undo) {
                                 reason = null;
                             }
                         }
                         if (reason != null) {
-                            journal.write(JournalRecord.mark("skip", n, null, reason));
+                            journal.write(JournalRecord.Mark.skip(n, reason));
                             results.add(new StepResult(c, Outcome.SKIPPED, before, reason));
                             continue;
                         }
                         String errno = e instanceof IOException io ? Errno.of(io) : null;
                         String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-                        journal.write(JournalRecord.mark("fail", n, errno, msg));
+                        journal.write(JournalRecord.Mark.fail(n, errno, msg));
                         results.add(new StepResult(c, Outcome.FAILED, before, msg));
                         Rollback.Result rb = Rollback.undo(journal.file(), Journal.read(journal.file()), "unfinished", journal, h);
                         return new Result(rb.complete() ? "rolled-back" : "rollback-incomplete", results, journal.file(),
                                 new Failure(c.setting(), c.target(), errno, msg), rb);
                     }
                 }
-                journal.write(JournalRecord.end("applied"));
+                journal.write(new JournalRecord.End("applied"));
                 return new Result("applied", results, journal.file(), null, null);
             }
         }

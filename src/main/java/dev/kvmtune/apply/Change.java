@@ -33,8 +33,8 @@ public sealed interface Change {
 
     Status status(HostAccess h) throws IOException;
 
-    /** The journal record holding the original, read now. */
-    JournalRecord prepare(HostAccess h, int n) throws IOException;
+    /** The journal step holding the original, read now: its own undo. */
+    JournalRecord.Step prepare(HostAccess h, int n) throws IOException;
 
     void apply(HostAccess h) throws IOException;
 
@@ -100,9 +100,9 @@ public sealed interface Change {
         }
 
         @Override
-        public JournalRecord prepare(HostAccess h, int n) throws IOException {
+        public JournalRecord.Step prepare(HostAccess h, int n) throws IOException {
             String now = text(h.readBytes(target));
-            return JournalRecord.value(n, setting, target, desired, now, compare.shown(now), compare.name());
+            return new JournalRecord.ValueStep(n, setting, target, desired, now, compare.shown(now), compare.name());
         }
 
         @Override
@@ -150,9 +150,9 @@ public sealed interface Change {
         }
 
         @Override
-        public JournalRecord prepare(HostAccess h, int n) throws IOException {
-            if (!h.exists(target)) return JournalRecord.file(n, setting, target, null, false, null);
-            return JournalRecord.file(n, setting, target, Base64.getEncoder().encodeToString(h.readBytes(target)), true, h.mode(target));
+        public JournalRecord.Step prepare(HostAccess h, int n) throws IOException {
+            if (!h.exists(target)) return new JournalRecord.FileStep(n, setting, target, null, false, null);
+            return new JournalRecord.FileStep(n, setting, target, Base64.getEncoder().encodeToString(h.readBytes(target)), true, h.mode(target));
         }
 
         @Override
@@ -194,8 +194,8 @@ public sealed interface Change {
         }
 
         @Override
-        public JournalRecord prepare(HostAccess h, int n) {
-            return JournalRecord.mkdir(n, setting, target);
+        public JournalRecord.Step prepare(HostAccess h, int n) {
+            return new JournalRecord.MkdirStep(n, setting, target);
         }
 
         @Override
@@ -234,9 +234,9 @@ public sealed interface Change {
         }
 
         @Override
-        public JournalRecord prepare(HostAccess h, int n) throws IOException {
+        public JournalRecord.Step prepare(HostAccess h, int n) throws IOException {
             SchedState now = h.threads().get(pid, tid);
-            return JournalRecord.thread(n, setting, target, pid, tid, wanted(now).toString(), now.toString());
+            return new JournalRecord.ThreadStep(n, setting, target, wanted(now).toString(), now.toString(), pid, tid);
         }
 
         @Override
@@ -279,10 +279,10 @@ public sealed interface Change {
         }
 
         @Override
-        public JournalRecord prepare(HostAccess h, int n) {
+        public JournalRecord.Step prepare(HostAccess h, int n) {
             StringBuilder u = new StringBuilder();
             for (List<String> cmd : undo) u.append(u.length() > 0 ? "\n" : "").append(String.join("\0", cmd));
-            return JournalRecord.command(n, setting, String.join(" ", argv), current, u.toString(), undoLast);
+            return new JournalRecord.CommandStep(n, setting, String.join(" ", argv), current, u.toString(), undoLast);
         }
 
         @Override

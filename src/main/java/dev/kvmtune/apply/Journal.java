@@ -61,10 +61,15 @@ public final class Journal implements Closeable {
 
     /** Writes one record and forces it to disk. */
     void write(JournalRecord r) throws IOException {
-        byte[] line = (JSON.writeValueAsString(r) + "\n").getBytes(StandardCharsets.UTF_8);
+        byte[] line = (line(r) + "\n").getBytes(StandardCharsets.UTF_8);
         ByteBuffer buf = ByteBuffer.wrap(line);
         while (buf.hasRemaining()) channel.write(buf);
         channel.force(false);
+    }
+
+    /** A record's line, without the newline. */
+    static String line(JournalRecord r) throws JsonProcessingException {
+        return JSON.writeValueAsString(r);
     }
 
     @Override
@@ -85,12 +90,13 @@ public final class Journal implements Closeable {
             String line = lines.get(i);
             if (line.isBlank()) continue;
             try {
-                JournalRecord r = JSON.readValue(line, JournalRecord.class);
-                if (r.type() == null) throw new BadInputException(file + ":" + (i + 1) + ": journal record without a type");
-                out.add(r);
+                out.add(JournalRecord.decode(JSON.readTree(line), JSON));
             } catch (JsonProcessingException e) {
                 if (i == last) break;
                 throw new BadInputException(file + ":" + (i + 1) + ": not a journal record: " + dev.kvmtune.util.JsonErrors.describe(e));
+            } catch (IllegalArgumentException e) {
+                if (i == last) break;
+                throw new BadInputException(file + ":" + (i + 1) + ": " + e.getMessage());
             }
         }
         return out;
@@ -102,14 +108,14 @@ public final class Journal implements Closeable {
      * made, so such a file neither blocks an apply nor counts as the latest journal.
      */
     public static boolean started(List<JournalRecord> records) {
-        return !records.isEmpty() && "begin".equals(records.get(0).type());
+        return !records.isEmpty() && records.get(0) instanceof JournalRecord.Begin;
     }
 
     /** applied, rolled-back, rollback-incomplete from the last end record, or unfinished. */
     public static String status(List<JournalRecord> records) {
         String status = "unfinished";
         for (JournalRecord r : records) {
-            if (r.type().equals("end")) status = r.status();
+            if (r instanceof JournalRecord.End end) status = end.status();
         }
         return status;
     }

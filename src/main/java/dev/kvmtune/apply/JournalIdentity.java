@@ -31,8 +31,8 @@ public record JournalIdentity(String root, String host, String machineId) {
      *
      * @param retry the command that rolls the journal back on the root it was written for, given that root
      */
-    public JournalRecord check(Path file, List<JournalRecord> records, java.util.function.Function<String, String> retry) {
-        JournalRecord begin = Journal.started(records) ? records.get(0) : null;
+    public JournalRecord.Begin check(Path file, List<JournalRecord> records, java.util.function.Function<String, String> retry) {
+        JournalRecord.Begin begin = Journal.started(records) ? (JournalRecord.Begin) records.get(0) : null;
         if (begin == null || begin.version() == null) {
             throw new BadInputException(file + ": not a kvmtune apply journal (its first line is not a begin record); nothing was changed");
         }

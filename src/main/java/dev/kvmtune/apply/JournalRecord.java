@@ -1,78 +1,347 @@
 package dev.kvmtune.apply;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
 
 /**
- * One line of an apply journal (docs/apply-journal.md). {@code type} says which fields are set:
+ * One line of an apply journal (docs/apply-journal.md), a type per kind of line:
  * <ul>
- * <li>{@code begin}: version, plan, planHash, host, root, machineId, time, steps (changes planned); the
- *     first line, and what ties the journal to its host ({@link JournalIdentity})</li>
- * <li>{@code step}: n, action, setting, target and what undoing it needs, written and fsynced
- *     before the change is made</li>
- * <li>{@code done} n (read back and verified), {@code skip} n with reason (nothing changed: an
- *     IRQ the kernel keeps, a thread that exited), {@code fail} n with errno and message</li>
- * <li>{@code undone} n, or {@code undo-failed} n with message and the manual fix</li>
- * <li>{@code end}: status applied, rolled-back or rollback-incomplete; the last end counts</li>
+ * <li>{@link Begin}: the first line, and what ties the journal to its host ({@link JournalIdentity})</li>
+ * <li>a {@link Step} per change, written and fsynced before the change is made, holding what undoing
+ *     it needs; each kind of step undoes itself ({@link Step#undo}) and says the fix by hand</li>
+ * <li>{@link Mark}: done (read back and verified), skip with reason (nothing changed: an IRQ the
+ *     kernel keeps, a thread that exited), fail with errno and message, undone</li>
+ * <li>{@link UndoFailed}: a step rollback could not undo, with the manual fix</li>
+ * <li>{@link End}: applied, rolled-back or rollback-incomplete; the last end counts</li>
  * </ul>
- *
- * @param action value (a kernel file), file (an installed file), mkdir, thread, command
- * @param before value: the file's former content; file: the former content in base64;
- *               thread: the former {@link SchedState}
- * @param restore value: what to write to the live kernel to put it back
- * @param compare value: how its content compares (PLAIN, SELECTION, CPUMASK, CPULIST)
- * @param existed file: whether it existed before
- * @param undo   command: the command that undoes it, as argv joined by NUL characters
+ * The JSON of each line is what the single record of earlier versions wrote: {@code type} first,
+ * then {@code n}, {@code action}, {@code setting}, {@code target} and the fields of that kind.
  */
-@JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"type", "n", "action", "setting", "target"})
-public record JournalRecord(String type, Integer n, String action, String setting, String target, String desired, String before,
-                            String restore, String compare, Boolean existed, Integer mode, Integer pid, Integer tid, String undo, Boolean undoLast,
-                            String errno, String message, String reason, String status, Integer version, String plan, String planHash,
-                            String host, String root, String time, Integer steps, String machineId) {
+public sealed interface JournalRecord {
 
-    static JournalRecord begin(String plan, String planHash, JournalIdentity id, String time, int steps) {
-        return new JournalRecord("begin", null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, Journal.VERSION, plan, planHash, id.host(), id.root(), time, steps, id.machineId());
+    /** begin, step, done, skip, fail, undone, undo-failed, end. */
+    String type();
+
+    /** The step a line is about; null for begin and end. */
+    Integer n();
+
+    /** The journal's first line. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"type"})
+    record Begin(Integer version, String plan, String planHash, String host, String root, String time, Integer steps, String machineId)
+            implements JournalRecord {
+        static Begin of(String plan, String planHash, JournalIdentity id, String time, int steps) {
+            return new Begin(Journal.VERSION, plan, planHash, id.host(), id.root(), time, steps, id.machineId());
+        }
+
+        @Override
+        @JsonProperty("type")
+        public String type() {
+            return "begin";
+        }
+
+        @Override
+        @JsonIgnore
+        public Integer n() {
+            return null;
+        }
     }
 
-    static JournalRecord mark(String type, int n, String errno, String message) {
-        return new JournalRecord(type, n, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                errno, type.equals("skip") ? null : message, type.equals("skip") ? message : null, null, null, null, null, null, null, null, null, null);
+    /** What happened to step {@code n}: done, skip (with reason), fail (errno, message), undone. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"type", "n"})
+    record Mark(String type, Integer n, String errno, String message, String reason) implements JournalRecord {
+        static Mark done(int n) {
+            return new Mark("done", n, null, null, null);
+        }
+
+        static Mark skip(int n, String reason) {
+            return new Mark("skip", n, null, null, reason);
+        }
+
+        static Mark fail(int n, String errno, String message) {
+            return new Mark("fail", n, errno, message, null);
+        }
+
+        static Mark undone(int n) {
+            return new Mark("undone", n, null, null, null);
+        }
+
+        /** The step is finished for rollback: undone already, or skipped (nothing was changed). */
+        boolean settles() {
+            return type.equals("undone") || type.equals("skip");
+        }
     }
 
-    static JournalRecord end(String status) {
-        return new JournalRecord("end", null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                status, null, null, null, null, null, null, null, null);
+    /** A step rollback could not undo; {@code reason} is the fix by hand. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"type", "n"})
+    record UndoFailed(Integer n, String errno, String message, String reason) implements JournalRecord {
+        @Override
+        @JsonProperty("type")
+        public String type() {
+            return "undo-failed";
+        }
     }
 
-    static JournalRecord value(int n, String setting, String path, String desired, String before, String restore, String compare) {
-        return new JournalRecord("step", n, "value", setting, path, desired, before, restore, compare, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null, null, null, null, null);
+    /** The outcome: applied, rolled-back, rollback-incomplete. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"type"})
+    record End(String status) implements JournalRecord {
+        @Override
+        @JsonProperty("type")
+        public String type() {
+            return "end";
+        }
+
+        @Override
+        @JsonIgnore
+        public Integer n() {
+            return null;
+        }
     }
 
-    static JournalRecord file(int n, String setting, String path, String beforeBase64, boolean existed, Integer mode) {
-        return new JournalRecord("step", n, "file", setting, path, null, beforeBase64, null, null, existed, mode, null, null, null, null,
-                null, null, null, null, null, null, null, null, null, null, null, null);
+    /** A change about to be made, with what undoing it needs. Undoing works from the record alone. */
+    sealed interface Step extends JournalRecord {
+        @Override
+        @JsonProperty("type")
+        default String type() {
+            return "step";
+        }
+
+        /** value, file, mkdir, thread, command. */
+        @JsonProperty("action")
+        String action();
+
+        String setting();
+
+        String target();
+
+        /** Undone after every other step (the boot-menu regeneration, once the files it reads are back). */
+        @JsonIgnore
+        default boolean last() {
+            return false;
+        }
+
+        /** Puts the original back and reads it back; a note when something was left as found. */
+        String undo(HostAccess h) throws IOException;
+
+        /** What to do by hand when {@link #undo} fails. */
+        String manual();
     }
 
-    static JournalRecord mkdir(int n, String setting, String path) {
-        return new JournalRecord("step", n, "mkdir", setting, path, null, null, null, null, false, null, null, null, null, null,
-                null, null, null, null, null, null, null, null, null, null, null, null);
+    /**
+     * A value written to a kernel file.
+     *
+     * @param before  the file's content before
+     * @param restore what to write to the live kernel to put it back
+     * @param compare how its content compares ({@link Change.Compare})
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"type", "n", "action", "setting", "target"})
+    record ValueStep(Integer n, String setting, String target, String desired, String before, String restore, String compare) implements Step {
+        @Override
+        public String action() {
+            return "value";
+        }
+
+        @Override
+        public String undo(HostAccess h) throws IOException {
+            byte[] was = before.getBytes(StandardCharsets.UTF_8);
+            // In a tree a value is written through a temporary file that a crash can leave behind.
+            if (!h.live()) h.delete(HostAccess.tempFor(target));
+            if (!h.exists(target)) return "/" + target + " no longer exists (its module or device went away); nothing to restore";
+            byte[] now = h.readBytes(target);
+            if (h.live()) {
+                if (shownEqual(now)) return null;
+                h.restoreValue(target, restore, was);
+                if (!shownEqual(h.readBytes(target))) {
+                    throw new IOException(target + " reads back '" + Change.text(h.readBytes(target)).strip() + "' after restoring '" + restore + "'");
+                }
+            } else {
+                if (Arrays.equals(now, was)) return null;
+                h.restoreValue(target, restore, was);
+                if (!Arrays.equals(h.readBytes(target), was)) throw new IOException(target + " does not read back as before");
+            }
+            return null;
+        }
+
+        private boolean shownEqual(byte[] now) {
+            Change.Compare c = compare == null ? Change.Compare.PLAIN : Change.Compare.valueOf(compare);
+            return c.same(Change.text(now), restore);
+        }
+
+        @Override
+        public String manual() {
+            return "echo '" + restore + "' > /" + target;
+        }
     }
 
-    static JournalRecord thread(int n, String setting, String name, int pid, int tid, String desired, String before) {
-        return new JournalRecord("step", n, "thread", setting, name, desired, before, null, null, null, null, pid, tid, null, null,
-                null, null, null, null, null, null, null, null, null, null, null, null);
+    /**
+     * A file installed.
+     *
+     * @param before  the former content in base64, when it existed
+     * @param existed whether it existed before
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"type", "n", "action", "setting", "target"})
+    record FileStep(Integer n, String setting, String target, String before, Boolean existed, Integer mode) implements Step {
+        @Override
+        public String action() {
+            return "file";
+        }
+
+        @Override
+        public String undo(HostAccess h) throws IOException {
+            h.delete(HostAccess.tempFor(target));
+            if (Boolean.TRUE.equals(existed)) {
+                byte[] was = Base64.getDecoder().decode(before);
+                boolean same = h.exists(target) && Arrays.equals(h.readBytes(target), was) && h.mode(target) == mode;
+                if (!same) h.install(target, was, mode);
+                if (!Arrays.equals(h.readBytes(target), was)) throw new IOException(target + " does not read back as before");
+            } else {
+                h.delete(target);
+                if (h.exists(target)) throw new IOException(target + " is still there after deleting it");
+            }
+            return null;
+        }
+
+        @Override
+        public String manual() {
+            return Boolean.TRUE.equals(existed) ? "restore /" + target + " (its former content is in the journal, base64, step " + n + ")"
+                    : "rm /" + target;
+        }
     }
 
-    static JournalRecord command(int n, String setting, String command, String before, String undo, boolean undoLast) {
-        return new JournalRecord("step", n, "command", setting, command, null, before, null, null, null, null, null, null, undo, undoLast,
-                null, null, null, null, null, null, null, null, null, null, null, null);
+    /** A directory created for a file; removed again when it is empty. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"type", "n", "action", "setting", "target"})
+    record MkdirStep(Integer n, String setting, String target) implements Step {
+        @Override
+        public String action() {
+            return "mkdir";
+        }
+
+        /** It did not exist: apply made it. */
+        @JsonProperty("existed")
+        public Boolean existed() {
+            return false;
+        }
+
+        @Override
+        public String undo(HostAccess h) throws IOException {
+            return h.rmdirIfEmpty(target) ? null : target + " was created by apply and now holds other files; it is kept";
+        }
+
+        @Override
+        public String manual() {
+            return "rmdir /" + target;
+        }
     }
 
-    static JournalRecord undoFailed(int n, String errno, String message, String manual) {
-        return new JournalRecord("undo-failed", n, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, errno, message, manual, null, null, null, null, null, null, null, null, null);
+    /** A thread's scheduling; {@code before} is its former {@link SchedState}. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"type", "n", "action", "setting", "target"})
+    record ThreadStep(Integer n, String setting, String target, String desired, String before, Integer pid, Integer tid) implements Step {
+        @Override
+        public String action() {
+            return "thread";
+        }
+
+        @Override
+        public String undo(HostAccess h) throws IOException {
+            SchedState was = SchedState.parse(before);
+            try {
+                // Always set: in a tree a crash can leave part of a thread's files restored and part not.
+                h.threads().set(pid, tid, was);
+                SchedState now = h.threads().get(pid, tid);
+                if (!now.equals(was)) throw new IOException(target + " is " + now + " after restoring " + was);
+            } catch (ThreadScheduler.ThreadGoneException e) {
+                return target + " has exited; nothing to restore";
+            }
+            return null;
+        }
+
+        @Override
+        public String manual() {
+            SchedState b = SchedState.parse(before);
+            String flag = switch (b.policy()) {
+                case FIFO -> "-f";
+                case RR -> "-r";
+                case BATCH -> "-b";
+                case IDLE -> "-i";
+                default -> "-o";
+            };
+            return "taskset -pc " + b.cpus().toList() + " " + tid + "; chrt " + flag + " -p " + b.priority() + " " + tid;
+        }
+    }
+
+    /**
+     * A command run on the live host.
+     *
+     * @param undo     the commands that undo it, each as argv joined by NUL characters, one per line
+     * @param undoLast undone after everything else
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"type", "n", "action", "setting", "target"})
+    record CommandStep(Integer n, String setting, String target, String before, String undo, Boolean undoLast) implements Step {
+        @Override
+        public String action() {
+            return "command";
+        }
+
+        @Override
+        public boolean last() {
+            return Boolean.TRUE.equals(undoLast);
+        }
+
+        @Override
+        public String undo(HostAccess h) throws IOException {
+            for (String cmd : undo.split("\n")) {
+                if (cmd.isEmpty()) continue;
+                List<String> argv = List.of(cmd.split("\0"));
+                int rc = h.run(argv);
+                if (rc != 0) throw new IOException(String.join(" ", argv) + " exited with " + rc);
+            }
+            return null;
+        }
+
+        @Override
+        public String manual() {
+            return "run: " + undo.replace('\0', ' ').replace("\n", "; ");
+        }
+    }
+
+    /** The record type of each line type, and of each step action. */
+    Map<String, Class<? extends JournalRecord>> TYPES = Map.of("begin", Begin.class, "done", Mark.class, "skip", Mark.class, "fail", Mark.class,
+            "undone", Mark.class, "undo-failed", UndoFailed.class, "end", End.class);
+    Map<String, Class<? extends Step>> ACTIONS = Map.of("value", ValueStep.class, "file", FileStep.class, "mkdir", MkdirStep.class,
+            "thread", ThreadStep.class, "command", CommandStep.class);
+
+    /**
+     * One parsed line as its record; an unknown type or action is refused with what was found.
+     *
+     * @throws IllegalArgumentException for a line of no known type
+     */
+    static JournalRecord decode(JsonNode line, ObjectMapper json) throws JsonProcessingException {
+        String type = line.path("type").asText(null);
+        if (type == null) throw new IllegalArgumentException("journal record without a type");
+        Class<? extends JournalRecord> c = type.equals("step") ? ACTIONS.get(line.path("action").asText("")) : TYPES.get(type);
+        if (c == null) {
+            throw new IllegalArgumentException(type.equals("step") ? "step of unknown action '" + line.path("action").asText("") + "'"
+                    : "record of unknown type '" + type + "'");
+        }
+        return json.treeToValue(line, c);
     }
 }

@@ -192,7 +192,7 @@ final class ApplyText {
         List<JournalJson> out = new ArrayList<>();
         for (Path p : store.journals()) {
             List<JournalRecord> rs = Journal.read(p);
-            JournalRecord begin = rs.stream().filter(r -> r.type().equals("begin")).findFirst().orElse(null);
+            JournalRecord.Begin begin = rs.stream().filter(r -> r instanceof JournalRecord.Begin).map(r -> (JournalRecord.Begin) r).findFirst().orElse(null);
             String st = Journal.status(rs);
             out.add(new JournalJson(p.toString(), st, begin == null ? null : begin.time(), begin == null ? null : begin.plan(),
                     begin == null ? null : begin.planHash(), begin == null ? null : begin.host(), begin == null ? null : begin.root(),

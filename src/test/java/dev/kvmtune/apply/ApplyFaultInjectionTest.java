@@ -103,7 +103,7 @@ class ApplyFaultInjectionTest {
         Path journal;
         try (Journal j = store.create(java.time.Instant.now(), "feedfacefeedface")) {
             journal = j.file();
-            j.write(JournalRecord.begin("plan.json", "feedface", JournalIdentity.of(host), "now", changes.size()));
+            j.write(JournalRecord.Begin.of("plan.json", "feedface", JournalIdentity.of(host), "now", changes.size()));
             List<Change> todo = new ArrayList<>();
             for (Change c : changes) if (!c.status(host).matches()) todo.add(c);
             for (int i = 0; i < 3; i++) {
