@@ -11,8 +11,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The layers of README's layout, checked on the compiled classes: dependencies point down only
- * (cli, then apply, plan, rules, facts, util; the analysis packages beside them, used by cli
- * alone), and no two packages depend on each other in a circle.
+ * (cli, then apply, plan, the audit's rules, the setting kinds, the audit model they share,
+ * facts, util; the analysis packages beside them, used by cli alone), and no two packages depend
+ * on each other in a circle.
  */
 class LayeringTest {
     static JavaClasses classes;
@@ -28,7 +29,9 @@ class LayeringTest {
                 .layer("cli").definedBy("dev.kvmtune.cli..")
                 .layer("apply").definedBy("dev.kvmtune.apply..")
                 .layer("plan").definedBy("dev.kvmtune.plan..")
-                .layer("rules").definedBy("dev.kvmtune.rules..")
+                .layer("rules").definedBy("dev.kvmtune.rules", "dev.kvmtune.rules.checks..")
+                .layer("settings").definedBy("dev.kvmtune.settings..")
+                .layer("audit model").definedBy("dev.kvmtune.rules.core..")
                 .layer("facts").definedBy("dev.kvmtune.facts..")
                 .layer("analysis").definedBy("dev.kvmtune.exits..", "dev.kvmtune.flame..", "dev.kvmtune.latency..", "dev.kvmtune.qemutrace..")
                 .layer("util").definedBy("dev.kvmtune.util..")
@@ -37,9 +40,11 @@ class LayeringTest {
                 .whereLayer("apply").mayOnlyBeAccessedByLayers("cli")
                 .whereLayer("plan").mayOnlyBeAccessedByLayers("apply", "cli")
                 .whereLayer("rules").mayOnlyBeAccessedByLayers("plan", "apply", "cli")
-                .whereLayer("facts").mayOnlyBeAccessedByLayers("rules", "plan", "apply", "analysis", "cli")
+                .whereLayer("settings").mayOnlyBeAccessedByLayers("rules", "plan", "apply", "cli")
+                .whereLayer("audit model").mayOnlyBeAccessedByLayers("settings", "rules", "plan", "apply", "cli")
+                .whereLayer("facts").mayOnlyBeAccessedByLayers("audit model", "settings", "rules", "plan", "apply", "analysis", "cli")
                 .whereLayer("analysis").mayOnlyBeAccessedByLayers("cli")
-                .whereLayer("util").mayOnlyBeAccessedByLayers("base", "facts", "rules", "plan", "apply", "analysis", "cli")
+                .whereLayer("util").mayOnlyBeAccessedByLayers("base", "facts", "audit model", "settings", "rules", "plan", "apply", "analysis", "cli")
                 .check(classes);
     }
 

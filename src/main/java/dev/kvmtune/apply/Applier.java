@@ -1,6 +1,10 @@
 package dev.kvmtune.apply;
 
 import dev.kvmtune.BadInputException;
+import dev.kvmtune.settings.change.Change;
+import dev.kvmtune.settings.change.Errno;
+import dev.kvmtune.settings.change.HostAccess;
+import dev.kvmtune.settings.change.JournalRecord;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -65,7 +69,7 @@ public final class Applier {
             if (todo.isEmpty()) return new Result("unchanged", results, null, null, null);
             Journal journal = store.create(Instant.now(), info.planHash());
             try (journal) {
-                journal.write(JournalRecord.Begin.of(info.plan(), info.planHash(), JournalIdentity.of(h), Instant.now().toString(), todo.size()));
+                journal.write(JournalIdentity.of(h).begin(info.plan(), info.planHash(), Instant.now().toString(), todo.size()));
                 int n = 0;
                 List<JournalRecord.Step> written = new ArrayList<>();
                 for (Change c : todo) {

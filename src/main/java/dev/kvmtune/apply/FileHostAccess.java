@@ -2,6 +2,8 @@ package dev.kvmtune.apply;
 
 import dev.kvmtune.facts.source.DirectoryRoot;
 import dev.kvmtune.facts.source.Root;
+import dev.kvmtune.settings.change.HostAccess;
+import dev.kvmtune.settings.change.ThreadScheduler;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.FileChannel;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kvmtune.BadInputException;
+import dev.kvmtune.settings.change.JournalRecord;
 import dev.kvmtune.util.SmallFiles;
 import java.io.Closeable;
 import java.io.IOException;

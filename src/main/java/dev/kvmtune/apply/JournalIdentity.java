@@ -2,6 +2,8 @@ package dev.kvmtune.apply;
 
 import dev.kvmtune.BadInputException;
 import dev.kvmtune.facts.source.DirectoryRoot;
+import dev.kvmtune.settings.change.HostAccess;
+import dev.kvmtune.settings.change.JournalRecord;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -23,6 +25,11 @@ public record JournalIdentity(String root, String host, String machineId) {
         String host = h.root().read("proc/sys/kernel/hostname").map(String::strip).filter(s -> !s.isEmpty()).orElse("unknown");
         String machine = h.root().read("etc/machine-id").map(String::strip).filter(s -> s.matches("[0-9a-f]{32}")).orElse(null);
         return new JournalIdentity(root, host, machine);
+    }
+
+    /** The begin record of a journal written by this identity. */
+    public JournalRecord.Begin begin(String plan, String planHash, String time, int steps) {
+        return new JournalRecord.Begin(Journal.VERSION, plan, planHash, host, root, time, steps, machineId);
     }
 
     /**

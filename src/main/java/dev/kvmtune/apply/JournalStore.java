@@ -1,5 +1,6 @@
 package dev.kvmtune.apply;
 
+import dev.kvmtune.settings.change.JournalRecord;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;

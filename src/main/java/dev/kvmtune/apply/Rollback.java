@@ -1,5 +1,8 @@
 package dev.kvmtune.apply;
 
+import dev.kvmtune.settings.change.Errno;
+import dev.kvmtune.settings.change.HostAccess;
+import dev.kvmtune.settings.change.JournalRecord;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

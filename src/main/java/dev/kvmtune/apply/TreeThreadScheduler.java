@@ -1,6 +1,8 @@
 package dev.kvmtune.apply;
 
 import dev.kvmtune.facts.proc.SchedPolicy;
+import dev.kvmtune.settings.change.SchedState;
+import dev.kvmtune.settings.change.ThreadScheduler;
 import dev.kvmtune.util.CpuSet;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -2,13 +2,14 @@ package dev.kvmtune.cli;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.kvmtune.apply.Applier;
-import dev.kvmtune.apply.Change;
 import dev.kvmtune.apply.ChangeSet;
 import dev.kvmtune.apply.Journal;
-import dev.kvmtune.apply.JournalRecord;
 import dev.kvmtune.apply.JournalStore;
 import dev.kvmtune.apply.Rollback;
 import dev.kvmtune.plan.Plan;
+import dev.kvmtune.settings.Changes;
+import dev.kvmtune.settings.change.Change;
+import dev.kvmtune.settings.change.JournalRecord;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -68,7 +69,7 @@ final class ApplyText {
         boolean dry = result == null;
         Map<Change, Applier.StepResult> by = byChange(steps);
         List<ItemJson> items = new ArrayList<>();
-        for (ChangeSet.Item item : set.items()) {
+        for (Changes item : set.items()) {
             List<ChangeJson> cs = new ArrayList<>();
             for (Change c : item.changes()) {
                 var r = by.get(c);
@@ -87,13 +88,13 @@ final class ApplyText {
         long same = steps.stream().filter(s -> s.outcome() == Applier.Outcome.UNCHANGED).count();
         long skip = steps.stream().filter(s -> s.outcome() == Applier.Outcome.SKIPPED).count();
         long failed = steps.stream().filter(s -> s.outcome() == Applier.Outcome.FAILED).count();
-        long reboot = set.items().stream().filter(ChangeSet.Item::reboot).count();
+        long reboot = set.items().stream().filter(Changes::reboot).count();
         return new Summary(change, same, skip, failed, reboot);
     }
 
     private static void lines(StringBuilder sb, ChangeSet set, List<Applier.StepResult> steps, Applier.Result result, boolean dry) {
         Map<Change, Applier.StepResult> by = byChange(steps);
-        for (ChangeSet.Item item : set.items()) {
+        for (Changes item : set.items()) {
             if (item.changes().isEmpty()) {
                 String tag = item.reboot() ? "reboot" : item.note() == null ? "ok" : "note";
                 sb.append(String.format("%-9s %s%s%n", "[" + tag + "]", item.setting(), item.note() == null ? "" : ": " + item.note()));
@@ -139,7 +140,7 @@ final class ApplyText {
         if (r.status().equals("unchanged")) {
             sb.append("Nothing to change: ").append(target.host().root().describe()).append(" already matches ").append(planFile)
                     .append(" (").append(r.steps().size()).append(" changes checked; no journal written).\n");
-            for (ChangeSet.Item item : set.items()) {
+            for (Changes item : set.items()) {
                 if (item.reboot() && item.changes().isEmpty()) sb.append("[reboot]  ").append(item.setting()).append(": ").append(item.note()).append('\n');
             }
             return sb.toString();

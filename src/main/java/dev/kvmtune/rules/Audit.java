@@ -11,7 +11,7 @@ import dev.kvmtune.rules.core.AuditContext;
 import dev.kvmtune.rules.core.Finding;
 import dev.kvmtune.rules.core.SettingSpec;
 import dev.kvmtune.rules.core.Severity;
-import dev.kvmtune.rules.settings.SettingKinds;
+import dev.kvmtune.settings.SettingKinds;
 import dev.kvmtune.util.CpuSet;
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -76,9 +76,9 @@ public final class ProfileLoader {
             if (s.kind() == null || s.key() == null || s.expected() == null) {
                 throw new BadInputException(name + ": setting '" + s.key() + "' needs kind, key and expected");
             }
-            if (!dev.kvmtune.rules.settings.SettingKinds.KINDS.containsKey(s.kind())) {
+            if (!dev.kvmtune.settings.SettingKinds.KINDS.containsKey(s.kind())) {
                 throw new BadInputException(name + ": setting '" + s.key() + "' has unknown kind '" + s.kind() + "' (have: "
-                        + String.join(", ", dev.kvmtune.rules.settings.SettingKinds.KINDS.keySet()) + ")");
+                        + String.join(", ", dev.kvmtune.settings.SettingKinds.KINDS.keySet()) + ")");
             }
         }
         return p;

@@ -1,7 +1,7 @@
 package dev.kvmtune.apply;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
+import dev.kvmtune.settings.change.HostAccess;
+import dev.kvmtune.settings.change.JournalRecord;
 import dev.kvmtune.testing.TreeManifest;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -14,6 +14,7 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A real child JVM applying the fixture's whole plan to a tree is killed with SIGKILL at random

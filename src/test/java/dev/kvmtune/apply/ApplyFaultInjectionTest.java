@@ -1,9 +1,10 @@
 package dev.kvmtune.apply;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.kvmtune.plan.Plan;
 import dev.kvmtune.plan.PlanFile;
+import dev.kvmtune.settings.change.Change;
+import dev.kvmtune.settings.change.HostAccess;
+import dev.kvmtune.settings.change.JournalRecord;
 import dev.kvmtune.testing.TreeManifest;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A fault at every write of the fixture's whole plan, one at a time: an I/O error, a read-only
@@ -103,7 +105,7 @@ class ApplyFaultInjectionTest {
         Path journal;
         try (Journal j = store.create(java.time.Instant.now(), "feedfacefeedface")) {
             journal = j.file();
-            j.write(JournalRecord.Begin.of("plan.json", "feedface", JournalIdentity.of(host), "now", changes.size()));
+            j.write(JournalIdentity.of(host).begin("plan.json", "feedface", "now", changes.size()));
             List<Change> todo = new ArrayList<>();
             for (Change c : changes) if (!c.status(host).matches()) todo.add(c);
             for (int i = 0; i < 3; i++) {

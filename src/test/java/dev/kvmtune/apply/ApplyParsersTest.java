@@ -1,11 +1,10 @@
 package dev.kvmtune.apply;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import dev.kvmtune.BadInputException;
 import dev.kvmtune.facts.proc.SchedPolicy;
 import dev.kvmtune.plan.PlanFile;
+import dev.kvmtune.settings.change.JournalRecord;
+import dev.kvmtune.settings.change.SchedState;
 import dev.kvmtune.util.CpuSet;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,6 +16,8 @@ import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The edits and formats apply reads and writes: grub defaults, shell variables, journals, plans, thread states. */
 class ApplyParsersTest {
@@ -59,14 +60,6 @@ class ApplyParsersTest {
     void aComputedGrubLineIsLeftToAPerson() {
         assertThatThrownBy(() -> GrubDefaults.edit("X=1\nGRUB_CMDLINE_LINUX=\"$(cat /etc/args)\"\n", want("a", "1"), "etc/default/grub"))
                 .isInstanceOf(BadInputException.class).hasMessageContaining("/etc/default/grub:2:");
-    }
-
-    @Test
-    void shellVariablesAreReplacedOrAppendedAndTheRestKept() {
-        String now = "#ONESHOT=yes\nIRQBALANCE_BANNED_CPUS=0\nOPTIONS=\"--hintpolicy=ignore\"\n";
-        assertThat(ChangeSet.setShellVars(now, want("IRQBALANCE_BANNED_CPULIST", "2-3", "IRQBALANCE_BANNED_CPUS", "c")))
-                .isEqualTo("#ONESHOT=yes\nIRQBALANCE_BANNED_CPUS=\"c\"\nOPTIONS=\"--hintpolicy=ignore\"\nIRQBALANCE_BANNED_CPULIST=\"2-3\"\n");
-        assertThat(ChangeSet.setShellVars("", want("A", "1"))).isEqualTo("A=\"1\"\n");
     }
 
     @Test

@@ -1,7 +1,5 @@
 package dev.kvmtune.apply;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.kvmtune.facts.HostFacts;
 import dev.kvmtune.facts.HostFactsCollector;
 import dev.kvmtune.facts.source.DirectoryRoot;
@@ -12,6 +10,7 @@ import dev.kvmtune.plan.PlannedSetting;
 import dev.kvmtune.plan.Planner;
 import dev.kvmtune.plan.VmRequest;
 import dev.kvmtune.rules.ProfileLoader;
+import dev.kvmtune.settings.change.HostAccess;
 import dev.kvmtune.testing.TreeManifest;
 import dev.kvmtune.util.CpuSet;
 import java.io.IOException;
@@ -32,6 +31,7 @@ import net.jqwik.api.ShrinkingMode;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 import net.jqwik.api.statistics.Statistics;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Apply then rollback on directory roots copied from the captured fixtures leaves every file

@@ -1,6 +1,9 @@
 package dev.kvmtune.apply;
 
 import dev.kvmtune.facts.source.Root;
+import dev.kvmtune.settings.change.HostAccess;
+import dev.kvmtune.settings.change.SchedState;
+import dev.kvmtune.settings.change.ThreadScheduler;
 import java.io.IOException;
 import java.util.List;
 

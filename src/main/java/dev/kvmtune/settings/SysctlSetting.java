@@ -1,4 +1,4 @@
-package dev.kvmtune.rules.settings;
+package dev.kvmtune.settings;
 
 import dev.kvmtune.facts.source.Sourced;
 import dev.kvmtune.facts.sysctl.SysctlReader;
@@ -6,10 +6,11 @@ import dev.kvmtune.rules.core.AuditContext;
 import dev.kvmtune.rules.core.Finding;
 import dev.kvmtune.rules.core.SettingSpec;
 import dev.kvmtune.rules.core.Severity;
+import dev.kvmtune.settings.change.Change;
 import java.util.List;
 
 /** A sysctl under proc/sys (Documentation/admin-guide/sysctl/). */
-final class SysctlSetting implements SettingKind {
+final class SysctlSetting implements SettingKind, Applied {
     @Override
     public Finding check(AuditContext ctx, SettingSpec spec) {
         Sourced<String> v = ctx.facts().sysctls().get(spec.key());
@@ -23,5 +24,11 @@ final class SysctlSetting implements SettingKind {
         }
         boolean ok = SettingKinds.sameValue(expected, v.value());
         return SettingKinds.finding(spec, ok ? Severity.PASS : SettingKinds.sev(spec), evidence, expected, v.value(), ok ? null : fix, false);
+    }
+
+    /** The value written to proc/sys. */
+    @Override
+    public Changes changes(Desired d, ApplyContext c) {
+        return KernelValues.one(c.host(), d, "proc/sys/" + d.key().replace('.', '/'), Change.Compare.PLAIN, List.of());
     }
 }

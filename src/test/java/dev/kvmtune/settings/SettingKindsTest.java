@@ -1,4 +1,4 @@
-package dev.kvmtune.rules.settings;
+package dev.kvmtune.settings;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -149,5 +149,19 @@ class SettingKindsTest {
         assertThat(ok.severity()).isEqualTo(Severity.PASS);
         assertThat(ok.evidence()).contains("tuned runs as pid 800", "etc/systemd/system/multi-user.target.wants/tuned.service exists: starts at boot");
         assertThatThrownBy(() -> check("service", "tuned", "banned=1", null)).isInstanceOf(BadInputException.class);
+    }
+
+    @Test
+    void shellVariablesAreReplacedOrAppendedAndTheRestKept() {
+        String now = "#ONESHOT=yes\nIRQBALANCE_BANNED_CPUS=0\nOPTIONS=\"--hintpolicy=ignore\"\n";
+        assertThat(ServiceSetting.setShellVars(now, vars("IRQBALANCE_BANNED_CPULIST", "2-3", "IRQBALANCE_BANNED_CPUS", "c")))
+                .isEqualTo("#ONESHOT=yes\nIRQBALANCE_BANNED_CPUS=\"c\"\nOPTIONS=\"--hintpolicy=ignore\"\nIRQBALANCE_BANNED_CPULIST=\"2-3\"\n");
+        assertThat(ServiceSetting.setShellVars("", vars("A", "1"))).isEqualTo("A=\"1\"\n");
+    }
+
+    static java.util.Map<String, String> vars(String... kv) {
+        java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) m.put(kv[i], kv[i + 1]);
+        return m;
     }
 }

@@ -1,4 +1,4 @@
-package dev.kvmtune.apply;
+package dev.kvmtune.settings.change;
 
 import dev.kvmtune.facts.proc.SchedPolicy;
 import dev.kvmtune.util.CpuSet;

@@ -1,12 +1,14 @@
-package dev.kvmtune.rules.settings;
+package dev.kvmtune.settings;
 
 import dev.kvmtune.BadInputException;
 import dev.kvmtune.facts.proc.SchedPolicy;
 import dev.kvmtune.facts.proc.ThreadsReader.KernelThread;
+import dev.kvmtune.facts.proc.ThreadsReader;
 import dev.kvmtune.rules.core.AuditContext;
 import dev.kvmtune.rules.core.Finding;
 import dev.kvmtune.rules.core.SettingSpec;
 import dev.kvmtune.rules.core.Severity;
+import dev.kvmtune.settings.change.Change;
 import dev.kvmtune.util.CpuSet;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,7 +23,7 @@ import java.util.regex.PatternSyntaxException;
  * {@code cpus} set, only the per-CPU threads bound to those CPUs are checked; per-CPU threads are
  * never asked to change affinity (they cannot leave their CPU).
  */
-public final class ThreadSchedSetting implements SettingKind {
+public final class ThreadSchedSetting implements SettingKind, Applied {
 
     /** The parsed expectation; policy null means any. */
     public record Want(SchedPolicy policy, int priority, CpuSet affinity) {
@@ -115,5 +117,27 @@ public final class ThreadSchedSetting implements SettingKind {
                 + ":" + (want.priority() >= 0 ? want.priority() : "*") + ":" + (want.affinity() == null ? "*" : want.affinity().toMask(want.affinity().last() + 1))
                 + ":" + spec.key() + (only == null ? "" : " (the per-CPU threads of CPUs " + only + " only)");
         return new Finding.Fix(String.join("; ", cmds), tuned);
+    }
+
+    /** The matching kernel threads' policy (per-CPU ones stay on their CPU: only their policy changes). */
+    @Override
+    public Changes changes(Desired d, ApplyContext c) {
+        Pattern name;
+        try {
+            name = Pattern.compile(d.key());
+        } catch (PatternSyntaxException e) {
+            throw new BadInputException("plan setting thread-sched '" + d.key() + "': not a regular expression: " + e.getDescription());
+        }
+        Want want = Want.parse(d.value(), "plan setting thread-sched '" + d.key() + "'");
+        CpuSet only = d.cpus() == null ? null : CpuSet.parseList(d.cpus());
+        List<Change> out = new ArrayList<>();
+        for (KernelThread k : ThreadsReader.read(c.tasks(), CpuSet.EMPTY).kernel()) {
+            if (!name.matcher(k.name()).find()) continue;
+            if (only != null && (k.boundCpu() < 0 || !only.contains(k.boundCpu()))) continue;
+            CpuSet cpus = k.boundCpu() < 0 ? want.affinity() : null;
+            if (want.policy() == null && cpus == null) continue;
+            out.add(new Change.Thread(d.label(), k.name() + " (" + k.pid() + ")", k.pid(), k.pid(), want.policy(), Math.max(0, want.priority()), cpus));
+        }
+        return Changes.of(d, out, out.isEmpty() ? "no kernel thread matches" + (only == null ? "" : " on CPUs " + only) : null);
     }
 }

@@ -1,4 +1,4 @@
-package dev.kvmtune.rules.settings;
+package dev.kvmtune.settings;
 
 import dev.kvmtune.BadInputException;
 import dev.kvmtune.facts.irq.IrqbalanceReader.Irqbalance;
@@ -7,9 +7,15 @@ import dev.kvmtune.rules.core.AuditContext;
 import dev.kvmtune.rules.core.Finding;
 import dev.kvmtune.rules.core.SettingSpec;
 import dev.kvmtune.rules.core.Severity;
+import dev.kvmtune.settings.change.Change;
+import dev.kvmtune.settings.change.HostAccess;
 import dev.kvmtune.util.CpuSet;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A daemon's state, by its process name (the key): expected {@code running}, {@code stopped} or
@@ -17,7 +23,7 @@ import java.util.List;
  * (IRQBALANCE_BANNED_CPULIST). Whether the unit starts at boot is read from the systemd
  * multi-user.target.wants links and shown as evidence.
  */
-final class ServiceSetting implements SettingKind {
+final class ServiceSetting implements SettingKind, Applied {
 
     @Override
     public Finding check(AuditContext ctx, SettingSpec spec) {
@@ -71,5 +77,45 @@ final class ServiceSetting implements SettingKind {
             if (t.comm().equals(comm)) return t.pid();
         }
         return null;
+    }
+
+    /** irqbalance's banned CPUs, in the environment file its unit reads; other services are the user's. */
+    @Override
+    public Changes changes(Desired d, ApplyContext c) throws IOException {
+        HostAccess h = c.host();
+        if (!d.key().equals("irqbalance")) return Changes.none(d, false, "services other than irqbalance are left to the user");
+        String banned = null;
+        for (String tok : d.value().split("\\s+")) {
+            if (tok.startsWith("banned=")) banned = tok.substring(7);
+        }
+        if (banned == null) return Changes.none(d, false, "irqbalance: " + d.value() + " (set it with systemctl)");
+        String path = h.exists("etc/sysconfig/irqbalance") || (!h.exists("etc/default/irqbalance") && h.exists("etc/redhat-release"))
+                ? "etc/sysconfig/irqbalance" : "etc/default/irqbalance";
+        String now = h.exists(path) ? Change.text(h.readBytes(path)) : "";
+        CpuSet set = CpuSet.parseList(banned);
+        Map<String, String> vars = new LinkedHashMap<>();
+        vars.put("IRQBALANCE_BANNED_CPULIST", set.toList());
+        vars.put("IRQBALANCE_BANNED_CPUS", set.toMask(set.last() + 1).replace(",", ""));
+        List<Change> changes = new ArrayList<>(Change.Dir.parents(h, d.label(), path));
+        changes.add(new Change.File(d.label(), path, setShellVars(now, vars).getBytes(StandardCharsets.UTF_8), Change.FILE_MODE));
+        return Changes.of(d, changes, "irqbalance reads it when it starts: systemctl restart irqbalance");
+    }
+
+    /** The file with each variable's last assignment replaced, or appended when it has none. */
+    public static String setShellVars(String text, Map<String, String> vars) {
+        List<String> lines = new ArrayList<>(List.of(text.split("\n", -1)));
+        if (!lines.isEmpty() && lines.get(lines.size() - 1).isEmpty()) lines.remove(lines.size() - 1);
+        for (var e : vars.entrySet()) {
+            int at = -1;
+            for (int i = 0; i < lines.size(); i++) {
+                String t = lines.get(i).strip();
+                if (t.startsWith("export ")) t = t.substring(7).strip();
+                if (t.startsWith(e.getKey() + "=")) at = i;
+            }
+            String line = e.getKey() + "=\"" + e.getValue() + "\"";
+            if (at >= 0) lines.set(at, line);
+            else lines.add(line);
+        }
+        return String.join("\n", lines) + "\n";
     }
 }

@@ -1,8 +1,7 @@
-package dev.kvmtune.apply;
+package dev.kvmtune.settings.change;
 
 import dev.kvmtune.facts.memory.MemoryReader;
 import dev.kvmtune.facts.proc.SchedPolicy;
-import dev.kvmtune.rules.settings.SettingKinds;
 import dev.kvmtune.util.CpuSet;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -59,8 +58,8 @@ public sealed interface Change {
 
         boolean same(String content, String wanted) {
             return switch (this) {
-                case PLAIN -> SettingKinds.sameValue(wanted, content);
-                case SELECTION -> SettingKinds.sameValue(wanted, shown(content));
+                case PLAIN -> sameValue(wanted, content);
+                case SELECTION -> sameValue(wanted, shown(content));
                 case CPUMASK -> sets(content, wanted, true);
                 case CPULIST -> sets(content, wanted, false);
             };
@@ -181,8 +180,37 @@ public sealed interface Change {
         }
     }
 
+    /** Values equal as the kernel means them: trimmed, blanks collapsed, Y/N as 1/0. */
+    static boolean sameValue(String expected, String actual) {
+        if (actual == null) return false;
+        return norm(expected).equals(norm(actual));
+    }
+
+    private static String norm(String v) {
+        String s = v.strip().replaceAll("\\s+", " ");
+        return switch (s) {
+            case "Y", "y" -> "1";
+            case "N", "n" -> "0";
+            default -> s;
+        };
+    }
+
+    /** The mode of the files apply installs. */
+    int FILE_MODE = 0644;
+
     /** A directory a file goes into; removed again on rollback when it is empty. */
     record Dir(String setting, String target) implements Change {
+        /** The directories to create on the way to a file, outermost first. */
+        public static List<Change> parents(HostAccess h, String label, String path) {
+            List<Change> out = new java.util.ArrayList<>();
+            String dir = path.contains("/") ? path.substring(0, path.lastIndexOf('/')) : "";
+            while (!dir.isEmpty() && !h.isDirectory(dir)) {
+                out.add(0, new Dir(label, dir));
+                dir = dir.contains("/") ? dir.substring(0, dir.lastIndexOf('/')) : "";
+            }
+            return out;
+        }
+
         @Override
         public String desired() {
             return "directory";

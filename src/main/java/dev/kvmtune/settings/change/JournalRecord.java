@@ -1,4 +1,4 @@
-package dev.kvmtune.apply;
+package dev.kvmtune.settings.change;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
@@ -17,7 +17,7 @@ import java.util.Map;
 /**
  * One line of an apply journal (docs/apply-journal.md), a type per kind of line:
  * <ul>
- * <li>{@link Begin}: the first line, and what ties the journal to its host ({@link JournalIdentity})</li>
+ * <li>{@link Begin}: the first line, and what ties the journal to its host (apply's JournalIdentity)</li>
  * <li>a {@link Step} per change, written and fsynced before the change is made, holding what undoing
  *     it needs; each kind of step undoes itself ({@link Step#undo}) and says the fix by hand</li>
  * <li>{@link Mark}: done (read back and verified), skip with reason (nothing changed: an IRQ the
@@ -41,10 +41,6 @@ public sealed interface JournalRecord {
     @JsonPropertyOrder({"type"})
     record Begin(Integer version, String plan, String planHash, String host, String root, String time, Integer steps, String machineId)
             implements JournalRecord {
-        static Begin of(String plan, String planHash, JournalIdentity id, String time, int steps) {
-            return new Begin(Journal.VERSION, plan, planHash, id.host(), id.root(), time, steps, id.machineId());
-        }
-
         @Override
         @JsonProperty("type")
         public String type() {
@@ -62,24 +58,24 @@ public sealed interface JournalRecord {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonPropertyOrder({"type", "n"})
     record Mark(String type, Integer n, String errno, String message, String reason) implements JournalRecord {
-        static Mark done(int n) {
+        public static Mark done(int n) {
             return new Mark("done", n, null, null, null);
         }
 
-        static Mark skip(int n, String reason) {
+        public static Mark skip(int n, String reason) {
             return new Mark("skip", n, null, null, reason);
         }
 
-        static Mark fail(int n, String errno, String message) {
+        public static Mark fail(int n, String errno, String message) {
             return new Mark("fail", n, errno, message, null);
         }
 
-        static Mark undone(int n) {
+        public static Mark undone(int n) {
             return new Mark("undone", n, null, null, null);
         }
 
         /** The step is finished for rollback: undone already, or skipped (nothing was changed). */
-        boolean settles() {
+        public boolean settles() {
             return type.equals("undone") || type.equals("skip");
         }
     }

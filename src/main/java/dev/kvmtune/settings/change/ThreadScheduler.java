@@ -1,4 +1,4 @@
-package dev.kvmtune.apply;
+package dev.kvmtune.settings.change;
 
 import java.io.IOException;
 

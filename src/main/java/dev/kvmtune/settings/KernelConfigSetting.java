@@ -1,4 +1,4 @@
-package dev.kvmtune.rules.settings;
+package dev.kvmtune.settings;
 
 import dev.kvmtune.rules.core.AuditContext;
 import dev.kvmtune.rules.core.Finding;
@@ -7,7 +7,7 @@ import dev.kvmtune.rules.core.Severity;
 import java.util.List;
 
 /** A kernel build option, from boot/config-RELEASE or proc/config.gz. Only a new kernel changes it. */
-final class KernelConfigSetting implements SettingKind {
+final class KernelConfigSetting implements SettingKind, Applied {
     @Override
     public Finding check(AuditContext ctx, SettingSpec spec) {
         var config = ctx.facts().kernel().config();
@@ -29,5 +29,11 @@ final class KernelConfigSetting implements SettingKind {
         String arch = id == null ? null : id.arch();
         return arch == null || arch.equals("x86_64") ? "amd64" : arch.equals("aarch64") ? "arm64" : arch.equals("ppc64le") ? "powerpc64le"
                 : arch.equals("riscv64") ? "riscv64" : arch;
+    }
+
+    /** Nothing: only a new kernel changes a build option. */
+    @Override
+    public Changes changes(Desired d, ApplyContext c) {
+        return Changes.none(d, false, "a kernel build option (" + d.key() + "=" + d.value() + "): audit checks it, apply cannot change the kernel");
     }
 }

@@ -1,4 +1,4 @@
-package dev.kvmtune.rules.settings;
+package dev.kvmtune.settings;
 
 import dev.kvmtune.rules.core.AuditContext;
 import dev.kvmtune.rules.core.Finding;

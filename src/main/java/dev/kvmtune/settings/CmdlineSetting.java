@@ -1,4 +1,4 @@
-package dev.kvmtune.rules.settings;
+package dev.kvmtune.settings;
 
 import dev.kvmtune.facts.cpu.IsolationReader;
 import dev.kvmtune.facts.kernel.BootLoaderReader;
@@ -17,7 +17,7 @@ import java.util.Set;
  * parameters are compared as sets (isolcpus without its flags). A parameter the boot loader is
  * configured with but {@code proc/cmdline} lacks is "pending reboot", not "missing".
  */
-final class CmdlineSetting implements SettingKind {
+final class CmdlineSetting implements SettingKind, Applied {
     static final Set<String> CPU_LIST_PARAMS = Set.of("isolcpus", "nohz_full", "rcu_nocbs", "irqaffinity");
 
     @Override
@@ -86,5 +86,16 @@ final class CmdlineSetting implements SettingKind {
                 : "add " + param + " to GRUB_CMDLINE_LINUX in /etc/default/grub, run update-grub (Debian/Ubuntu) or "
                         + "grub2-mkconfig -o /boot/grub2/grub.cfg (Fedora/RHEL), then reboot";
         return new Finding.Fix(null, persistent);
+    }
+
+    /** Nothing now: the parameter goes to the boot loader with the others, in effect after a reboot. */
+    @Override
+    public Changes changes(Desired d, ApplyContext c) {
+        return Changes.none(d, true, bootParameter(d) + ": written to the boot loader, in effect after a reboot");
+    }
+
+    @Override
+    public String bootParameter(Desired d) {
+        return d.key() + (d.value().equals("present") ? "" : "=" + d.value());
     }
 }

@@ -1,4 +1,4 @@
-package dev.kvmtune.rules.settings;
+package dev.kvmtune.settings;
 
 import dev.kvmtune.facts.memory.MemoryReader;
 import dev.kvmtune.facts.source.Sourced;
@@ -6,6 +6,7 @@ import dev.kvmtune.rules.core.AuditContext;
 import dev.kvmtune.rules.core.Finding;
 import dev.kvmtune.rules.core.SettingSpec;
 import dev.kvmtune.rules.core.Severity;
+import dev.kvmtune.settings.change.Change;
 import dev.kvmtune.util.CpuSet;
 import java.util.List;
 
@@ -14,7 +15,7 @@ import java.util.List;
  * are compared on the bracketed choice; {@code cpumask} files (workqueue masks) hold a hex mask and
  * are compared as CPU sets with an expected CPU list.
  */
-final class SysfsSetting implements SettingKind {
+final class SysfsSetting implements SettingKind, Applied {
     @Override
     public Finding check(AuditContext ctx, SettingSpec spec) {
         Sourced<String> v = Sourced.read(ctx.root(), spec.key(), s -> s.contains("[") ? MemoryReader.selected(s) : s);
@@ -44,5 +45,18 @@ final class SysfsSetting implements SettingKind {
                 "a tuned profile [sysfs] line /" + spec.key() + "=" + mask + ", or a systemd-tmpfiles line 'w /" + spec.key() + " - - - - " + mask + "'");
         return SettingKinds.finding(spec, ok ? Severity.PASS : SettingKinds.sev(spec), evidence, "CPUs " + want, "CPUs " + actual.toList(),
                 ok ? null : fix, false);
+    }
+
+    /**
+     * The value written to the file: CPU masks compared as sets, bracketed choices by the chosen
+     * one. KSM's run=0 goes through run=2 first, which unmerges every shared page; writing 0 straight
+     * away would leave them merged.
+     */
+    @Override
+    public Changes changes(Desired d, ApplyContext c) {
+        Change.Compare compare = d.key().endsWith("/cpumask") ? Change.Compare.CPUMASK : Change.Compare.PLAIN;
+        if (compare == Change.Compare.PLAIN && KernelValues.isSelection(c.host(), d.key())) compare = Change.Compare.SELECTION;
+        List<String> first = d.key().equals("sys/kernel/mm/ksm/run") && d.value().equals("0") ? List.of("2") : List.of();
+        return KernelValues.one(c.host(), d, d.key(), compare, first);
     }
 }

@@ -1,4 +1,4 @@
-package dev.kvmtune.rules.settings;
+package dev.kvmtune.settings;
 
 import dev.kvmtune.BadInputException;
 import dev.kvmtune.facts.irq.InterruptsReader;
@@ -7,6 +7,8 @@ import dev.kvmtune.rules.core.AuditContext;
 import dev.kvmtune.rules.core.Finding;
 import dev.kvmtune.rules.core.SettingSpec;
 import dev.kvmtune.rules.core.Severity;
+import dev.kvmtune.settings.change.Change;
+import dev.kvmtune.settings.change.HostAccess;
 import dev.kvmtune.util.CpuSet;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,7 +22,7 @@ import java.util.List;
  * shown as evidence, never failed. Key {@code default}: {@code proc/irq/default_smp_affinity},
  * which new IRQs start with.
  */
-final class IrqAffinitySetting implements SettingKind {
+final class IrqAffinitySetting implements SettingKind, Applied {
     private static final String[] PER_CPU_SHOWN = {"LOC", "RES", "CAL", "TLB", "IWI", "PIN", "NPI", "PIW"};
 
     @Override
@@ -103,5 +105,28 @@ final class IrqAffinitySetting implements SettingKind {
             if (n > 0) out.add(id + " " + n);
         }
         return String.join(", ", out);
+    }
+
+    /**
+     * {@code default}: the mask new IRQs get; {@code movable}: every IRQ's affinity list. The kernel
+     * keeps some IRQs where they are (per-CPU, managed); those are reported, not failed.
+     */
+    @Override
+    public Changes changes(Desired d, ApplyContext c) {
+        HostAccess h = c.host();
+        CpuSet set = CpuSet.parseList(d.value());
+        if (d.key().equals("default")) {
+            String path = "proc/irq/default_smp_affinity";
+            if (!h.exists(path)) return Changes.none(d, false, "/" + path + " does not exist; left out");
+            return Changes.of(d, List.of(new Change.Value(d.label(), path, set.toMask(c.cpus()), Change.Compare.CPUMASK, List.of(), false)), null);
+        }
+        List<Change> out = new ArrayList<>();
+        List<String> irqs = new ArrayList<>(h.root().list("proc/irq").stream().filter(n -> n.matches("\\d+")).toList());
+        irqs.sort((a, b) -> Integer.compare(Integer.parseInt(a), Integer.parseInt(b)));
+        for (String irq : irqs) {
+            String path = "proc/irq/" + irq + "/smp_affinity_list";
+            if (h.exists(path)) out.add(new Change.Value(d.label(), path, set.toList(), Change.Compare.CPULIST, List.of(), true));
+        }
+        return Changes.of(d, out, out.isEmpty() ? "no IRQ directories under /proc/irq" : null);
     }
 }
