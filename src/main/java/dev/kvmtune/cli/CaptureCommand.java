@@ -72,6 +72,6 @@ public final class CaptureCommand implements Callable<Integer> {
                     res.file(), res.files(), res.bytes(), res.unreadable(), res.omitted(), res.redactions());
         }
         out.flush();
-        return 0;
+        return ExitCodes.OK;
     }
 }

@@ -1,6 +1,7 @@
 package dev.kvmtune.cli;
 
 import dev.kvmtune.BadInputException;
+import dev.kvmtune.ExitCodes;
 import dev.kvmtune.exits.ExitChart;
 import dev.kvmtune.exits.ExitInputs;
 import dev.kvmtune.exits.ExitProfile;
@@ -206,9 +207,9 @@ public final class ExitsCommand implements Runnable {
             if (nothing) {
                 err.println("kvmtune: no source saw a VM exit in " + duration.toSeconds() + "s (see the sources above)");
                 err.flush();
-                return 3;
+                return ExitCodes.FINDINGS;
             }
-            return 0;
+            return ExitCodes.OK;
         }
 
         private VmFacts find(Root root) {
@@ -275,7 +276,7 @@ public final class ExitsCommand implements Runnable {
                 }
             }
             o.flush();
-            return 0;
+            return ExitCodes.OK;
         }
     }
 
@@ -339,7 +340,7 @@ public final class ExitsCommand implements Runnable {
                 spec.commandLine().getErr().println("kvmtune: wrote " + chart);
                 spec.commandLine().getErr().flush();
             }
-            return 0;
+            return ExitCodes.OK;
         }
     }
 }

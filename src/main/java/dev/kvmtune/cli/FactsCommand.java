@@ -1,5 +1,6 @@
 package dev.kvmtune.cli;
 
+import dev.kvmtune.ExitCodes;
 import dev.kvmtune.facts.HostFacts;
 import dev.kvmtune.facts.HostFactsCollector;
 import dev.kvmtune.facts.source.Root;
@@ -36,7 +37,7 @@ public final class FactsCommand implements Callable<Integer> {
                 case text, markdown -> out.print(FactsText.render(facts));
             }
             out.flush();
-            return 0;
+            return ExitCodes.OK;
         }
     }
 }

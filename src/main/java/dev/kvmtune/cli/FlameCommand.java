@@ -1,6 +1,7 @@
 package dev.kvmtune.cli;
 
 import dev.kvmtune.BadInputException;
+import dev.kvmtune.ExitCodes;
 import dev.kvmtune.flame.FlameGraph;
 import dev.kvmtune.flame.Folded;
 import dev.kvmtune.flame.ParallelCollapse;
@@ -128,7 +129,7 @@ public final class FlameCommand implements Runnable {
             out.finish();
             if (unrecognized > 0) err.println("kvmtune: " + unrecognized + " lines not understood");
             err.flush();
-            return 0;
+            return ExitCodes.OK;
         }
 
         private InputStream open() {
@@ -221,7 +222,7 @@ public final class FlameCommand implements Runnable {
             writeSvg(g, output, spec.commandLine().getOut());
             if (output != null) err.println("kvmtune: wrote " + output + " (" + stacks.size() + " stacks, " + g.total() + " " + o.countName() + ")");
             err.flush();
-            return 0;
+            return ExitCodes.OK;
         }
     }
 
@@ -265,7 +266,7 @@ public final class FlameCommand implements Runnable {
             writeSvg(g, output, spec.commandLine().getOut());
             if (output != null) err.println("kvmtune: wrote " + output);
             err.flush();
-            return 0;
+            return ExitCodes.OK;
         }
     }
 }

@@ -117,7 +117,7 @@ public final class FlameRecordCommand implements Callable<Integer> {
                     + c.stacks().size() + " distinct stack" + (c.stacks().size() == 1 ? "" : "s") + "; widths are " + event + " periods)"
                     + (folded != null ? " and " + folded : ""));
             err.flush();
-            return 0;
+            return ExitCodes.OK;
         } finally {
             try {
                 Runtime.getRuntime().removeShutdownHook(cleanup);

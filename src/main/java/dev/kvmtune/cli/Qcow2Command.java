@@ -1,5 +1,6 @@
 package dev.kvmtune.cli;
 
+import dev.kvmtune.ExitCodes;
 import dev.kvmtune.facts.vm.Qcow2;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -7,10 +8,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code kvmtune qcow2 IMAGE}: L2 and refcount cache sizes from the image header (seed 000). */
 @Command(name = "qcow2", mixinStandardHelpOptions = true,
@@ -60,6 +61,6 @@ public final class Qcow2Command implements Callable<Integer> {
             if (q.snapshots() > 0) out.println("  the image has " + q.snapshots() + " internal snapshots: cache-clean-interval=900 frees unused cache entries");
         }
         out.flush();
-        return 0;
+        return ExitCodes.OK;
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.kvmtune.BadInputException;
+import dev.kvmtune.ExitCodes;
 import dev.kvmtune.qemutrace.LogTraceReader;
 import dev.kvmtune.qemutrace.SimpleTraceReader;
 import dev.kvmtune.qemutrace.SimpletraceText;
@@ -27,12 +28,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code kvmtune qemu-trace}: QEMU's trace files, printed like simpletrace.py or summarized. */
 @Command(name = "qemu-trace", mixinStandardHelpOptions = true,
@@ -137,7 +138,7 @@ public final class QemuTraceCommand implements Callable<Integer> {
             out.finish();
         }
         err.flush();
-        return 0;
+        return ExitCodes.OK;
     }
 
     private void read(boolean binary, List<TraceEvent> events, InputStream in, Path trace, TraceRecord.Sink sink,

@@ -1,5 +1,6 @@
 package dev.kvmtune.cli;
 
+import dev.kvmtune.ExitCodes;
 import dev.kvmtune.facts.source.Root;
 import dev.kvmtune.facts.vm.VmFacts;
 import java.io.PrintWriter;
@@ -43,7 +44,7 @@ public final class VmsCommand implements Callable<Integer> {
                 case text, markdown -> out.print(VmText.vms(vms));
             }
             out.flush();
-            return 0;
+            return ExitCodes.OK;
         }
     }
 }

@@ -3,7 +3,8 @@ package dev.kvmtune.plan;
 import dev.kvmtune.facts.HostFacts;
 import dev.kvmtune.rules.Profile;
 import dev.kvmtune.rules.core.SettingSpec;
-import dev.kvmtune.util.CpuSet;
+import dev.kvmtune.settings.Applied;
+import dev.kvmtune.settings.SettingKinds;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -50,13 +51,11 @@ public final class Planner {
             // the profile says which vendor and architecture a setting belongs to (kvm_intel vs kvm_amd,
             // intel_pstate, x86's idle=); audit skips the same ones
             if (!s.appliesTo(host.vendor(), host.arch())) continue;
-            String value = expand(s.expected(), partition);
             String key = s.key();
-            if (s.kind().equals("sysfs") && key.endsWith("/cpumask")) {
-                // The kernel reads and prints these as hex masks; the plan holds what apply writes.
-                value = CpuSet.parseList(value).toMask(host.cpus());
-            }
-            boolean reboot = s.kind().equals("cmdline") || s.kind().equals("kernel-config");
+            // the kind says how its value is held (hex masks for cpumask files) and whether only a reboot applies it
+            Applied kind = SettingKinds.APPLIED.get(s.kind());
+            String value = kind.planValue(key, expand(s.expected(), partition), host.cpus());
+            boolean reboot = kind.rebootOnly();
             out.add(new PlannedSetting(s.kind(), key, value, s.cpus() == null ? null : expand(s.cpus(), partition), s.id(), reboot, s.title()));
         }
         if (skipped > 0) notes.add(skipped + " settings of the profile concern isolated CPUs and are left out, because none are isolated");

@@ -98,4 +98,9 @@ final class CmdlineSetting implements SettingKind, Applied {
     public String bootParameter(Desired d) {
         return d.key() + (d.value().equals("present") ? "" : "=" + d.value());
     }
+
+    @Override
+    public boolean rebootOnly() {
+        return true;
+    }
 }

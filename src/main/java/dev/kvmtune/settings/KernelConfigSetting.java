@@ -36,4 +36,9 @@ final class KernelConfigSetting implements SettingKind, Applied {
     public Changes changes(Desired d, ApplyContext c) {
         return Changes.none(d, false, "a kernel build option (" + d.key() + "=" + d.value() + "): audit checks it, apply cannot change the kernel");
     }
+
+    @Override
+    public boolean rebootOnly() {
+        return true;
+    }
 }

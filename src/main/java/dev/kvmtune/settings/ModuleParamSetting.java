@@ -54,4 +54,9 @@ final class ModuleParamSetting implements SettingKind, Applied {
         }
         return Changes.of(d, List.of(new Change.Value(d.label(), path, d.value(), Change.Compare.PLAIN, List.of(), false)), null);
     }
+
+    @Override
+    public void checkKey(String key) {
+        if (!key.matches("[A-Za-z0-9_-]+\\.[A-Za-z0-9_]+")) throw new IllegalArgumentException("module parameter '" + key + "' is not MODULE.PARAMETER");
+    }
 }

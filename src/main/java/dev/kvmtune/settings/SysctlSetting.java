@@ -31,4 +31,15 @@ final class SysctlSetting implements SettingKind, Applied {
     public Changes changes(Desired d, ApplyContext c) {
         return KernelValues.one(c.host(), d, "proc/sys/" + d.key().replace('.', '/'), Change.Compare.PLAIN, List.of());
     }
+
+    @Override
+    public void checkKey(String key) {
+        Keys.relative("sysctl", key, "[./]");
+    }
+
+    /** sysctl.d(5): {@code name = value}. */
+    @Override
+    public String sysctlLine(Desired d) {
+        return d.key() + " = " + d.value();
+    }
 }

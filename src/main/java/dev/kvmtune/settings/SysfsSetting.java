@@ -59,4 +59,16 @@ final class SysfsSetting implements SettingKind, Applied {
         List<String> first = d.key().equals("sys/kernel/mm/ksm/run") && d.value().equals("0") ? List.of("2") : List.of();
         return KernelValues.one(c.host(), d, d.key(), compare, first);
     }
+
+    @Override
+    public void checkKey(String key) {
+        if (!key.startsWith("sys/")) throw new IllegalArgumentException("sysfs setting '" + key + "' is not under sys/");
+        Keys.relative("sysfs setting", key, "/");
+    }
+
+    /** The kernel reads and prints cpumask files as hex masks: the plan holds what apply writes. */
+    @Override
+    public String planValue(String key, String value, int cpus) {
+        return key.endsWith("/cpumask") ? CpuSet.parseList(value).toMask(cpus) : value;
+    }
 }

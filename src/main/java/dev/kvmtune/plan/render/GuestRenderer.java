@@ -5,6 +5,9 @@ import dev.kvmtune.plan.Plan;
 import dev.kvmtune.rules.Profile;
 import dev.kvmtune.rules.ProfileLoader;
 import dev.kvmtune.rules.core.SettingSpec;
+import dev.kvmtune.settings.Applied;
+import dev.kvmtune.settings.Desired;
+import dev.kvmtune.settings.SettingKinds;
 import dev.kvmtune.util.CpuSet;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -37,13 +40,13 @@ public final class GuestRenderer {
                 if (s.needsIsolated() && isolated.isEmpty()) continue;
                 // the guest runs the host's architecture: idle= and the other x86 parameters only there
                 if (!s.appliesTo(null, plan.host().arch())) continue;
-                String v = SettingSpec.expand(s.expected(), isolated, housekeeping);
-                switch (s.kind()) {
-                    case "cmdline" -> cmdline.add(v.equals("present") ? s.key() : s.key() + "=" + v);
-                    case "sysctl" -> sysctl.append(s.key()).append(" = ").append(v).append('\n');
-                    default -> {
-                    }
-                }
+                // the guest gets the kinds that have a form in these two files: boot parameters and sysctl lines
+                Desired d = new Desired(s.kind(), s.key(), SettingSpec.expand(s.expected(), isolated, housekeeping), null, s.title());
+                Applied kind = SettingKinds.APPLIED.get(s.kind());
+                String boot = kind == null ? null : kind.bootParameter(d);
+                String line = kind == null ? null : kind.sysctlLine(d);
+                if (boot != null) cmdline.add(boot);
+                if (line != null) sysctl.append(line).append('\n');
             }
             if (!cmdline.isEmpty()) {
                 String text = Header.lines("#", plan, "Guest kernel command line for " + vm.name() + " (profile " + p.name() + "): vCPU 0 does the"
