@@ -12,6 +12,7 @@ import dev.kvmtune.rules.core.Severity;
 import dev.kvmtune.util.CpuSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -42,11 +43,9 @@ public final class AuditCommand implements Callable<Integer> {
             description = "The isolated CPU set (default: from isolcpus/nohz_full, else the profile's default).")
     CpuSet isolated;
 
-    @Option(names = "--vm", paramLabel = "NAME", description = "Check only this VM (its -name or libvirt domain name); host checks still run.")
-    String vm;
-
-    @Option(names = "--pid", paramLabel = "PID", description = "Check only the QEMU process with this pid.")
-    Integer pid;
+    /** Only this VM's rules run (the host checks still do). */
+    @Mixin
+    VmTarget vm = new VmTarget();
 
     @Option(names = "--fail-on", paramLabel = "SEVERITY", defaultValue = "fail",
             description = "Exit 3 when a finding is at or above this: info, warn, fail (default: ${DEFAULT-VALUE}).")
@@ -63,15 +62,14 @@ public final class AuditCommand implements Callable<Integer> {
         if (threshold == Severity.PASS) throw new BadInputException("--fail-on takes info, warn or fail, not '" + failOn + "'");
         try (Root root = parent.openRoot()) {
             HostFacts facts = HostFactsCollector.collect(root);
-            if (vm != null || pid != null) {
-                var chosen = facts.vms().stream().filter(v -> (vm == null || vm.equals(v.vm().name()))
-                        && (pid == null || pid.equals(v.vm().pid()))).toList();
+            if (vm.given()) {
+                var chosen = facts.vms().stream().filter(vm::matches).toList();
                 if (chosen.isEmpty()) {
-                    throw new dev.kvmtune.BadInputException("no VM " + (vm != null ? "named " + vm : "with pid " + pid) + " on " + root.describe());
+                    throw new dev.kvmtune.BadInputException("no VM " + vm.describe() + " on " + root.describe());
                 }
                 facts = facts.withVms(chosen);
             }
-            String[] choice = Audit.chooseProfile(profile, facts, root.exists("dev/kvm"), vm != null || pid != null);
+            String[] choice = Audit.chooseProfile(profile, facts, root.exists("dev/kvm"), vm.given());
             Profile p = ProfileLoader.load(choice[0]);
             Audit.Report report = Audit.run(facts, root, p, choice[1], isolated);
             var out = spec.commandLine().getOut();

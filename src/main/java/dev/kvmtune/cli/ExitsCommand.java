@@ -112,11 +112,8 @@ public final class ExitsCommand implements Runnable {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--vm", paramLabel = "NAME", description = "The VM by name (-name or libvirt domain).")
-        String name;
-
-        @Option(names = "--pid", paramLabel = "PID", description = "The VM by its QEMU pid.")
-        Integer pid;
+        @Mixin
+        VmTarget target = new VmTarget();
 
         @Option(names = "--duration", defaultValue = "10s", converter = Converters.Seconds.class,
                 description = "How long to record (default: ${DEFAULT-VALUE}).")
@@ -141,7 +138,7 @@ public final class ExitsCommand implements Runnable {
         @Override
         public Integer call() throws InterruptedException, IOException {
             KvmtuneCommand parent = exits.parent;
-            if ((name == null) == (pid == null)) throw new BadInputException("exits record needs --vm NAME or --pid PID");
+            target.requireOne("exits record");
             if (duration.toMillis() < 1000) throw new BadInputException("--duration must be at least 1s");
             Set<SourceKind> kinds = EnumSet.noneOf(SourceKind.class);
             for (String s : source) {
@@ -201,7 +198,7 @@ public final class ExitsCommand implements Runnable {
             err.flush();
             PrintWriter o = spec.commandLine().getOut();
             ExitReport r = ExitReport.of(p, perVcpu);
-            o.print(parent.format == OutputFormat.json ? Json.write(r) : ExitsText.report(r));
+            Formatted.print(o, parent.format, () -> r, () -> ExitsText.report(r));
             o.flush();
             boolean nothing = p.events() == 0 && p.counters().stream().noneMatch(c -> c.name().equals("exits") && c.delta() > 0);
             if (nothing) {
@@ -213,7 +210,7 @@ public final class ExitsCommand implements Runnable {
         }
 
         private VmFacts find(Root root) {
-            return VmSelection.running(root, name, pid);
+            return VmSelection.running(root, target.name, target.pid);
         }
     }
 
@@ -330,7 +327,7 @@ public final class ExitsCommand implements Runnable {
             List<ExitProfile> ps = read(files, input.isa(), input.duration, null, spec.commandLine().getErr());
             ExitsText.Comparison c = ExitsText.compare(ps);
             PrintWriter o = spec.commandLine().getOut();
-            o.print(exits.parent.format == OutputFormat.json ? Json.write(c) : ExitsText.diff(c));
+            Formatted.print(o, exits.parent.format, () -> c, () -> ExitsText.diff(c));
             o.flush();
             if (chart != null) {
                 // The comparison's rows are already in the chart's order (largest first).

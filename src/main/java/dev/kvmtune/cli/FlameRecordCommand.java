@@ -35,11 +35,9 @@ public final class FlameRecordCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--vm", paramLabel = "NAME", description = "The VM (QEMU -name or libvirt domain name).")
-    String name;
-
-    @Option(names = "--pid", paramLabel = "PID", description = "The QEMU process (or any process) to profile.")
-    Integer pid;
+    /** The VM to profile; --pid takes any process. */
+    @Mixin
+    VmTarget chosen = new VmTarget();
 
     @Option(names = "--duration", defaultValue = "30s", converter = Converters.Seconds.class, paramLabel = "DURATION",
             description = "How long to record (default: ${DEFAULT-VALUE}).")
@@ -66,7 +64,9 @@ public final class FlameRecordCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-        if ((name == null) == (pid == null)) throw new BadInputException("flame record needs --vm NAME or --pid PID");
+        chosen.requireOne("flame record");
+        String name = chosen.name;
+        Integer pid = chosen.pid;
         if (duration.toSeconds() < 1) throw new BadInputException("--duration must be at least 1s");
         if (frequency < 1 || frequency > 100_000) throw new BadInputException("--frequency must be between 1 and 100000");
         OutputFile.check(output);

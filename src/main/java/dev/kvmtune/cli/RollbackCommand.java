@@ -74,7 +74,7 @@ public final class RollbackCommand implements Callable<Integer> {
         try (JournalStore.Lock lock = store.lock()) {
             r = Rollback.run(file, target.host());
         }
-        out.print(parent.format == OutputFormat.json ? Json.write(ApplyText.rollbackJson(r)) : ApplyText.rollback(r, target.hint()));
+        Formatted.print(out, parent.format, () -> ApplyText.rollbackJson(r), () -> ApplyText.rollback(r, target.hint()));
         out.flush();
         return r.complete() ? ExitCodes.OK : ExitCodes.ROLLBACK_INCOMPLETE;
     }

@@ -12,15 +12,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The options that pick VMs, shared by vms and threads: --vm, --pid, --xml, --no-qmp. */
 public final class VmSelection {
-    @Option(names = "--vm", paramLabel = "NAME", description = "Only the VM with this name (-name or libvirt domain name).")
-    String name;
-
-    @Option(names = "--pid", paramLabel = "PID", description = "Only the QEMU process with this pid.")
-    Integer pid;
+    @Mixin
+    VmTarget only = new VmTarget();
 
     @Option(names = "--xml", paramLabel = "FILE", description = "Also read this libvirt domain XML (virsh dumpxml output); repeatable.")
     List<Path> xml = new ArrayList<>();
@@ -41,12 +39,11 @@ public final class VmSelection {
         }
         List<VmFacts> out = new ArrayList<>();
         for (VmFacts v : all) {
-            if (name != null && !name.equals(v.vm().name())) continue;
-            if (pid != null && !pid.equals(v.vm().pid())) continue;
+            if (!only.matches(v)) continue;
             out.add(!noQmp && root.isLive() ? VmProbe.probe(v, qmpTimeout) : v);
         }
-        if (out.isEmpty() && (name != null || pid != null)) {
-            throw new BadInputException("no VM " + (name != null ? "named " + name : "with pid " + pid) + " on " + root.describe());
+        if (out.isEmpty() && only.given()) {
+            throw new BadInputException("no VM " + only.describe() + " on " + root.describe());
         }
         return out;
     }
@@ -54,11 +51,11 @@ public final class VmSelection {
     /** The one running VM with this name or QEMU pid (for commands that watch a VM: exits record, flame record). */
     static VmFacts running(Root root, String name, Integer pid) {
         VmSelection sel = new VmSelection();
-        sel.name = name;
-        sel.pid = pid;
+        sel.only.name = name;
+        sel.only.pid = pid;
         sel.qmpTimeout = Duration.ofSeconds(2);
         List<VmFacts> vms = sel.load(root).stream().filter(v -> v.state().equals("running") && v.vm().pid() != null).toList();
-        if (vms.isEmpty()) throw new BadInputException("no running VM " + (name != null ? "named " + name : "with pid " + pid));
+        if (vms.isEmpty()) throw new BadInputException("no running VM " + sel.only.describe());
         if (vms.size() > 1) throw new BadInputException(vms.size() + " running VMs named " + name + "; pick one with --pid");
         return vms.get(0);
     }
