@@ -22,8 +22,16 @@ final class AdviceRules {
         if (running != null && running.has(param)) where.add("proc/cmdline");
         if (boot != null && boot.cmdline().has(param)) where.add(boot.source());
         if (!where.isEmpty()) {
-            out.add(Rules.of(id, Severity.WARN, "kernel", title, why, where.stream().map(w -> w + ": " + param).toList(),
-                    "no " + param, param + " in " + String.join(", ", where), new Finding.Fix(null, fix), true, ref));
+            out.add(Rules.finding(id, Severity.WARN, "kernel")
+                    .title(title)
+                    .why(why)
+                    .evidence(where.stream().map(w -> w + ": " + param).toList())
+                    .expected("no " + param)
+                    .actual(param + " in " + String.join(", ", where))
+                    .fix(new Finding.Fix(null, fix))
+                    .reboot(true)
+                    .reference(ref)
+                    .build());
         }
         return out;
     }
@@ -70,12 +78,17 @@ final class AdviceRules {
                 for (int i = 0; i < lines.length; i++) {
                     String l = lines[i].replaceAll("\\s+", "");
                     if (l.startsWith("kernel.sched_rt_period_us=-1") || l.startsWith("kernel/sched_rt_period_us=-1")) {
-                        out.add(Rules.of(id(), Severity.WARN, "scheduling", "sched_rt_period_us cannot be -1",
-                                "The kernel rejects -1 for sched_rt_period_us (EINVAL), so the line fails at boot; only "
-                                        + "sched_rt_runtime_us takes -1 to turn realtime throttling off.",
-                                List.of(path + ":" + (i + 1) + ": " + lines[i].strip()), "no sched_rt_period_us=-1",
-                                lines[i].strip(), new Finding.Fix(null, "delete the line; keep kernel.sched_rt_runtime_us = -1"), false,
-                                "Documentation/scheduler/sched-rt-group.rst; seed 002"));
+                        out.add(Rules.finding(id(), Severity.WARN, "scheduling")
+                                .title("sched_rt_period_us cannot be -1")
+                                .why("The kernel rejects -1 for sched_rt_period_us (EINVAL), so the line fails at boot; only "
+                                        + "sched_rt_runtime_us takes -1 to turn realtime throttling off.")
+                                .evidence(List.of(path + ":" + (i + 1) + ": " + lines[i].strip()))
+                                .expected("no sched_rt_period_us=-1")
+                                .actual(lines[i].strip())
+                                .fix(new Finding.Fix(null, "delete the line; keep kernel.sched_rt_runtime_us = -1"))
+                                .reboot(false)
+                                .reference("Documentation/scheduler/sched-rt-group.rst; seed 002")
+                                .build());
                     }
                 }
             }
@@ -96,13 +109,18 @@ final class AdviceRules {
                 List<String> args = dev.kvmtune.facts.proc.ProcessReader.cmdline(ctx.root(), pid);
                 for (int i = 0; i + 1 < args.size(); i++) {
                     if (!args.get(i).equals("-realtime") && !args.get(i).equals("--realtime")) continue;
-                    out.add(Rules.of(id(), Severity.WARN, "vm", "QEMU's -realtime mlock= is replaced by -overcommit mem-lock=",
-                            "-realtime mlock=on was deprecated in QEMU 5.0 and removed in QEMU 6.0, where the VM no longer starts; "
-                                    + "-overcommit mem-lock=on locks guest memory the same way.",
-                            List.of("proc/" + pid + "/cmdline: -realtime " + args.get(i + 1)), "-overcommit mem-lock=on",
-                            "-realtime " + args.get(i + 1), new Finding.Fix(null,
-                                    "replace -realtime mlock=on with -overcommit mem-lock=on (libvirt: <memoryBacking><locked/></memoryBacking>)"),
-                            false, "QEMU docs/about/removed-features.rst (-realtime mlock); seed 002"));
+                    out.add(Rules.finding(id(), Severity.WARN, "vm")
+                            .title("QEMU's -realtime mlock= is replaced by -overcommit mem-lock=")
+                            .why("-realtime mlock=on was deprecated in QEMU 5.0 and removed in QEMU 6.0, where the VM no longer starts; "
+                                    + "-overcommit mem-lock=on locks guest memory the same way.")
+                            .evidence(List.of("proc/" + pid + "/cmdline: -realtime " + args.get(i + 1)))
+                            .expected("-overcommit mem-lock=on")
+                            .actual("-realtime " + args.get(i + 1))
+                            .fix(new Finding.Fix(null,
+                                    "replace -realtime mlock=on with -overcommit mem-lock=on (libvirt: <memoryBacking><locked/></memoryBacking>)"))
+                            .reboot(false)
+                            .reference("QEMU docs/about/removed-features.rst (-realtime mlock); seed 002")
+                            .build());
                 }
             }
             return out;

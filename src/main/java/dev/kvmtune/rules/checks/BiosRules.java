@@ -65,11 +65,17 @@ public final class BiosRules {
         }
 
         private Finding finding(Severity s, List<String> evidence, String actual, Finding.Fix fix) {
-            return Rules.of(id(), s, "bios", "No deep C-states on the CPUs that run vCPUs",
-                    "Waking a CPU from C3 or C6 takes tens to hundreds of microseconds, which lands directly on the latency of "
-                            + "the interrupt or timer that woke it. Turning them off keeps every CPU at full power draw.",
-                    evidence, "C-states deeper than " + DEEP_STATE_US + " µs disabled (BIOS) or idle=poll", actual, fix,
-                    false, "Documentation/admin-guide/pm/cpuidle.rst; seed 002 (BIOS: CPU C-State Disabled)");
+            return Rules.finding(id(), s, "bios")
+                    .title("No deep C-states on the CPUs that run vCPUs")
+                    .why("Waking a CPU from C3 or C6 takes tens to hundreds of microseconds, which lands directly on the latency of "
+                            + "the interrupt or timer that woke it. Turning them off keeps every CPU at full power draw.")
+                    .evidence(evidence)
+                    .expected("C-states deeper than " + DEEP_STATE_US + " µs disabled (BIOS) or idle=poll")
+                    .actual(actual)
+                    .fix(fix)
+                    .reboot(false)
+                    .reference("Documentation/admin-guide/pm/cpuidle.rst; seed 002 (BIOS: CPU C-State Disabled)")
+                    .build();
         }
     }
 
@@ -82,12 +88,17 @@ public final class BiosRules {
             var smt = ctx.facts().cpu().smtActive();
             if (!smt.isPresent()) return List.of();
             boolean on = smt.value();
-            return List.of(Rules.of(id(), on ? Severity.WARN : Severity.PASS, "bios", "Hyper-Threading is off",
-                    "Two hardware threads of one core share its execution units and caches, so whatever runs on the sibling "
-                            + "slows a vCPU unpredictably. Turning SMT off costs throughput; isolating whole cores is the alternative.",
-                    List.of(smt.source() + " = " + (on ? 1 : 0)), "SMT inactive", on ? "SMT active" : "SMT inactive",
-                    on ? new Finding.Fix("echo off > /sys/devices/system/cpu/smt/control", "BIOS: Intel(R) Hyper-Threading Disabled, or nosmt on the kernel command line") : null,
-                    false, "Documentation/admin-guide/hw-vuln/core-scheduling.rst; seed 002 (BIOS: Hyper-Threading Disabled)"));
+            return List.of(Rules.finding(id(), on ? Severity.WARN : Severity.PASS, "bios")
+                    .title("Hyper-Threading is off")
+                    .why("Two hardware threads of one core share its execution units and caches, so whatever runs on the sibling "
+                            + "slows a vCPU unpredictably. Turning SMT off costs throughput; isolating whole cores is the alternative.")
+                    .evidence(List.of(smt.source() + " = " + (on ? 1 : 0)))
+                    .expected("SMT inactive")
+                    .actual(on ? "SMT active" : "SMT inactive")
+                    .fix(on ? new Finding.Fix("echo off > /sys/devices/system/cpu/smt/control", "BIOS: Intel(R) Hyper-Threading Disabled, or nosmt on the kernel command line") : null)
+                    .reboot(false)
+                    .reference("Documentation/admin-guide/hw-vuln/core-scheduling.rst; seed 002 (BIOS: Hyper-Threading Disabled)")
+                    .build());
         }
     }
 
@@ -106,14 +117,18 @@ public final class BiosRules {
             // a sandboxed or nested host can offer /dev/kvm while its cpuinfo hides the flag
             Severity s = flag ? Severity.PASS : dev ? Severity.INFO : Severity.FAIL;
             String actual = flag ? (id.has("vmx") ? "vmx" : "svm") : dev ? "no vmx/svm flag, but /dev/kvm exists (nested or sandboxed host)" : "neither";
-            return List.of(Rules.of(id(), s, "bios", "Hardware virtualization (VT-x / AMD-V) is on",
-                    "KVM needs the CPU's virtualization extensions; when firmware turns them off the vmx/svm flag disappears "
-                            + "from cpuinfo, /dev/kvm is missing and QEMU can only emulate, tens of times slower.",
-                    List.of(id.source() + ": vmx " + (id.has("vmx") ? "present" : "absent") + ", svm " + (id.has("svm") ? "present" : "absent"),
-                            "dev/kvm " + (dev ? "present" : "absent"), "sys/module/kvm " + (kvm ? "present" : "absent")),
-                    "vmx or svm flag", actual,
-                    s == Severity.FAIL ? new Finding.Fix(null, "BIOS: Intel(R) Virtualization Technology (or SVM Mode) Enabled") : null,
-                    s == Severity.FAIL, "seed 002 (BIOS: Intel(R) Virtualization Technology Enabled)"));
+            return List.of(Rules.finding(id(), s, "bios")
+                    .title("Hardware virtualization (VT-x / AMD-V) is on")
+                    .why("KVM needs the CPU's virtualization extensions; when firmware turns them off the vmx/svm flag disappears "
+                            + "from cpuinfo, /dev/kvm is missing and QEMU can only emulate, tens of times slower.")
+                    .evidence(List.of(id.source() + ": vmx " + (id.has("vmx") ? "present" : "absent") + ", svm " + (id.has("svm") ? "present" : "absent"),
+                            "dev/kvm " + (dev ? "present" : "absent"), "sys/module/kvm " + (kvm ? "present" : "absent")))
+                    .expected("vmx or svm flag")
+                    .actual(actual)
+                    .fix(s == Severity.FAIL ? new Finding.Fix(null, "BIOS: Intel(R) Virtualization Technology (or SVM Mode) Enabled") : null)
+                    .reboot(s == Severity.FAIL)
+                    .reference("seed 002 (BIOS: Intel(R) Virtualization Technology Enabled)")
+                    .build());
         }
 
         /**
@@ -122,17 +137,21 @@ public final class BiosRules {
          */
         private Finding other(String arch, String cpuinfo, boolean dev, boolean kvm) {
             boolean arm = "aarch64".equals(arch);
-            return Rules.of(id(), dev ? Severity.PASS : Severity.FAIL, "bios", "Hardware virtualization is available to KVM",
-                    arm ? "KVM on arm64 runs the host kernel with the EL2 hypervisor mode; when the firmware or boot loader enters the "
+            return Rules.finding(id(), dev ? Severity.PASS : Severity.FAIL, "bios")
+                    .title("Hardware virtualization is available to KVM")
+                    .why(arm ? "KVM on arm64 runs the host kernel with the EL2 hypervisor mode; when the firmware or boot loader enters the "
                             + "kernel at EL1 (as inside a guest), KVM does not initialise, /dev/kvm is missing and QEMU can only emulate."
-                            : "KVM needs the CPU's virtualization extension; without it /dev/kvm is missing and QEMU can only emulate.",
-                    List.of(cpuinfo + ": " + arch + " (no vmx/svm flag on this architecture)", "dev/kvm " + (dev ? "present" : "absent"),
-                            "sys/module/kvm " + (kvm ? "present" : "absent")),
-                    "/dev/kvm", dev ? "/dev/kvm present" : "/dev/kvm absent",
-                    dev ? null : new Finding.Fix(null, arm ? "firmware/boot loader: enter the kernel at EL2 (kvm-arm.mode=nvhe or protected if needed)"
-                            : "enable the CPU's virtualization extension in firmware"),
-                    !dev, arm ? "Documentation/virt/kvm/arm/index.rst; Documentation/admin-guide/kernel-parameters.txt (kvm-arm.mode)"
-                            : "Documentation/virt/kvm/api.rst");
+                            : "KVM needs the CPU's virtualization extension; without it /dev/kvm is missing and QEMU can only emulate.")
+                    .evidence(List.of(cpuinfo + ": " + arch + " (no vmx/svm flag on this architecture)", "dev/kvm " + (dev ? "present" : "absent"),
+                            "sys/module/kvm " + (kvm ? "present" : "absent")))
+                    .expected("/dev/kvm")
+                    .actual(dev ? "/dev/kvm present" : "/dev/kvm absent")
+                    .fix(dev ? null : new Finding.Fix(null, arm ? "firmware/boot loader: enter the kernel at EL2 (kvm-arm.mode=nvhe or protected if needed)"
+                            : "enable the CPU's virtualization extension in firmware"))
+                    .reboot(!dev)
+                    .reference(arm ? "Documentation/virt/kvm/arm/index.rst; Documentation/admin-guide/kernel-parameters.txt (kvm-arm.mode)"
+                            : "Documentation/virt/kvm/api.rst")
+                    .build();
         }
     }
 
@@ -156,13 +175,18 @@ public final class BiosRules {
                     "sys/kernel/iommu_groups: " + groups + " groups");
             String actual = ok ? units.size() + " IOMMU units, " + groups + " groups"
                     : acpi ? "firmware has " + table + " but the kernel enabled no IOMMU" : "no " + table + " table: VT-d/AMD-Vi off in firmware or absent";
-            return List.of(Rules.of(id(), ok ? Severity.PASS : Severity.INFO, "bios", "The IOMMU (VT-d / AMD-Vi) is on",
-                    "Passing a NIC or NVMe device straight to a guest (VFIO) needs the IOMMU to confine its DMA, and "
-                            + "posted interrupts need its interrupt remapping. Without passthrough the IOMMU only adds DMA mapping cost.",
-                    evidence, table + " table and IOMMU groups", actual,
-                    ok ? null : new Finding.Fix(null, acpi ? (amd ? "amd_iommu=on" : "intel_iommu=on") + " iommu=pt on the kernel command line"
-                            : "BIOS: Intel(R) VT for Directed I/O (or AMD IOMMU) Enabled, then intel_iommu=on iommu=pt"),
-                    !ok, "Documentation/driver-api/vfio.rst; seed 002 (intel_iommu=on iommu=pt)"));
+            return List.of(Rules.finding(id(), ok ? Severity.PASS : Severity.INFO, "bios")
+                    .title("The IOMMU (VT-d / AMD-Vi) is on")
+                    .why("Passing a NIC or NVMe device straight to a guest (VFIO) needs the IOMMU to confine its DMA, and "
+                            + "posted interrupts need its interrupt remapping. Without passthrough the IOMMU only adds DMA mapping cost.")
+                    .evidence(evidence)
+                    .expected(table + " table and IOMMU groups")
+                    .actual(actual)
+                    .fix(ok ? null : new Finding.Fix(null, acpi ? (amd ? "amd_iommu=on" : "intel_iommu=on") + " iommu=pt on the kernel command line"
+                            : "BIOS: Intel(R) VT for Directed I/O (or AMD IOMMU) Enabled, then intel_iommu=on iommu=pt"))
+                    .reboot(!ok)
+                    .reference("Documentation/driver-api/vfio.rst; seed 002 (intel_iommu=on iommu=pt)")
+                    .build());
         }
 
         /**
@@ -175,16 +199,20 @@ public final class BiosRules {
             List<String> units = ctx.root().list("sys/class/iommu");
             int groups = ctx.root().list("sys/kernel/iommu_groups").size();
             boolean ok = !units.isEmpty() && groups > 0;
-            return Rules.of(id(), ok ? Severity.PASS : Severity.INFO, "bios", arm ? "The IOMMU (SMMU) is on" : "The IOMMU is on",
-                    "Passing a NIC or NVMe device straight to a guest (VFIO) needs the IOMMU to confine its DMA. Without passthrough "
-                            + "the IOMMU only adds DMA mapping cost.",
-                    List.of("sys/firmware/acpi/tables/IORT" + (iort ? " present" : " absent"),
+            return Rules.finding(id(), ok ? Severity.PASS : Severity.INFO, "bios")
+                    .title(arm ? "The IOMMU (SMMU) is on" : "The IOMMU is on")
+                    .why("Passing a NIC or NVMe device straight to a guest (VFIO) needs the IOMMU to confine its DMA. Without passthrough "
+                            + "the IOMMU only adds DMA mapping cost.")
+                    .evidence(List.of("sys/firmware/acpi/tables/IORT" + (iort ? " present" : " absent"),
                             "sys/class/iommu: " + (units.isEmpty() ? "empty" : String.join(", ", units)),
-                            "sys/kernel/iommu_groups: " + groups + " groups"),
-                    "IOMMU units and groups", ok ? units.size() + " IOMMU units, " + groups + " groups" : "no IOMMU unit",
-                    ok ? null : new Finding.Fix(null, arm ? "firmware: SMMU enabled and described (IORT or device tree); iommu.passthrough=1 on the "
-                            + "kernel command line for passthrough-only use" : "firmware or hypervisor: an IOMMU for the devices to pass through"),
-                    !ok, "Documentation/driver-api/vfio.rst; Documentation/admin-guide/kernel-parameters.txt (iommu.passthrough)");
+                            "sys/kernel/iommu_groups: " + groups + " groups"))
+                    .expected("IOMMU units and groups")
+                    .actual(ok ? units.size() + " IOMMU units, " + groups + " groups" : "no IOMMU unit")
+                    .fix(ok ? null : new Finding.Fix(null, arm ? "firmware: SMMU enabled and described (IORT or device tree); iommu.passthrough=1 on the "
+                            + "kernel command line for passthrough-only use" : "firmware or hypervisor: an IOMMU for the devices to pass through"))
+                    .reboot(!ok)
+                    .reference("Documentation/driver-api/vfio.rst; Documentation/admin-guide/kernel-parameters.txt (iommu.passthrough)")
+                    .build();
         }
     }
 
@@ -201,13 +229,17 @@ public final class BiosRules {
             int nodes = ctx.facts().numa().size();
             if (packages.isEmpty() || nodes == 0) return List.of();
             boolean ok = nodes >= packages.size();
-            return List.of(Rules.of(id(), ok ? Severity.PASS : Severity.WARN, "bios", "NUMA is exposed to the kernel",
-                    "With node interleaving (NUMA off) in firmware, a multi-socket host shows one node and every page is striped "
-                            + "across sockets, so half of a VM's memory accesses are remote whatever the pinning.",
-                    List.of("sys/devices/system/node: " + nodes + " nodes", "topology/physical_package_id: " + packages.size() + " packages"),
-                    "at least one node per package", nodes + " nodes for " + packages.size() + " packages",
-                    ok ? null : new Finding.Fix(null, "BIOS: NUMA Optimized Enabled (node interleaving Disabled)"),
-                    !ok, "Documentation/admin-guide/mm/numa_memory_policy.rst; seed 002 (BIOS: NUMA Optimized Enabled)"));
+            return List.of(Rules.finding(id(), ok ? Severity.PASS : Severity.WARN, "bios")
+                    .title("NUMA is exposed to the kernel")
+                    .why("With node interleaving (NUMA off) in firmware, a multi-socket host shows one node and every page is striped "
+                            + "across sockets, so half of a VM's memory accesses are remote whatever the pinning.")
+                    .evidence(List.of("sys/devices/system/node: " + nodes + " nodes", "topology/physical_package_id: " + packages.size() + " packages"))
+                    .expected("at least one node per package")
+                    .actual(nodes + " nodes for " + packages.size() + " packages")
+                    .fix(ok ? null : new Finding.Fix(null, "BIOS: NUMA Optimized Enabled (node interleaving Disabled)"))
+                    .reboot(!ok)
+                    .reference("Documentation/admin-guide/mm/numa_memory_policy.rst; seed 002 (BIOS: NUMA Optimized Enabled)")
+                    .build());
         }
     }
 
@@ -232,10 +264,17 @@ public final class BiosRules {
         public List<Finding> check(AuditContext ctx) {
             // the list names x86 server firmware's menus (seed 002); other architectures' firmware has none of them
             if (!x86(ctx)) return List.of();
-            return List.of(Rules.of(id(), Severity.INFO, "bios", "Firmware settings to check by hand",
-                    "These firmware settings cause System Management Interrupts, memory scrubbing or power decisions that no "
-                            + "kernel file reveals; each can stall a CPU for microseconds to milliseconds. Check them in the firmware setup.",
-                    ITEMS, "each as listed", "not visible from the OS", null, false, "seed 002 (BIOS settings)"));
+            return List.of(Rules.finding(id(), Severity.INFO, "bios")
+                    .title("Firmware settings to check by hand")
+                    .why("These firmware settings cause System Management Interrupts, memory scrubbing or power decisions that no "
+                            + "kernel file reveals; each can stall a CPU for microseconds to milliseconds. Check them in the firmware setup.")
+                    .evidence(ITEMS)
+                    .expected("each as listed")
+                    .actual("not visible from the OS")
+                    .fix(null)
+                    .reboot(false)
+                    .reference("seed 002 (BIOS settings)")
+                    .build());
         }
     }
 }

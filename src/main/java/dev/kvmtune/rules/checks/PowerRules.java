@@ -30,18 +30,31 @@ final class PowerRules {
                     + "the cost of power.";
             String ref = "Documentation/admin-guide/pm/cpufreq.rst; tuned latency-performance and throughput-performance [cpu] governor";
             if (byGovernor.isEmpty()) {
-                return List.of(Rules.of(id(), Severity.INFO, "power", title, why,
-                        List.of("sys/devices/system/cpu/cpu*/cpufreq/scaling_governor: absent on every CPU"), "performance",
-                        "no cpufreq driver (a VM, or firmware controls the frequency)", null, false, ref));
+                return List.of(Rules.finding(id(), Severity.INFO, "power")
+                        .title(title)
+                        .why(why)
+                        .evidence(List.of("sys/devices/system/cpu/cpu*/cpufreq/scaling_governor: absent on every CPU"))
+                        .expected("performance")
+                        .actual("no cpufreq driver (a VM, or firmware controls the frequency)")
+                        .fix(null)
+                        .reboot(false)
+                        .reference(ref)
+                        .build());
             }
             List<String> evidence = new ArrayList<>();
             byGovernor.forEach((g, cpus) -> evidence.add("cpufreq/scaling_governor = " + g + " on CPUs " + cpus));
             boolean ok = byGovernor.size() == 1 && byGovernor.containsKey("performance");
-            return List.of(Rules.of(id(), ok ? Severity.PASS : Severity.WARN, "power", title, why, evidence, "performance",
-                    String.join(", ", byGovernor.keySet()),
-                    ok ? null : new Finding.Fix("cpupower frequency-set -g performance (or echo performance > /sys/devices/system/cpu/cpu*/cpufreq/scaling_governor)",
-                            "a tuned [cpu] governor=performance line, or a systemd unit running cpupower at boot"),
-                    false, ref));
+            return List.of(Rules.finding(id(), ok ? Severity.PASS : Severity.WARN, "power")
+                    .title(title)
+                    .why(why)
+                    .evidence(evidence)
+                    .expected("performance")
+                    .actual(String.join(", ", byGovernor.keySet()))
+                    .fix(ok ? null : new Finding.Fix("cpupower frequency-set -g performance (or echo performance > /sys/devices/system/cpu/cpu*/cpufreq/scaling_governor)",
+                            "a tuned [cpu] governor=performance line, or a systemd unit running cpupower at boot"))
+                    .reboot(false)
+                    .reference(ref)
+                    .build());
         }
     }
 }

@@ -62,8 +62,73 @@ public final class Rules {
     private Rules() {
     }
 
-    static Finding of(String id, Severity s, String area, String title, String why, List<String> evidence, String expected,
-                      String actual, Finding.Fix fix, boolean reboot, String reference) {
-        return new Finding(id, s, area, title, why, evidence, expected, actual, fix, reboot, reference);
+    /** A finding of a rule, its parts named: {@code finding(id(), severity, "bios").title(...).why(...) ... .build()}. */
+    static Builder finding(String id, Severity severity, String area) {
+        return new Builder(id, severity, area);
+    }
+
+    /** The parts of a {@link Finding} past its id, severity and area; what is not set stays null (false for reboot). */
+    static final class Builder {
+        private final String id;
+        private final Severity severity;
+        private final String area;
+        private String title;
+        private String why;
+        private List<String> evidence = List.of();
+        private String expected;
+        private String actual;
+        private Finding.Fix fix;
+        private boolean reboot;
+        private String reference;
+
+        private Builder(String id, Severity severity, String area) {
+            this.id = id;
+            this.severity = severity;
+            this.area = area;
+        }
+
+        Builder title(String t) {
+            title = t;
+            return this;
+        }
+
+        Builder why(String w) {
+            why = w;
+            return this;
+        }
+
+        Builder evidence(List<String> e) {
+            evidence = e;
+            return this;
+        }
+
+        Builder expected(String e) {
+            expected = e;
+            return this;
+        }
+
+        Builder actual(String a) {
+            actual = a;
+            return this;
+        }
+
+        Builder fix(Finding.Fix f) {
+            fix = f;
+            return this;
+        }
+
+        Builder reboot(boolean r) {
+            reboot = r;
+            return this;
+        }
+
+        Builder reference(String r) {
+            reference = r;
+            return this;
+        }
+
+        Finding build() {
+            return new Finding(id, severity, area, title, why, evidence, expected, actual, fix, reboot, reference);
+        }
     }
 }

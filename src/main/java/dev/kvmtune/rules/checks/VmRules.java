@@ -48,9 +48,59 @@ final class VmRules {
 
         abstract void check(AuditContext ctx, VmFacts vm, List<Finding> out);
 
-        Finding finding(VmFacts vm, Severity s, String title, String why, List<String> evidence, String expected, String actual,
-                        Finding.Fix fix, String reference) {
-            return Rules.of(id(), s, "vm", vm.label() + ": " + title, why, evidence, expected, actual, fix, false, reference);
+        /** A finding about one VM: its title is prefixed with the VM's label; the rest is set on the builder. */
+        VmFinding finding(VmFacts vm, Severity s) {
+            return new VmFinding(Rules.finding(id(), s, "vm"), vm.label() + ": ");
+        }
+    }
+
+    /** {@link Rules.Builder} for a VM's finding: the title carries the VM's label. */
+    static final class VmFinding {
+        private final Rules.Builder b;
+        private final String prefix;
+
+        VmFinding(Rules.Builder b, String prefix) {
+            this.b = b;
+            this.prefix = prefix;
+        }
+
+        VmFinding title(String t) {
+            b.title(prefix + t);
+            return this;
+        }
+
+        VmFinding why(String w) {
+            b.why(w);
+            return this;
+        }
+
+        VmFinding evidence(List<String> e) {
+            b.evidence(e);
+            return this;
+        }
+
+        VmFinding expected(String e) {
+            b.expected(e);
+            return this;
+        }
+
+        VmFinding actual(String a) {
+            b.actual(a);
+            return this;
+        }
+
+        VmFinding fix(Finding.Fix f) {
+            b.fix(f);
+            return this;
+        }
+
+        VmFinding reference(String r) {
+            b.reference(r);
+            return this;
+        }
+
+        Finding build() {
+            return b.build();
         }
     }
 
@@ -72,14 +122,18 @@ final class VmRules {
             String accel = vm.vm().accel();
             if (accel == null) return;
             boolean kvm = accel.startsWith("kvm");
-            out.add(finding(vm, kvm ? Severity.PASS : Severity.FAIL, "runs under KVM",
-                    "Under TCG QEMU translates every guest instruction in software, ten to a hundred times slower than KVM, "
+            out.add(finding(vm, kvm ? Severity.PASS : Severity.FAIL)
+                    .title("runs under KVM")
+                    .why("Under TCG QEMU translates every guest instruction in software, ten to a hundred times slower than KVM, "
                             + "and there are no VM exits, no vCPU threads in KVM_RUN and no KVM parameters: the rest of this audit "
                             + "tunes a hypervisor this VM does not use. QEMU falls back to TCG when /dev/kvm is missing or unusable "
-                            + "(no vmx/svm, the kvm module not loaded, or no permission).",
-                    List.of(src(vm) + ": accel " + accel), "kvm", accel,
-                    kvm ? null : new Finding.Fix(null, "restart the VM with -accel kvm (libvirt: <domain type='kvm'>) on a host whose /dev/kvm works"),
-                    "QEMU -accel; Documentation/virt/kvm/api.rst"));
+                            + "(no vmx/svm, the kvm module not loaded, or no permission).")
+                    .evidence(List.of(src(vm) + ": accel " + accel))
+                    .expected("kvm")
+                    .actual(accel)
+                    .fix(kvm ? null : new Finding.Fix(null, "restart the VM with -accel kvm (libvirt: <domain type='kvm'>) on a host whose /dev/kvm works"))
+                    .reference("QEMU -accel; Documentation/virt/kvm/api.rst")
+                    .build());
         }
     }
 
@@ -94,14 +148,18 @@ final class VmRules {
             for (Vm.Nic n : vm.vm().nics()) {
                 String model = n.model() == null ? "default" : n.model();
                 boolean emulated = n.model() == null || EMULATED_NICS.contains(model);
-                out.add(finding(vm, emulated ? Severity.WARN : Severity.PASS, "NIC " + n.id() + " is virtio-net",
-                        "An emulated NIC (e1000, rtl8139) is driven through device registers: every register access traps to QEMU "
+                out.add(finding(vm, emulated ? Severity.WARN : Severity.PASS)
+                        .title("NIC " + n.id() + " is virtio-net")
+                        .why("An emulated NIC (e1000, rtl8139) is driven through device registers: every register access traps to QEMU "
                                 + "as an MMIO (EPT_MISCONFIG) or port I/O (IO_INSTRUCTION) exit, several per packet. virtio-net "
-                                + "batches packets in shared rings and notifies rarely; seed 001 measures the exit counts drop.",
-                        List.of(src(vm) + ": nic " + n.id() + " model " + model), "virtio-net-pci", model,
-                        emulated ? new Finding.Fix(null, "-device virtio-net-pci,netdev=ID (libvirt: <model type='virtio'/>); "
-                                + "the guest needs the virtio_net driver") : null,
-                        "seed 001; QEMU docs/system/devices/net.rst"));
+                                + "batches packets in shared rings and notifies rarely; seed 001 measures the exit counts drop.")
+                        .evidence(List.of(src(vm) + ": nic " + n.id() + " model " + model))
+                        .expected("virtio-net-pci")
+                        .actual(model)
+                        .fix(emulated ? new Finding.Fix(null, "-device virtio-net-pci,netdev=ID (libvirt: <model type='virtio'/>); "
+                                + "the guest needs the virtio_net driver") : null)
+                        .reference("seed 001; QEMU docs/system/devices/net.rst")
+                        .build());
             }
         }
     }
@@ -129,13 +187,17 @@ final class VmRules {
                     on = vhost;
                     actual = "vhost=" + (vhost ? "on" : "off");
                 }
-                out.add(finding(vm, on ? Severity.PASS : Severity.WARN, "virtio-net " + n.id() + " uses vhost",
-                        "Without vhost every packet goes through QEMU's main loop: a notification exit, a wake-up of a user "
+                out.add(finding(vm, on ? Severity.PASS : Severity.WARN)
+                        .title("virtio-net " + n.id() + " uses vhost")
+                        .why("Without vhost every packet goes through QEMU's main loop: a notification exit, a wake-up of a user "
                                 + "thread and copies. vhost-net moves the virtio ring processing into a kernel thread (vhost-PID) "
-                                + "next to the tap device.",
-                        List.of(src(vm) + ": nic " + n.id() + " backend " + backend + ", " + actual), "vhost=on", actual,
-                        on ? null : new Finding.Fix("modprobe vhost_net", "-netdev tap,...,vhost=on (libvirt: <driver name='vhost'/>)"),
-                        "seed 001; seed 004; QEMU -netdev tap vhost="));
+                                + "next to the tap device.")
+                        .evidence(List.of(src(vm) + ": nic " + n.id() + " backend " + backend + ", " + actual))
+                        .expected("vhost=on")
+                        .actual(actual)
+                        .fix(on ? null : new Finding.Fix("modprobe vhost_net", "-netdev tap,...,vhost=on (libvirt: <driver name='vhost'/>)"))
+                        .reference("seed 001; seed 004; QEMU -netdev tap vhost=")
+                        .build());
             }
         }
     }
@@ -150,13 +212,17 @@ final class VmRules {
                 if (d.cdrom()) continue;
                 String bus = d.bus() == null ? "?" : d.bus();
                 boolean ok = bus.startsWith("virtio") || bus.equals("nvme");
-                out.add(finding(vm, ok ? Severity.PASS : Severity.WARN, "disk " + d.id() + " is virtio",
-                        "IDE and SATA controllers are programmed through port I/O and emulated registers: each request costs "
-                                + "several IO_INSTRUCTION or MMIO exits. virtio-blk and virtio-scsi queue requests in shared memory.",
-                        List.of(src(vm) + ": disk " + d.id() + " bus " + bus), "virtio-blk or virtio-scsi", bus,
-                        ok ? null : new Finding.Fix(null, "-device virtio-blk-pci,drive=ID (libvirt: <target bus='virtio'/>); "
-                                + "the guest needs virtio_blk in its initramfs before the switch"),
-                        "seed 001; seed 004"));
+                out.add(finding(vm, ok ? Severity.PASS : Severity.WARN)
+                        .title("disk " + d.id() + " is virtio")
+                        .why("IDE and SATA controllers are programmed through port I/O and emulated registers: each request costs "
+                                + "several IO_INSTRUCTION or MMIO exits. virtio-blk and virtio-scsi queue requests in shared memory.")
+                        .evidence(List.of(src(vm) + ": disk " + d.id() + " bus " + bus))
+                        .expected("virtio-blk or virtio-scsi")
+                        .actual(bus)
+                        .fix(ok ? null : new Finding.Fix(null, "-device virtio-blk-pci,drive=ID (libvirt: <target bus='virtio'/>); "
+                                + "the guest needs virtio_blk in its initramfs before the switch"))
+                        .reference("seed 001; seed 004")
+                        .build());
             }
         }
     }
@@ -175,14 +241,17 @@ final class VmRules {
             if (!kvm(vm)) return;
             Boolean eoi = vm.vm().enabled("kvm-pv-eoi");
             boolean ok = eoi == null || eoi;
-            out.add(finding(vm, ok ? Severity.PASS : Severity.WARN, "PV EOI is on",
-                    "Each end-of-interrupt the guest writes to the x2APIC EOI register (MSR 0x80b) is a WRMSR exit. With PV EOI "
+            out.add(finding(vm, ok ? Severity.PASS : Severity.WARN)
+                    .title("PV EOI is on")
+                    .why("Each end-of-interrupt the guest writes to the x2APIC EOI register (MSR 0x80b) is a WRMSR exit. With PV EOI "
                             + "the guest clears a bit in shared memory instead; seed 001 counts thousands of 0x80b exits per second "
-                            + "without it.",
-                    List.of(src(vm) + ": kvm-pv-eoi " + (eoi == null ? "not set (on by QEMU's KVM default)" : eoi ? "on" : "off")),
-                    "on", eoi == null ? "default (on)" : eoi ? "on" : "off",
-                    ok ? null : new Finding.Fix(null, "-cpu host,kvm-pv-eoi=on (libvirt: <features><apic eoi='on'/></features>)"),
-                    "seed 001; QEMU target/i386 kvm_default_props"));
+                            + "without it.")
+                    .evidence(List.of(src(vm) + ": kvm-pv-eoi " + (eoi == null ? "not set (on by QEMU's KVM default)" : eoi ? "on" : "off")))
+                    .expected("on")
+                    .actual(eoi == null ? "default (on)" : eoi ? "on" : "off")
+                    .fix(ok ? null : new Finding.Fix(null, "-cpu host,kvm-pv-eoi=on (libvirt: <features><apic eoi='on'/></features>)"))
+                    .reference("seed 001; QEMU target/i386 kvm_default_props")
+                    .build());
         }
     }
 
@@ -195,13 +264,16 @@ final class VmRules {
             if (!kvm(vm)) return;
             Boolean x = vm.vm().enabled("x2apic");
             boolean ok = x == null || x;
-            out.add(finding(vm, ok ? Severity.PASS : Severity.WARN, "x2APIC is on",
-                    "In xAPIC mode the guest reaches the APIC through MMIO, which KVM must decode and emulate; x2APIC uses MSRs, "
-                            + "which exit faster and let posted interrupts and PV EOI work.",
-                    List.of(src(vm) + ": x2apic " + (x == null ? "not set (on by QEMU's KVM default)" : x ? "on" : "off")), "on",
-                    x == null ? "default (on)" : x ? "on" : "off",
-                    ok ? null : new Finding.Fix(null, "drop -x2apic from -cpu (libvirt: <feature policy='require' name='x2apic'/>)"),
-                    "seed 000; seed 001"));
+            out.add(finding(vm, ok ? Severity.PASS : Severity.WARN)
+                    .title("x2APIC is on")
+                    .why("In xAPIC mode the guest reaches the APIC through MMIO, which KVM must decode and emulate; x2APIC uses MSRs, "
+                            + "which exit faster and let posted interrupts and PV EOI work.")
+                    .evidence(List.of(src(vm) + ": x2apic " + (x == null ? "not set (on by QEMU's KVM default)" : x ? "on" : "off")))
+                    .expected("on")
+                    .actual(x == null ? "default (on)" : x ? "on" : "off")
+                    .fix(ok ? null : new Finding.Fix(null, "drop -x2apic from -cpu (libvirt: <feature policy='require' name='x2apic'/>)"))
+                    .reference("seed 000; seed 001")
+                    .build());
         }
     }
 
@@ -214,13 +286,16 @@ final class VmRules {
             if (!kvm(vm)) return;
             Boolean pmu = vm.vm().enabled("pmu");
             boolean ok = Boolean.FALSE.equals(pmu);
-            out.add(finding(vm, ok ? Severity.PASS : Severity.WARN, "virtual PMU is off",
-                    "A virtual PMU makes KVM save and restore performance counters around guest entries and turns the guest's "
-                            + "counter MSR accesses and overflow NMIs into exits: jitter a realtime guest does not need.",
-                    List.of(src(vm) + ": pmu " + (pmu == null ? "not set (on by default)" : pmu ? "on" : "off")), "off",
-                    pmu == null ? "default (on)" : pmu ? "on" : "off",
-                    ok ? null : new Finding.Fix(null, "-cpu host,pmu=off (libvirt: <features><pmu state='off'/></features>)"),
-                    "seed 002; libvirt formatdomain.html#hypervisor-features"));
+            out.add(finding(vm, ok ? Severity.PASS : Severity.WARN)
+                    .title("virtual PMU is off")
+                    .why("A virtual PMU makes KVM save and restore performance counters around guest entries and turns the guest's "
+                            + "counter MSR accesses and overflow NMIs into exits: jitter a realtime guest does not need.")
+                    .evidence(List.of(src(vm) + ": pmu " + (pmu == null ? "not set (on by default)" : pmu ? "on" : "off")))
+                    .expected("off")
+                    .actual(pmu == null ? "default (on)" : pmu ? "on" : "off")
+                    .fix(ok ? null : new Finding.Fix(null, "-cpu host,pmu=off (libvirt: <features><pmu state='off'/></features>)"))
+                    .reference("seed 002; libvirt formatdomain.html#hypervisor-features")
+                    .build());
         }
     }
 
@@ -242,17 +317,20 @@ final class VmRules {
             boolean invariant = id != null && id.has("constant_tsc") && id.has("nonstop_tsc");
             boolean off = Boolean.FALSE.equals(kc);
             Severity s = off ? Severity.PASS : invariant ? Severity.WARN : Severity.INFO;
-            out.add(finding(vm, s, "kvmclock is off (guest uses the TSC)",
-                    "Seed 002 removes kvmclock from realtime guests so that they read the TSC directly: no shared-page "
+            out.add(finding(vm, s)
+                    .title("kvmclock is off (guest uses the TSC)")
+                    .why("Seed 002 removes kvmclock from realtime guests so that they read the TSC directly: no shared-page "
                             + "updates from the host and no clock jumps when the host adjusts it. This is only safe with an "
                             + "invariant TSC (constant_tsc and nonstop_tsc on the host); otherwise keep kvmclock."
-                            + (invariant ? "" : " This host's CPU does not show both flags, so kvmclock stays."),
-                    List.of(src(vm) + ": kvmclock " + (kc == null ? "not set (present by default)" : kc ? "present" : "absent"),
-                            "proc/cpuinfo: constant_tsc+nonstop_tsc " + (invariant ? "present" : "not both present")),
-                    "absent", kc == null ? "default (present)" : kc ? "present" : "absent",
-                    off || !invariant ? null : new Finding.Fix(null,
-                            "-cpu host,-kvmclock (libvirt: <clock offset='utc'><timer name='kvmclock' present='no'/></clock>)"),
-                    "seed 002"));
+                            + (invariant ? "" : " This host's CPU does not show both flags, so kvmclock stays."))
+                    .evidence(List.of(src(vm) + ": kvmclock " + (kc == null ? "not set (present by default)" : kc ? "present" : "absent"),
+                            "proc/cpuinfo: constant_tsc+nonstop_tsc " + (invariant ? "present" : "not both present")))
+                    .expected("absent")
+                    .actual(kc == null ? "default (present)" : kc ? "present" : "absent")
+                    .fix(off || !invariant ? null : new Finding.Fix(null,
+                            "-cpu host,-kvmclock (libvirt: <clock offset='utc'><timer name='kvmclock' present='no'/></clock>)"))
+                    .reference("seed 002")
+                    .build());
         }
     }
 
@@ -265,14 +343,17 @@ final class VmRules {
             if (!kvm(vm)) return;
             Boolean kc = kvmclock(vm);
             boolean ok = kc == null || kc;
-            out.add(finding(vm, ok ? Severity.PASS : Severity.WARN, "kvmclock is present",
-                    "kvmclock lets the guest read time from a page the host keeps current, without exits and correct across "
+            out.add(finding(vm, ok ? Severity.PASS : Severity.WARN)
+                    .title("kvmclock is present")
+                    .why("kvmclock lets the guest read time from a page the host keeps current, without exits and correct across "
                             + "migration and host frequency changes. Turning it off is a realtime measure (seed 002) that needs an "
-                            + "invariant TSC and gives up migration safety.",
-                    List.of(src(vm) + ": kvmclock " + (kc == null ? "not set (present by default)" : kc ? "present" : "absent")),
-                    "present", kc == null ? "default (present)" : kc ? "present" : "absent",
-                    ok ? null : new Finding.Fix(null, "drop -kvmclock from -cpu (libvirt: remove <timer name='kvmclock' present='no'/>)"),
-                    "seed 002; seed 004"));
+                            + "invariant TSC and gives up migration safety.")
+                    .evidence(List.of(src(vm) + ": kvmclock " + (kc == null ? "not set (present by default)" : kc ? "present" : "absent")))
+                    .expected("present")
+                    .actual(kc == null ? "default (present)" : kc ? "present" : "absent")
+                    .fix(ok ? null : new Finding.Fix(null, "drop -kvmclock from -cpu (libvirt: remove <timer name='kvmclock' present='no'/>)"))
+                    .reference("seed 002; seed 004")
+                    .build());
         }
     }
 
@@ -314,15 +395,19 @@ final class VmRules {
                     actual = "hugepages, but nodes " + m.hostNodes().toList() + " have " + free + " free pages of " + need + " needed";
                 }
             }
-            out.add(finding(vm, s, "guest memory is backed by hugepages",
-                    "With 4 KiB pages every guest memory access that misses the TLB walks two page tables (guest and EPT/NPT); "
+            out.add(finding(vm, s)
+                    .title("guest memory is backed by hugepages")
+                    .why("With 4 KiB pages every guest memory access that misses the TLB walks two page tables (guest and EPT/NPT); "
                             + "2 MiB or 1 GiB pages cut those walks and the TLB misses. Seed 002 measures about 1 µs better "
-                            + "worst-case latency with them.",
-                    evidence, "hugepages on the VM's NUMA node", actual,
-                    s == Severity.PASS ? null : new Finding.Fix("echo N > /sys/devices/system/node/nodeX/hugepages/hugepages-2048kB/nr_hugepages",
+                            + "worst-case latency with them.")
+                    .evidence(evidence)
+                    .expected("hugepages on the VM's NUMA node")
+                    .actual(actual)
+                    .fix(s == Severity.PASS ? null : new Finding.Fix("echo N > /sys/devices/system/node/nodeX/hugepages/hugepages-2048kB/nr_hugepages",
                             "-object memory-backend-file,mem-path=/dev/hugepages,prealloc=on,host-nodes=X,policy=bind "
-                                    + "(libvirt: <memoryBacking><hugepages/></memoryBacking> and <numatune>)"),
-                    "seed 002; seed 004; Documentation/admin-guide/mm/hugetlbpage.rst"));
+                                    + "(libvirt: <memoryBacking><hugepages/></memoryBacking> and <numatune>)"))
+                    .reference("seed 002; seed 004; Documentation/admin-guide/mm/hugetlbpage.rst")
+                    .build());
         }
     }
 
@@ -354,13 +439,17 @@ final class VmRules {
             boolean mixed = kinds.size() > 1;
             Severity s = fastOnly ? Severity.PASS : ctx.hasIsolation() ? Severity.WARN : Severity.INFO;
             String actual = fastOnly ? "fastest cores only: " + where.toList() : (mixed ? "a mix: " : "slower cores only: ") + String.join(", ", kinds);
-            out.add(finding(vm, s, "vCPUs run on the host's fastest cores",
-                    "This host's cores differ in speed (" + classes + "). A vCPU on a slower core runs the same guest code more slowly, "
-                            + "and vCPUs spread over both kinds make the guest's latency depend on which vCPU runs it.",
-                    List.of("vCPU threads' allowed CPUs: " + where.toList(), "core types: " + classes), "vCPUs within " + classes.fastest().toList(), actual,
-                    fastOnly ? null : new Finding.Fix(null, "pin the vCPUs to " + classes.fastest().toList()
-                            + " (kvmtune plan puts realtime vCPUs there; libvirt <vcpupin>)"),
-                    "Documentation/scheduler/sched-capacity.rst; Documentation/ABI/testing/sysfs-devices-system-cpu (cpu_capacity)"));
+            out.add(finding(vm, s)
+                    .title("vCPUs run on the host's fastest cores")
+                    .why("This host's cores differ in speed (" + classes + "). A vCPU on a slower core runs the same guest code more slowly, "
+                            + "and vCPUs spread over both kinds make the guest's latency depend on which vCPU runs it.")
+                    .evidence(List.of("vCPU threads' allowed CPUs: " + where.toList(), "core types: " + classes))
+                    .expected("vCPUs within " + classes.fastest().toList())
+                    .actual(actual)
+                    .fix(fastOnly ? null : new Finding.Fix(null, "pin the vCPUs to " + classes.fastest().toList()
+                            + " (kvmtune plan puts realtime vCPUs there; libvirt <vcpupin>)"))
+                    .reference("Documentation/scheduler/sched-capacity.rst; Documentation/ABI/testing/sysfs-devices-system-cpu (cpu_capacity)")
+                    .build());
         }
     }
 
@@ -373,15 +462,18 @@ final class VmRules {
             Vm.Memory m = vm.vm().memory();
             if (m == null) return;
             boolean ok = Boolean.TRUE.equals(m.locked()) || Boolean.TRUE.equals(m.hugepages()) && Boolean.TRUE.equals(m.prealloc());
-            out.add(finding(vm, ok ? Severity.PASS : Severity.WARN, "guest memory cannot be paged out or faulted in late",
-                    "A realtime vCPU must never wait for the host to fault in or swap back a page. Locking (mem-lock=on) or "
+            out.add(finding(vm, ok ? Severity.PASS : Severity.WARN)
+                    .title("guest memory cannot be paged out or faulted in late")
+                    .why("A realtime vCPU must never wait for the host to fault in or swap back a page. Locking (mem-lock=on) or "
                             + "preallocated hugepages keep every page resident. The risk: locked memory cannot be reclaimed, so "
-                            + "the host must have it to spare.",
-                    List.of(src(vm) + ": locked " + yesNo(m.locked()) + ", hugepages " + yesNo(m.hugepages()) + ", prealloc " + yesNo(m.prealloc())),
-                    "locked, or preallocated hugepages", "locked " + (m.locked() == null ? "no" : m.locked()) + ", prealloc "
-                            + (m.prealloc() == null ? "no" : m.prealloc()),
-                    ok ? null : new Finding.Fix(null, "-overcommit mem-lock=on (libvirt: <memoryBacking><locked/></memoryBacking>)"),
-                    "seed 002; QEMU -overcommit"));
+                            + "the host must have it to spare.")
+                    .evidence(List.of(src(vm) + ": locked " + yesNo(m.locked()) + ", hugepages " + yesNo(m.hugepages()) + ", prealloc " + yesNo(m.prealloc())))
+                    .expected("locked, or preallocated hugepages")
+                    .actual("locked " + (m.locked() == null ? "no" : m.locked()) + ", prealloc "
+                            + (m.prealloc() == null ? "no" : m.prealloc()))
+                    .fix(ok ? null : new Finding.Fix(null, "-overcommit mem-lock=on (libvirt: <memoryBacking><locked/></memoryBacking>)"))
+                    .reference("seed 002; QEMU -overcommit")
+                    .build());
         }
     }
 
@@ -392,12 +484,16 @@ final class VmRules {
 
         void check(AuditContext ctx, VmFacts vm, List<Finding> out) {
             String b = vm.vm().balloon();
-            out.add(finding(vm, b == null ? Severity.PASS : Severity.WARN, "no memory balloon",
-                    "The balloon driver returns guest pages to the host and takes them back later: page faults and "
-                            + "madvise work while the guest runs, which a realtime VM with locked hugepage memory cannot use anyway.",
-                    List.of(src(vm) + ": balloon " + (b == null ? "none" : b)), "none", b == null ? "none" : b,
-                    b == null ? null : new Finding.Fix(null, "drop -device virtio-balloon-pci (libvirt: <memballoon model='none'/>)"),
-                    "seed 002; libvirt formatdomain.html#memory-balloon-device"));
+            out.add(finding(vm, b == null ? Severity.PASS : Severity.WARN)
+                    .title("no memory balloon")
+                    .why("The balloon driver returns guest pages to the host and takes them back later: page faults and "
+                            + "madvise work while the guest runs, which a realtime VM with locked hugepage memory cannot use anyway.")
+                    .evidence(List.of(src(vm) + ": balloon " + (b == null ? "none" : b)))
+                    .expected("none")
+                    .actual(b == null ? "none" : b)
+                    .fix(b == null ? null : new Finding.Fix(null, "drop -device virtio-balloon-pci (libvirt: <memballoon model='none'/>)"))
+                    .reference("seed 002; libvirt formatdomain.html#memory-balloon-device")
+                    .build());
         }
     }
 
@@ -425,13 +521,16 @@ final class VmRules {
                     case "unsafe" -> Severity.WARN;
                     default -> Severity.INFO;
                 };
-                out.add(finding(vm, s, "disk " + d.id() + " cache mode " + mode + (d.cache() == null ? " (QEMU's default)" : ""),
-                        "The cache mode decides where guest writes wait and what a host crash can lose. " + mode + ": " + tradeOff,
-                        List.of(src(vm) + ": disk " + d.id() + " cache=" + (d.cache() == null ? "(not set)" : d.cache())
-                                + (d.direct() == null ? "" : " cache.direct=" + (d.direct() ? "on" : "off"))),
-                        "none", mode,
-                        s == Severity.PASS ? null : new Finding.Fix(null, "-drive ...,cache=none,aio=native (libvirt: <driver cache='none' io='native'/>)"),
-                        "seed 004; QEMU docs/system/qemu-block-drivers.rst (cache modes)"));
+                out.add(finding(vm, s)
+                        .title("disk " + d.id() + " cache mode " + mode + (d.cache() == null ? " (QEMU's default)" : ""))
+                        .why("The cache mode decides where guest writes wait and what a host crash can lose. " + mode + ": " + tradeOff)
+                        .evidence(List.of(src(vm) + ": disk " + d.id() + " cache=" + (d.cache() == null ? "(not set)" : d.cache())
+                                + (d.direct() == null ? "" : " cache.direct=" + (d.direct() ? "on" : "off"))))
+                        .expected("none")
+                        .actual(mode)
+                        .fix(s == Severity.PASS ? null : new Finding.Fix(null, "-drive ...,cache=none,aio=native (libvirt: <driver cache='none' io='native'/>)"))
+                        .reference("seed 004; QEMU docs/system/qemu-block-drivers.rst (cache modes)")
+                        .build());
             }
         }
     }
@@ -445,13 +544,16 @@ final class VmRules {
             for (Vm.Disk d : vm.vm().disks()) {
                 if (!"native".equals(d.aio())) continue;
                 boolean ok = Boolean.TRUE.equals(d.direct());
-                out.add(finding(vm, ok ? Severity.PASS : Severity.FAIL, "disk " + d.id() + " aio=native has cache.direct=on",
-                        "Linux native AIO is only asynchronous on files opened with O_DIRECT; on cached files io_submit blocks. "
-                                + "QEMU refuses aio=native without cache.direct=on (older versions silently used threads).",
-                        List.of(src(vm) + ": disk " + d.id() + " aio=native cache=" + d.cache()), "cache=none or directsync",
-                        "cache=" + (d.cache() == null ? "writeback (default)" : d.cache()),
-                        ok ? null : new Finding.Fix(null, "cache=none with aio=native, or aio=io_uring/threads with a cached mode"),
-                        "QEMU docs/system/invocation (-drive aio=); seed 004"));
+                out.add(finding(vm, ok ? Severity.PASS : Severity.FAIL)
+                        .title("disk " + d.id() + " aio=native has cache.direct=on")
+                        .why("Linux native AIO is only asynchronous on files opened with O_DIRECT; on cached files io_submit blocks. "
+                                + "QEMU refuses aio=native without cache.direct=on (older versions silently used threads).")
+                        .evidence(List.of(src(vm) + ": disk " + d.id() + " aio=native cache=" + d.cache()))
+                        .expected("cache=none or directsync")
+                        .actual("cache=" + (d.cache() == null ? "writeback (default)" : d.cache()))
+                        .fix(ok ? null : new Finding.Fix(null, "cache=none with aio=native, or aio=io_uring/threads with a cached mode"))
+                        .reference("QEMU docs/system/invocation (-drive aio=); seed 004")
+                        .build());
             }
         }
     }
@@ -477,15 +579,18 @@ final class VmRules {
                 long configured = d.l2CacheSize() != null ? d.l2CacheSize() : q.defaultL2();
                 long covered = q.coveredBy(configured);
                 boolean ok = covered >= q.virtualSize();
-                out.add(finding(vm, ok ? Severity.PASS : Severity.WARN, "qcow2 L2 cache of disk " + d.id() + " maps the whole disk",
-                        "qcow2 finds each cluster through L2 tables; those not in the L2 cache are read from the image first, "
+                out.add(finding(vm, ok ? Severity.PASS : Severity.WARN)
+                        .title("qcow2 L2 cache of disk " + d.id() + " maps the whole disk")
+                        .why("qcow2 finds each cluster through L2 tables; those not in the L2 cache are read from the image first, "
                                 + "doubling the I/O of random access beyond the mapped range. An 8-byte entry maps one cluster, so "
-                                + "full coverage needs size / cluster_size × 8 bytes (seed 000).",
-                        List.of(d.file() + ": qcow2 v" + q.version() + ", " + q.virtualSize() + " bytes, cluster " + q.clusterSize(),
-                                src(vm) + ": l2-cache-size " + (d.l2CacheSize() == null ? "not set (QEMU >= 3.1 default " + configured + ")" : configured)),
-                        "l2-cache-size >= " + q.l2CacheFull(), "maps " + covered + " of " + q.virtualSize() + " bytes",
-                        ok ? null : new Finding.Fix(null, "-drive file=" + d.file() + "," + q.driveOptions()),
-                        "seed 000; QEMU docs/qcow2-cache.txt"));
+                                + "full coverage needs size / cluster_size × 8 bytes (seed 000).")
+                        .evidence(List.of(d.file() + ": qcow2 v" + q.version() + ", " + q.virtualSize() + " bytes, cluster " + q.clusterSize(),
+                                src(vm) + ": l2-cache-size " + (d.l2CacheSize() == null ? "not set (QEMU >= 3.1 default " + configured + ")" : configured)))
+                        .expected("l2-cache-size >= " + q.l2CacheFull())
+                        .actual("maps " + covered + " of " + q.virtualSize() + " bytes")
+                        .fix(ok ? null : new Finding.Fix(null, "-drive file=" + d.file() + "," + q.driveOptions()))
+                        .reference("seed 000; QEMU docs/qcow2-cache.txt")
+                        .build());
             }
         }
     }
@@ -538,16 +643,19 @@ final class VmRules {
             }
             if (nodes.size() > 1) problems.add("the vCPUs span NUMA nodes " + nodes);
             boolean ok = problems.isEmpty();
-            out.add(finding(vm, ok ? Severity.PASS : Severity.FAIL, "vCPUs pinned 1:1 onto isolated CPUs of one NUMA node",
-                    "A vCPU that shares or changes its CPU waits for the scheduler and loses its caches; one that spans NUMA "
-                            + "nodes reaches memory across the interconnect. Seed 002 pins each vCPU to its own isolated CPU.",
-                    List.of((vm.byRole("vcpu").isEmpty() ? src(vm) : "proc/" + vm.vm().pid() + "/task/*/status Cpus_allowed_list") + ": "
+            out.add(finding(vm, ok ? Severity.PASS : Severity.FAIL)
+                    .title("vCPUs pinned 1:1 onto isolated CPUs of one NUMA node")
+                    .why("A vCPU that shares or changes its CPU waits for the scheduler and loses its caches; one that spans NUMA "
+                            + "nodes reaches memory across the interconnect. Seed 002 pins each vCPU to its own isolated CPU.")
+                    .evidence(List.of((vm.byRole("vcpu").isEmpty() ? src(vm) : "proc/" + vm.vm().pid() + "/task/*/status Cpus_allowed_list") + ": "
                             + (pins.isEmpty() ? "no vCPU thread or pin found" : describe(pins)),
-                            "isolated CPUs: " + (ctx.hasIsolation() ? ctx.isolated().toList() + " (" + ctx.isolatedSource() + ")" : "none")),
-                    "each vCPU on its own isolated CPU, one node", ok ? "as expected" : String.join("; ", problems),
-                    ok ? null : new Finding.Fix("taskset -pc CPU TID (per vCPU thread; see kvmtune threads)",
-                            "<cputune><vcpupin vcpu='0' cpuset='N'/>...</cputune>"),
-                    "seed 002"));
+                            "isolated CPUs: " + (ctx.hasIsolation() ? ctx.isolated().toList() + " (" + ctx.isolatedSource() + ")" : "none")))
+                    .expected("each vCPU on its own isolated CPU, one node")
+                    .actual(ok ? "as expected" : String.join("; ", problems))
+                    .fix(ok ? null : new Finding.Fix("taskset -pc CPU TID (per vCPU thread; see kvmtune threads)",
+                            "<cputune><vcpupin vcpu='0' cpuset='N'/>...</cputune>"))
+                    .reference("seed 002")
+                    .build());
         }
     }
 
@@ -566,12 +674,16 @@ final class VmRules {
                 if (!pin.containsAll(t.allowed())) wider.add("vCPU" + t.vcpu() + " thread " + t.tid() + " allowed " + t.allowed().toList() + ", pinned " + pin.toList());
             }
             boolean ok = wider.isEmpty();
-            out.add(finding(vm, ok ? Severity.PASS : Severity.WARN, "vCPU threads run only where the domain pins them",
-                    "A vCPU thread allowed on more CPUs than its <vcpupin> says was re-pinned by hand or by a tool after "
-                            + "libvirt started it (tuna, taskset, a cgroup change): the domain XML no longer describes the VM.",
-                    List.of(p.vcpupin().isEmpty() ? "no vcpupin" : "domain pins: " + describe(p.vcpupin())), "allowed ⊆ pin",
-                    ok ? "as pinned" : String.join("; ", wider),
-                    ok ? null : new Finding.Fix("virsh vcpupin DOMAIN VCPU CPULIST", "keep pins in the domain XML only"), "seed 002"));
+            out.add(finding(vm, ok ? Severity.PASS : Severity.WARN)
+                    .title("vCPU threads run only where the domain pins them")
+                    .why("A vCPU thread allowed on more CPUs than its <vcpupin> says was re-pinned by hand or by a tool after "
+                            + "libvirt started it (tuna, taskset, a cgroup change): the domain XML no longer describes the VM.")
+                    .evidence(List.of(p.vcpupin().isEmpty() ? "no vcpupin" : "domain pins: " + describe(p.vcpupin())))
+                    .expected("allowed ⊆ pin")
+                    .actual(ok ? "as pinned" : String.join("; ", wider))
+                    .fix(ok ? null : new Finding.Fix("virsh vcpupin DOMAIN VCPU CPULIST", "keep pins in the domain XML only"))
+                    .reference("seed 002")
+                    .build());
         }
     }
 
@@ -600,14 +712,17 @@ final class VmRules {
                 });
             }
             boolean ok = bad.isEmpty();
-            out.add(finding(vm, ok ? Severity.PASS : Severity.FAIL, "emulator, I/O and vhost threads stay off the vCPU CPUs",
-                    "QEMU's main loop, its workers, iothreads and vhost threads wake up for device work; on a vCPU's CPU they "
-                            + "preempt the vCPU (or wait behind a SCHED_FIFO vCPU forever). They belong on housekeeping CPUs.",
-                    List.of("vCPU CPUs: " + vcpuCpus.toList()), "no other VM thread allowed on " + vcpuCpus.toList(),
-                    ok ? "none" : String.join("; ", bad),
-                    ok ? null : new Finding.Fix("taskset -pc HOUSEKEEPING TID (each non-vCPU thread)",
-                            "<cputune><emulatorpin cpuset='HOUSEKEEPING'/><iothreadpin iothread='1' cpuset='HOUSEKEEPING'/></cputune>"),
-                    "seed 002; libvirt formatdomain.html#cpu-tuning"));
+            out.add(finding(vm, ok ? Severity.PASS : Severity.FAIL)
+                    .title("emulator, I/O and vhost threads stay off the vCPU CPUs")
+                    .why("QEMU's main loop, its workers, iothreads and vhost threads wake up for device work; on a vCPU's CPU they "
+                            + "preempt the vCPU (or wait behind a SCHED_FIFO vCPU forever). They belong on housekeeping CPUs.")
+                    .evidence(List.of("vCPU CPUs: " + vcpuCpus.toList()))
+                    .expected("no other VM thread allowed on " + vcpuCpus.toList())
+                    .actual(ok ? "none" : String.join("; ", bad))
+                    .fix(ok ? null : new Finding.Fix("taskset -pc HOUSEKEEPING TID (each non-vCPU thread)",
+                            "<cputune><emulatorpin cpuset='HOUSEKEEPING'/><iothreadpin iothread='1' cpuset='HOUSEKEEPING'/></cputune>"))
+                    .reference("seed 002; libvirt formatdomain.html#cpu-tuning")
+                    .build());
         }
     }
 
@@ -651,14 +766,18 @@ final class VmRules {
                 return;
             }
             boolean ok = problems.isEmpty();
-            out.add(finding(vm, ok ? Severity.PASS : Severity.WARN, "vCPUs run SCHED_FIFO below ksoftirqd and rcuc",
-                    "A SCHED_FIFO vCPU is never preempted by ordinary tasks, so its latency no longer depends on them; but "
+            out.add(finding(vm, ok ? Severity.PASS : Severity.WARN)
+                    .title("vCPUs run SCHED_FIFO below ksoftirqd and rcuc")
+                    .why("A SCHED_FIFO vCPU is never preempted by ordinary tasks, so its latency no longer depends on them; but "
                             + "it must stay below the per-CPU ksoftirqd/rcuc threads of its CPU, or softirqs and RCU callbacks "
-                            + "starve there (network stalls, RCU stall warnings). Seed 002: vCPUs fifo 1, ksoftirqd/rcuc fifo 2+.",
-                    evidence, "vCPU FIFO priority < ksoftirqd/rcuc priority on its CPU", ok ? "as expected" : String.join("; ", problems),
-                    ok ? null : new Finding.Fix("chrt -f -p 1 TID (each vCPU thread); chrt -f -p 2 $(pgrep ksoftirqd/N)",
-                            "<cputune><vcpusched vcpus='0-N' scheduler='fifo' priority='1'/></cputune>"),
-                    "seed 002"));
+                            + "starve there (network stalls, RCU stall warnings). Seed 002: vCPUs fifo 1, ksoftirqd/rcuc fifo 2+.")
+                    .evidence(evidence)
+                    .expected("vCPU FIFO priority < ksoftirqd/rcuc priority on its CPU")
+                    .actual(ok ? "as expected" : String.join("; ", problems))
+                    .fix(ok ? null : new Finding.Fix("chrt -f -p 1 TID (each vCPU thread); chrt -f -p 2 $(pgrep ksoftirqd/N)",
+                            "<cputune><vcpusched vcpus='0-N' scheduler='fifo' priority='1'/></cputune>"))
+                    .reference("seed 002")
+                    .build());
         }
     }
 
@@ -669,10 +788,15 @@ final class VmRules {
 
         void check(AuditContext ctx, VmFacts vm, List<Finding> out) {
             if (vm.vm().notUnderstood().isEmpty()) return;
-            out.add(finding(vm, Severity.INFO, "parts of the VM's configuration were not read",
-                    "Checks about this VM only see what kvmtune could read; what is listed here was skipped.",
-                    vm.vm().notUnderstood(), "everything read", vm.vm().notUnderstood().size() + " items skipped", null,
-                    "QEMU docs/system/invocation"));
+            out.add(finding(vm, Severity.INFO)
+                    .title("parts of the VM's configuration were not read")
+                    .why("Checks about this VM only see what kvmtune could read; what is listed here was skipped.")
+                    .evidence(vm.vm().notUnderstood())
+                    .expected("everything read")
+                    .actual(vm.vm().notUnderstood().size() + " items skipped")
+                    .fix(null)
+                    .reference("QEMU docs/system/invocation")
+                    .build());
         }
     }
 }
