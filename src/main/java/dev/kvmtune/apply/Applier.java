@@ -34,7 +34,7 @@ public final class Applier {
      *                 undone), rollback-incomplete
      * @param rollback what the rollback after a failure did, or null
      */
-    public record Result(String status, List<StepResult> steps, Path journal, Failure failure, Rollback.Result rollback) {
+    public record Result(JournalRecord.Status status, List<StepResult> steps, Path journal, Failure failure, Rollback.Result rollback) {
         public long changed() {
             return steps.stream().filter(s -> s.outcome() == Outcome.CHANGED).count();
         }
@@ -66,7 +66,7 @@ public final class Applier {
                 if (st != null && st.matches()) results.add(new StepResult(c, Outcome.UNCHANGED, st.current(), null));
                 else todo.add(c);
             }
-            if (todo.isEmpty()) return new Result("unchanged", results, null, null, null);
+            if (todo.isEmpty()) return new Result(JournalRecord.Status.UNCHANGED, results, null, null, null);
             Journal journal = store.create(Instant.now(), info.planHash());
             try (journal) {
                 journal.write(JournalIdentity.of(h).begin(info.plan(), info.planHash(), Instant.now().toString(), todo.size()));
@@ -110,13 +110,13 @@ public final class Applier {
                         String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
                         journal.write(JournalRecord.Mark.fail(n, errno, msg));
                         results.add(new StepResult(c, Outcome.FAILED, before, msg));
-                        Rollback.Result rb = Rollback.undo(journal.file(), Journal.read(journal.file()), "unfinished", journal, h);
-                        return new Result(rb.complete() ? "rolled-back" : "rollback-incomplete", results, journal.file(),
+                        Rollback.Result rb = Rollback.undo(journal.file(), Journal.read(journal.file()), JournalRecord.Status.UNFINISHED, journal, h);
+                        return new Result(rb.complete() ? JournalRecord.Status.ROLLED_BACK : JournalRecord.Status.ROLLBACK_INCOMPLETE, results, journal.file(),
                                 new Failure(c.setting(), c.target(), errno, msg), rb);
                     }
                 }
-                journal.write(new JournalRecord.End("applied"));
-                return new Result("applied", results, journal.file(), null, null);
+                journal.write(new JournalRecord.End(JournalRecord.Status.APPLIED));
+                return new Result(JournalRecord.Status.APPLIED, results, journal.file(), null, null);
             }
         }
     }

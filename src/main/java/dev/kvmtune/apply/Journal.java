@@ -113,8 +113,8 @@ public final class Journal implements Closeable {
     }
 
     /** applied, rolled-back, rollback-incomplete from the last end record, or unfinished. */
-    public static String status(List<JournalRecord> records) {
-        String status = "unfinished";
+    public static JournalRecord.Status status(List<JournalRecord> records) {
+        JournalRecord.Status status = JournalRecord.Status.UNFINISHED;
         for (JournalRecord r : records) {
             if (r instanceof JournalRecord.End end) status = end.status();
         }
@@ -122,7 +122,7 @@ public final class Journal implements Closeable {
     }
 
     /** Whether a journal in this state blocks a new apply. */
-    public static boolean blocks(String status) {
-        return status.equals("unfinished") || status.equals("rollback-incomplete");
+    public static boolean blocks(JournalRecord.Status status) {
+        return status.blocks();
     }
 }

@@ -22,7 +22,7 @@ import java.util.Set;
 public final class Rollback {
 
     /** What a rollback did: steps undone, and the ones that failed with what to do by hand. */
-    public record Result(Path journal, String statusBefore, int undone, List<Failure> failures, List<String> notes) {
+    public record Result(Path journal, JournalRecord.Status statusBefore, int undone, List<Failure> failures, List<String> notes) {
         public boolean complete() {
             return failures.isEmpty();
         }
@@ -43,14 +43,14 @@ public final class Rollback {
     public static Result run(Path file, HostAccess h) throws IOException {
         List<JournalRecord> records = Journal.read(file);
         JournalIdentity.of(h).check(file, records, root -> null);
-        String status = Journal.status(records);
+        JournalRecord.Status status = Journal.status(records);
         try (Journal journal = Journal.append(file)) {
             return undo(file, records, status, journal, h);
         }
     }
 
     /** Undoes the steps of these records through the open journal (also used by apply after a failure). */
-    static Result undo(Path file, List<JournalRecord> records, String statusBefore, Journal journal, HostAccess h) throws IOException {
+    static Result undo(Path file, List<JournalRecord> records, JournalRecord.Status statusBefore, Journal journal, HostAccess h) throws IOException {
         Map<Integer, JournalRecord.Step> steps = new LinkedHashMap<>();
         Set<Integer> finished = new LinkedHashSet<>();
         for (JournalRecord r : records) {
@@ -80,7 +80,7 @@ public final class Rollback {
                 journal.write(new JournalRecord.UndoFailed(s.n(), errno, msg, f.manual()));
             }
         }
-        journal.write(new JournalRecord.End(failures.isEmpty() ? "rolled-back" : "rollback-incomplete"));
+        journal.write(new JournalRecord.End(failures.isEmpty() ? JournalRecord.Status.ROLLED_BACK : JournalRecord.Status.ROLLBACK_INCOMPLETE));
         return new Result(file, statusBefore, undone, failures, notes);
     }
 }

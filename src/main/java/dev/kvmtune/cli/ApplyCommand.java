@@ -133,8 +133,8 @@ public final class ApplyCommand implements Callable<Integer> {
                 : ApplyText.applied(planFile, plan, set, r, target));
         out.flush();
         return switch (r.status()) {
-            case "rolled-back" -> ExitCodes.APPLY_ROLLED_BACK;
-            case "rollback-incomplete" -> ExitCodes.ROLLBACK_INCOMPLETE;
+            case ROLLED_BACK -> ExitCodes.APPLY_ROLLED_BACK;
+            case ROLLBACK_INCOMPLETE -> ExitCodes.ROLLBACK_INCOMPLETE;
             default -> ExitCodes.OK;
         };
     }

@@ -79,7 +79,7 @@ final class ApplyText {
         }
         RollbackJson rb = result == null || result.rollback() == null ? null : rollbackJson(result.rollback());
         return new ApplyJson(mode, planFile.toString(), plan.profile(), target.host().root().describe(), target.journalDir().toString(),
-                dry ? "dry-run" : result.status(), result == null || result.journal() == null ? null : result.journal().toString(),
+                dry ? "dry-run" : result.status().toString(), result == null || result.journal() == null ? null : result.journal().toString(),
                 summary(set, steps), items, result == null ? null : result.failure(), rb, set.notes());
     }
 
@@ -137,7 +137,7 @@ final class ApplyText {
 
     static String applied(Path planFile, Plan plan, ChangeSet set, Applier.Result r, ApplyCommand.ApplyTarget target) {
         StringBuilder sb = new StringBuilder();
-        if (r.status().equals("unchanged")) {
+        if (r.status() == JournalRecord.Status.UNCHANGED) {
             sb.append("Nothing to change: ").append(target.host().root().describe()).append(" already matches ").append(planFile)
                     .append(" (").append(r.steps().size()).append(" changes checked; no journal written).\n");
             for (Changes item : set.items()) {
@@ -162,7 +162,8 @@ final class ApplyText {
     }
 
     static RollbackJson rollbackJson(Rollback.Result r) {
-        return new RollbackJson(r.journal().toString(), r.statusBefore(), r.complete() ? "rolled-back" : "rollback-incomplete", r.undone(),
+        return new RollbackJson(r.journal().toString(), r.statusBefore().toString(),
+                (r.complete() ? JournalRecord.Status.ROLLED_BACK : JournalRecord.Status.ROLLBACK_INCOMPLETE).toString(), r.undone(),
                 r.failures(), r.notes());
     }
 
@@ -194,8 +195,8 @@ final class ApplyText {
         for (Path p : store.journals()) {
             List<JournalRecord> rs = Journal.read(p);
             JournalRecord.Begin begin = rs.stream().filter(r -> r instanceof JournalRecord.Begin).map(r -> (JournalRecord.Begin) r).findFirst().orElse(null);
-            String st = Journal.status(rs);
-            out.add(new JournalJson(p.toString(), st, begin == null ? null : begin.time(), begin == null ? null : begin.plan(),
+            JournalRecord.Status st = Journal.status(rs);
+            out.add(new JournalJson(p.toString(), st.toString(), begin == null ? null : begin.time(), begin == null ? null : begin.plan(),
                     begin == null ? null : begin.planHash(), begin == null ? null : begin.host(), begin == null ? null : begin.root(),
                     (int) rs.stream().filter(r -> r.type().equals("step")).count(), rs.stream().filter(r -> r.type().equals("done")).count(),
                     rs.stream().filter(r -> r.type().equals("undone")).count(), rs.stream().filter(r -> r.type().equals("skip")).count(),

@@ -62,9 +62,9 @@ public final class RollbackCommand implements Callable<Integer> {
         List<JournalRecord> records = Journal.read(file);
         Path named = file;
         JournalIdentity.of(target.host()).check(file, records, root -> target.hint().onRoot(root).command("rollback", named.toString()));
-        String status = Journal.status(records);
-        if (status.equals("rolled-back")) {
-            if (parent.format == OutputFormat.json) out.print(Json.write(new ApplyText.RollbackJson(file.toString(), status, "rolled-back", 0, java.util.List.of(), java.util.List.of())));
+        JournalRecord.Status status = Journal.status(records);
+        if (status == JournalRecord.Status.ROLLED_BACK) {
+            if (parent.format == OutputFormat.json) out.print(Json.write(new ApplyText.RollbackJson(file.toString(), status.toString(), status.toString(), 0, java.util.List.of(), java.util.List.of())));
             else out.println(file + ": already rolled back; nothing to undo.");
             out.flush();
             return ExitCodes.OK;

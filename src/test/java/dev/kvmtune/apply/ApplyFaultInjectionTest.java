@@ -33,7 +33,7 @@ class ApplyFaultInjectionTest {
         FaultyHost counting = new FaultyHost(tree, 0, FaultyHost.Fault.EIO);
         ChangeSet set = ChangeSet.of(plan, PLAN_DIR, counting, new ChangeSet.Options(false, false));
         Applier.Result clean = Applier.apply(set.changes(), counting, new JournalStore(work.resolve("j0")), info(), null);
-        assertThat(clean.status()).isEqualTo("applied");
+        assertThat(clean.status()).isEqualTo(JournalRecord.Status.APPLIED);
         int n = counting.writes();
         assertThat(n).as("writes of the whole plan").isGreaterThan(40);
         Rollback.run(clean.journal(), counting);
@@ -60,17 +60,17 @@ class ApplyFaultInjectionTest {
                     expected = new java.util.TreeMap<>(before);
                     expected.remove(vanished);
                 }
-                if (r.status().equals("applied")) {
+                if (r.status() == JournalRecord.Status.APPLIED) {
                     // Only an IRQ the kernel keeps where it is may fail without failing the apply.
                     assertThat(host.failedTarget).as(what).startsWith("proc/irq/");
                     assertThat(r.steps()).as(what).anyMatch(s -> s.outcome() == Applier.Outcome.SKIPPED);
                     Rollback.run(r.journal(), host);
                     tolerated++;
                 } else {
-                    assertThat(r.status()).as(what).isEqualTo("rolled-back");
+                    assertThat(r.status()).as(what).isEqualTo(JournalRecord.Status.ROLLED_BACK);
                     assertThat(r.failure()).as(what).isNotNull();
                     assertThat(r.rollback().failures()).as(what).isEmpty();
-                    assertThat(Journal.status(Journal.read(r.journal()))).as(what).isEqualTo("rolled-back");
+                    assertThat(Journal.status(Journal.read(r.journal()))).as(what).isEqualTo(JournalRecord.Status.ROLLED_BACK);
                     rolledBack++;
                 }
                 assertThat(TreeManifest.diff(expected, TreeManifest.of(tree))).as(what).isEmpty();

@@ -42,7 +42,7 @@ class ApplyParsersTest {
         for (int i = 0; i < lines.size(); i++) assertThat(Journal.line(records.get(i))).as("line " + (i + 1)).isEqualTo(lines.get(i));
         assertThat(records).filteredOn(r -> r instanceof JournalRecord.Step).extracting(r -> ((JournalRecord.Step) r).action())
                 .contains("value", "file", "mkdir", "thread");
-        assertThat(Journal.status(records)).isEqualTo("rolled-back");
+        assertThat(Journal.status(records)).isEqualTo(JournalRecord.Status.ROLLED_BACK);
     }
 
     @Test
@@ -84,11 +84,11 @@ class ApplyParsersTest {
         Path f = dir.resolve("apply-x.jsonl");
         Files.writeString(f, "{\"type\":\"begin\",\"version\":1}\n{\"type\":\"step\",\"n\":1,\"action\":\"mkdir\",\"target\":\"etc/x\"}\n{\"type\":\"do");
         assertThat(Journal.read(f)).extracting(JournalRecord::type).containsExactly("begin", "step");
-        assertThat(Journal.status(Journal.read(f))).isEqualTo("unfinished");
+        assertThat(Journal.status(Journal.read(f))).isEqualTo(JournalRecord.Status.UNFINISHED);
         try (Journal j = Journal.append(f)) {
-            j.write(new JournalRecord.End("rolled-back"));
+            j.write(new JournalRecord.End(JournalRecord.Status.ROLLED_BACK));
         }
-        assertThat(Journal.status(Journal.read(f))).isEqualTo("rolled-back");
+        assertThat(Journal.status(Journal.read(f))).isEqualTo(JournalRecord.Status.ROLLED_BACK);
         assertThat(Files.readString(f)).doesNotContain("{\"type\":\"do").endsWith("{\"type\":\"end\",\"status\":\"rolled-back\"}\n");
     }
 

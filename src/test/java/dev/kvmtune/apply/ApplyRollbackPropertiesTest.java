@@ -11,6 +11,7 @@ import dev.kvmtune.plan.Planner;
 import dev.kvmtune.plan.VmRequest;
 import dev.kvmtune.rules.ProfileLoader;
 import dev.kvmtune.settings.change.HostAccess;
+import dev.kvmtune.settings.change.JournalRecord;
 import dev.kvmtune.testing.TreeManifest;
 import dev.kvmtune.util.CpuSet;
 import java.io.IOException;
@@ -113,13 +114,13 @@ class ApplyRollbackPropertiesTest {
 
         Applier.Result first = Applier.apply(set.changes(), host, store, info, null);
         assertThat(first.failure()).as("%s", first.failure()).isNull();
-        Statistics.label("outcome").collect(first.status());
-        if (first.status().equals("applied")) {
+        Statistics.label("outcome").collect(first.status().toString());
+        if (first.status() == JournalRecord.Status.APPLIED) {
             assertThat(first.changed()).isPositive();
             assertThat(TreeManifest.diff(MANIFESTS.get(scenario), TreeManifest.of(tree))).as("an apply that changed something changed the tree").isNotEmpty();
         }
         Applier.Result again = Applier.apply(ChangeSet.of(plan, planDir, host, new ChangeSet.Options(false, false)).changes(), host, store, info, null);
-        assertThat(again.status()).as("the same plan a second time").isEqualTo("unchanged");
+        assertThat(again.status()).as("the same plan a second time").isEqualTo(JournalRecord.Status.UNCHANGED);
 
         if (first.journal() != null) {
             Rollback.Result rb = Rollback.run(first.journal(), host);
@@ -127,7 +128,7 @@ class ApplyRollbackPropertiesTest {
             assertThat(rb.undone()).isEqualTo(first.changed());
             Rollback.Result twice = Rollback.run(first.journal(), host);
             assertThat(twice.undone()).as("a second rollback has nothing left").isZero();
-            assertThat(Journal.status(Journal.read(first.journal()))).isEqualTo("rolled-back");
+            assertThat(Journal.status(Journal.read(first.journal()))).isEqualTo(JournalRecord.Status.ROLLED_BACK);
         }
         Map<String, String> after = TreeManifest.of(tree);
         assertThat(TreeManifest.diff(MANIFESTS.get(scenario), after)).as("tree %s after apply and rollback (seed %d)", scenario, c.seed()).isEmpty();

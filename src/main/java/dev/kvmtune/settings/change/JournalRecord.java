@@ -91,10 +91,45 @@ public sealed interface JournalRecord {
         }
     }
 
+    /** Where an apply and its journal stand; in JSON and text by the names journals have always used. */
+    enum Status {
+        /** Nothing to change: no journal was written. */
+        UNCHANGED("unchanged"),
+        APPLIED("applied"),
+        ROLLED_BACK("rolled-back"),
+        /** A rollback left steps to undo by hand; blocks a new apply. */
+        ROLLBACK_INCOMPLETE("rollback-incomplete"),
+        /** No end record: an apply that crashed; blocks a new apply. */
+        UNFINISHED("unfinished");
+
+        private final String text;
+
+        Status(String text) {
+            this.text = text;
+        }
+
+        @com.fasterxml.jackson.annotation.JsonValue
+        @Override
+        public String toString() {
+            return text;
+        }
+
+        @com.fasterxml.jackson.annotation.JsonCreator
+        public static Status of(String text) {
+            for (Status s : values()) if (s.text.equals(text)) return s;
+            throw new IllegalArgumentException("unknown journal status '" + text + "'");
+        }
+
+        /** A journal in this state blocks a new apply until it is rolled back. */
+        public boolean blocks() {
+            return this == UNFINISHED || this == ROLLBACK_INCOMPLETE;
+        }
+    }
+
     /** The outcome: applied, rolled-back, rollback-incomplete. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonPropertyOrder({"type"})
-    record End(String status) implements JournalRecord {
+    record End(Status status) implements JournalRecord {
         @Override
         @JsonProperty("type")
         public String type() {
