@@ -7,7 +7,8 @@ import java.io.IOException;
  * key a plan names, turns the profile's value into the plan's, renders its persistent form and says
  * how to change it now.
  */
-public interface Applied {
+public sealed interface Applied permits CmdlineSetting, SysctlSetting, SysfsSetting, ModuleParamSetting, KernelConfigSetting,
+        ThreadSchedSetting, IrqAffinitySetting, ServiceSetting, VmThreadSetting, SwapSetting {
     /**
      * Refuses a key this kind cannot hold (a plan edited by hand or written by someone else): a path
      * outside its tree, a malformed name.
