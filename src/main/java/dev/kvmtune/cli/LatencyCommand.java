@@ -136,8 +136,7 @@ public final class LatencyCommand implements Runnable {
                 CyclictestRun parsed = CyclictestParser.parse(out.stdout(), raw.toString());
                 OutputFile.writeDerived(result, Json.write(parsed), null);
                 var o = spec.commandLine().getOut();
-                if (latency.parent.format == OutputFormat.json) o.print(Json.write(parsed));
-                else o.print(LatencyText.report(List.of(parsed), maxUs));
+                Formatted.print(o, latency.parent.format, () -> parsed, () -> LatencyText.report(List.of(parsed), maxUs));
                 o.flush();
                 err.println("kvmtune: wrote " + raw + (out.json() != null ? ", " + ctJson : "") + ", " + result
                         + (out.interrupted() ? " (stopped early)" : ""));
@@ -191,8 +190,7 @@ public final class LatencyCommand implements Runnable {
         public Integer call() {
             List<CyclictestRun> runs = files.stream().map(LatencyCommand::read).toList();
             var o = spec.commandLine().getOut();
-            if (latency.parent.format == OutputFormat.json) o.print(Json.write(runs.size() == 1 ? runs.get(0) : runs));
-            else o.print(LatencyText.report(runs, maxUs));
+            Formatted.print(o, latency.parent.format, () -> runs.size() == 1 ? runs.get(0) : runs, () -> LatencyText.report(runs, maxUs));
             o.flush();
             boolean fail = maxUs != null && runs.stream().anyMatch(r -> !LatencyText.passes(r, maxUs));
             return fail ? ExitCodes.FINDINGS : ExitCodes.OK;
@@ -227,8 +225,7 @@ public final class LatencyCommand implements Runnable {
             CyclictestRun b = read(before);
             CyclictestRun a = read(after);
             var o = spec.commandLine().getOut();
-            if (latency.parent.format == OutputFormat.json) o.print(Json.write(java.util.Map.of("before", b, "after", a)));
-            else o.print(LatencyText.diff(b, a));
+            Formatted.print(o, latency.parent.format, () -> java.util.Map.of("before", b, "after", a), () -> LatencyText.diff(b, a));
             o.flush();
             if (chart != null) {
                 if (b.combinedHistogram() == null || a.combinedHistogram() == null) {
@@ -274,8 +271,7 @@ public final class LatencyCommand implements Runnable {
             spec.commandLine().getErr().printf("kvmtune: tracing with %s for %ds%n", tracer, d.toSeconds());
             var r = t.run(tracer, d);
             var o = spec.commandLine().getOut();
-            if (latency.parent.format == OutputFormat.json) o.print(Json.write(r));
-            else o.print(tracer + ": tracing_max_latency " + r.maxLatencyUs() + " µs\n\n" + r.trace());
+            Formatted.print(o, latency.parent.format, () -> r, () -> tracer + ": tracing_max_latency " + r.maxLatencyUs() + " µs\n\n" + r.trace());
             o.flush();
             return ExitCodes.OK;
         }

@@ -137,8 +137,9 @@ public final class PlanCommand implements Callable<Integer> {
             plan = plan.withFiles(out == null ? List.of() : names);
             if (out != null) write(out, plan, files);
             PrintWriter o = spec.commandLine().getOut();
-            if (parent.format == OutputFormat.json) o.print(Json.write(plan));
-            else o.print(PlanText.text(plan, out));
+            Plan written = plan;
+            Path dir = out;
+            Formatted.print(o, parent.format, () -> written, () -> PlanText.text(written, dir));
             o.flush();
             return ExitCodes.OK;
         }
