@@ -4,6 +4,7 @@ import dev.kvmtune.exits.ExitProfile.Source;
 import dev.kvmtune.facts.vm.qmp.Qmp;
 import dev.kvmtune.facts.vm.qmp.QmpClient;
 import dev.kvmtune.facts.vm.qmp.QmpException;
+import dev.kvmtune.util.Numbers;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
@@ -192,7 +193,8 @@ public final class ExitRecorder {
                 for (String name : Qmp.EXIT_COUNTERS) {
                     Path f = dir.resolve(name);
                     if (!Files.exists(f)) continue;
-                    out.merge(name, Long.parseLong(Files.readString(f).strip()), Long::sum);
+                    long v = Numbers.parseLong(Files.readString(f), -1);
+                    if (v >= 0) out.merge(name, v, Long::sum);
                 }
             }
             if (!any) {

@@ -1,5 +1,6 @@
 package dev.kvmtune.exits;
 
+import dev.kvmtune.util.Numbers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -146,7 +147,7 @@ public final class TracefsSession implements AutoCloseable {
                     String text = len > 10 && len < 200 ? new String(line, 0, len, StandardCharsets.US_ASCII) : "";
                     if (text.contains(STOP)) return;
                     Matcher m = LOST.matcher(text);
-                    if (m.find()) lost += Long.parseLong(m.group(2));
+                    if (m.find()) lost += Numbers.parseLong(m.group(2), 0);
                     else parser.line(line, 0, len);
                     len = 0;
                 }

@@ -10,6 +10,7 @@ import dev.kvmtune.rules.core.Severity;
 import dev.kvmtune.settings.change.Change;
 import dev.kvmtune.settings.change.HostAccess;
 import dev.kvmtune.util.CpuSet;
+import dev.kvmtune.util.Numbers;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -122,7 +123,7 @@ final class IrqAffinitySetting implements SettingKind, Applied {
         }
         List<Change> out = new ArrayList<>();
         List<String> irqs = new ArrayList<>(h.root().list("proc/irq").stream().filter(n -> n.matches("\\d+")).toList());
-        irqs.sort((a, b) -> Integer.compare(Integer.parseInt(a), Integer.parseInt(b)));
+        irqs.sort((a, b) -> Long.compare(Numbers.parseLong(a, Long.MAX_VALUE), Numbers.parseLong(b, Long.MAX_VALUE)));
         for (String irq : irqs) {
             String path = "proc/irq/" + irq + "/smp_affinity_list";
             if (h.exists(path)) out.add(new Change.Value(d.label(), path, set.toList(), Change.Compare.CPULIST, List.of(), true));

@@ -1,10 +1,12 @@
 package dev.kvmtune.settings;
 
+import dev.kvmtune.BadInputException;
 import dev.kvmtune.facts.proc.SchedPolicy;
 import dev.kvmtune.facts.vm.VmFacts;
 import dev.kvmtune.facts.vm.VmThread;
 import dev.kvmtune.settings.change.Change;
 import dev.kvmtune.util.CpuSet;
+import dev.kvmtune.util.Numbers;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,6 +17,15 @@ import java.util.List;
  */
 final class VmThreadSetting implements Applied {
     @Override
+    public void checkKey(String key) {
+        int slash = key.lastIndexOf('/');
+        String role = slash < 0 ? "" : key.substring(slash + 1);
+        if (slash <= 0 || !(role.equals("vcpus") || role.equals("emulator") || role.matches("vcpu\\d{1,4}"))) {
+            throw new IllegalArgumentException("vm-thread setting '" + key + "' is not VM/vcpus, VM/vcpuN or VM/emulator");
+        }
+    }
+
+    @Override
     public Changes changes(Desired d, ApplyContext c) {
         int slash = d.key().lastIndexOf('/');
         String vmName = d.key().substring(0, slash);
@@ -23,10 +34,17 @@ final class VmThreadSetting implements Applied {
         int prio = 0;
         CpuSet cpus = null;
         for (String tok : d.value().split("\\s+")) {
-            if (tok.startsWith("cpus=")) cpus = CpuSet.parseList(tok.substring(5));
-            else if (tok.startsWith("fifo:")) {
+            if (tok.startsWith("cpus=")) {
+                try {
+                    cpus = CpuSet.parseList(tok.substring(5));
+                } catch (IllegalArgumentException e) {
+                    throw new BadInputException("plan setting vm-thread '" + d.key() + "': " + e.getMessage());
+                }
+            } else if (tok.startsWith("fifo:")) {
                 policy = SchedPolicy.FIFO;
-                prio = Integer.parseInt(tok.substring(5));
+                long p = Numbers.parseLong(tok.substring(5), -1);
+                if (p < 1 || p > 99) throw new BadInputException("plan setting vm-thread '" + d.key() + "': '" + tok + "' is not fifo:1..99");
+                prio = (int) p;
             }
         }
         VmFacts vm = c.vms().get().stream().filter(v -> vmName.equals(v.vm().name()) && v.vm().pid() != null).findFirst().orElse(null);

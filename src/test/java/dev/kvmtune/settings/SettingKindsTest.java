@@ -164,4 +164,21 @@ class SettingKindsTest {
         for (int i = 0; i < kv.length; i += 2) m.put(kv[i], kv[i + 1]);
         return m;
     }
+
+    /** A plan edited by hand: a vm-thread key or value the kind cannot hold is refused with what is wrong, never a crash. */
+    @org.junit.jupiter.api.Test
+    void vmThreadRefusesWhatItCannotHold() {
+        Applied kind = SettingKinds.APPLIED.get("vm-thread");
+        kind.checkKey("rt1/vcpus");
+        kind.checkKey("rt1/vcpu3");
+        for (String bad : java.util.List.of("rt1", "/vcpus", "rt1/threads")) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> kind.checkKey(bad)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining(bad);
+        }
+        ApplyContext none = new ApplyContext(null, 2, java.util.List.of(), java.util.List::of, false);
+        for (String value : java.util.List.of("cpus=1 fifo:x", "cpus=1 fifo:0", "cpus=1 fifo:99999999999", "cpus=x")) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> kind.changes(new Desired("vm-thread", "rt1/vcpus", value, null, "t"), none))
+                    .isInstanceOf(dev.kvmtune.BadInputException.class).hasMessageContaining("rt1/vcpus");
+        }
+    }
 }

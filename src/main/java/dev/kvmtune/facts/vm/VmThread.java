@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.kvmtune.facts.proc.ProcessReader;
 import dev.kvmtune.facts.proc.SchedPolicy;
 import dev.kvmtune.util.CpuSet;
+import dev.kvmtune.util.Numbers;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -60,7 +61,8 @@ public record VmThread(int tid, String comm, String role, Integer vcpu, String i
             String qi = keyOf(qmpIothreads, t.tid());
             if ((m = VCPU.matcher(comm)).matches()) {
                 role = "vcpu";
-                vcpu = Integer.parseInt(m.group(1));
+                long n = Numbers.parseLong(m.group(1), -1);
+                vcpu = n >= 0 && n <= Integer.MAX_VALUE ? (int) n : null;
             } else if (qv != null) {
                 role = "vcpu";
                 vcpu = qv;

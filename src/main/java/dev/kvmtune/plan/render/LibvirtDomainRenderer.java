@@ -6,6 +6,7 @@ import dev.kvmtune.facts.vm.Qcow2;
 import dev.kvmtune.plan.Partition;
 import dev.kvmtune.plan.Plan;
 import dev.kvmtune.plan.Planner;
+import dev.kvmtune.util.Numbers;
 import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -108,7 +109,7 @@ public final class LibvirtDomainRenderer {
         int iothreads = vm.iothreads();
         if (iothreads > 0) {
             Element io = ensure(d, "iothreads");
-            int have = io.getTextContent().isBlank() ? 0 : Integer.parseInt(io.getTextContent().strip());
+            int have = (int) Math.max(0, Math.min(Integer.MAX_VALUE, Numbers.parseLong(io.getTextContent(), 0)));
             io.setTextContent(String.valueOf(Math.max(have, iothreads)));
             iothreads = Math.max(have, iothreads);
         }
