@@ -91,7 +91,7 @@ public final class CpuTopologyReader {
                     isOnline,
                     readInt(root, topo + "physical_package_id"),
                     readInt(root, topo + "die_id"),
-                    readInt(root, topo + "cluster_id"),
+                    clusterId(readInt(root, topo + "cluster_id")),
                     readInt(root, topo + "core_id"),
                     siblings,
                     nodes.getOrDefault(cpu, -1),
@@ -101,6 +101,11 @@ public final class CpuTopologyReader {
                     dir));
         }
         return out;
+    }
+
+    /** x86 kernels print 65535 (BAD_APICID as u16) when the CPU belongs to no known L2 cluster: no id, not an id. */
+    static int clusterId(int raw) {
+        return raw == 0xFFFF ? -1 : raw;
     }
 
     static List<CpuCache> readCaches(Root root, String cacheDir) {
