@@ -13,6 +13,7 @@ import dev.kvmtune.facts.power.PowerFacts;
 import dev.kvmtune.facts.proc.ThreadsReader;
 import dev.kvmtune.facts.source.Sourced;
 import dev.kvmtune.util.CpuSet;
+import dev.kvmtune.util.Numbers;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -213,7 +214,8 @@ final class FactsText {
             line("  %-6s %-14s %-12s %-12s %s", "IRQ", "total", "affinity", "effective", "chip / actions");
             for (InterruptsReader.Row r : t.rows()) {
                 if (r.numbered()) {
-                    IrqAffinityReader.IrqAffinity a = aff.get(Integer.parseInt(r.irq()));
+                    long irq = Numbers.parseLong(r.irq(), -1);
+                    IrqAffinityReader.IrqAffinity a = irq < 0 || irq > Integer.MAX_VALUE ? null : aff.get((int) irq);
                     line("  %-6s %-14d %-12s %-12s %s %s", r.irq(), r.total(), a == null ? "?" : shortSet(a.affinity()),
                             a == null ? "?" : shortSet(a.effective()), nz(r.chip()), String.join(",", r.actions()));
                 } else {

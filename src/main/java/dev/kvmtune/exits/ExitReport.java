@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import dev.kvmtune.exits.ExitProfile.CounterRow;
 import dev.kvmtune.exits.ExitProfile.MsrRow;
 import dev.kvmtune.exits.ExitProfile.ReasonRow;
+import dev.kvmtune.util.Numbers;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -103,11 +104,7 @@ public record ExitReport(String input, String format, String isa, Double seconds
         String[] f = s.split(" ");
         long base = s.startsWith("vcpu") ? 0 : 1L << 40;
         if (f.length < 2) return base;
-        try {
-            return base + Long.parseLong(f[1]);
-        } catch (NumberFormatException e) {
-            return base;
-        }
+        return base + Math.max(0, Numbers.parseLong(f[1], 0));
     }
 
     static Double rate(long n, Double seconds) {

@@ -1,6 +1,7 @@
 package dev.kvmtune.exits;
 
 import dev.kvmtune.exits.ExitReasons.Isa;
+import dev.kvmtune.util.Numbers;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -90,11 +91,8 @@ final class HistTriggerFormat implements ExitFormat {
     }
 
     private static Long number(String v) {
-        try {
-            return v.startsWith("0x") ? Long.parseLong(v.substring(2), 16) : Long.parseLong(v);
-        } catch (NumberFormatException e) {
-            return null;
-        }
+        java.util.OptionalLong n = v.startsWith("0x") ? Numbers.parseHex(v) : Numbers.parseLong(v);
+        return n.isPresent() ? n.getAsLong() : null;
     }
 
     private static void bad(ExitTally tally, Warnings warnings, String file, int lineNo, String line) {

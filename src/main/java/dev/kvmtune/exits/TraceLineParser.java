@@ -1,6 +1,7 @@
 package dev.kvmtune.exits;
 
 import dev.kvmtune.util.ByteKeyMap;
+import dev.kvmtune.util.Numbers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -312,11 +313,8 @@ public final class TraceLineParser {
         if (!comm.startsWith("CPU ")) return null;
         int slash = comm.indexOf('/');
         if (slash < 5) return null;
-        try {
-            return Integer.parseInt(comm.substring(4, slash));
-        } catch (NumberFormatException ex) {
-            return null;
-        }
+        long n = Numbers.parseLong(comm.substring(4, slash), -1);
+        return n >= 0 && n <= Integer.MAX_VALUE ? (int) n : null;
     }
 
     private int lookup(int tid) {

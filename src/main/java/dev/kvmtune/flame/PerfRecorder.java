@@ -3,6 +3,7 @@ package dev.kvmtune.flame;
 import dev.kvmtune.BadInputException;
 import dev.kvmtune.ExitCodes;
 import dev.kvmtune.KvmtuneException;
+import dev.kvmtune.util.Numbers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -44,8 +45,9 @@ public final class PerfRecorder {
 
     public static Optional<Integer> paranoid(Path file) {
         try {
-            return Optional.of(Integer.parseInt(Files.readString(file).strip()));
-        } catch (IOException | NumberFormatException e) {
+            java.util.OptionalLong n = Numbers.parseLong(Files.readString(file));
+            return n.isPresent() && Math.abs(n.getAsLong()) < 1000 ? Optional.of((int) n.getAsLong()) : Optional.empty();
+        } catch (IOException e) {
             return Optional.empty();
         }
     }

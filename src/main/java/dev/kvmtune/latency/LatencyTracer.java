@@ -1,6 +1,7 @@
 package dev.kvmtune.latency;
 
 import dev.kvmtune.BadInputException;
+import dev.kvmtune.util.Numbers;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,7 +61,8 @@ public final class LatencyTracer {
             write("tracing_on", "1");
             Thread.sleep(duration.toMillis());
             write("tracing_on", "0");
-            long max = Long.parseLong(read("tracing_max_latency"));
+            String text = read("tracing_max_latency");
+            long max = Numbers.parseLong(text).orElseThrow(() -> new IOException("tracing_max_latency reads '" + text.strip() + "', not a number"));
             return new Result(tracer, max, Files.readString(tracefs.resolve("trace")));
         } finally {
             write("current_tracer", oldTracer);

@@ -5,6 +5,7 @@ import dev.kvmtune.rules.Profile;
 import dev.kvmtune.rules.core.SettingSpec;
 import dev.kvmtune.settings.Applied;
 import dev.kvmtune.settings.SettingKinds;
+import dev.kvmtune.util.Numbers;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -162,8 +163,8 @@ public final class Planner {
         if (release == null) return false;
         Matcher m = RELEASE.matcher(release);
         if (!m.find()) return false;
-        int a = Integer.parseInt(m.group(1));
-        int b = Integer.parseInt(m.group(2));
+        long a = Numbers.parseLong(m.group(1), -1);
+        long b = Numbers.parseLong(m.group(2), -1);
         return a > major || (a == major && b >= minor);
     }
 }

@@ -1,5 +1,6 @@
 package dev.kvmtune.facts.cpu;
 
+import dev.kvmtune.util.Numbers;
 import java.util.Map;
 
 /**
@@ -47,6 +48,6 @@ final class ArmCpuNames {
 
     private static Integer hex(String s) {
         if (s == null || !s.strip().matches("0[xX][0-9a-fA-F]{1,4}")) return null;
-        return Integer.parseInt(s.strip().substring(2), 16);
+        return (int) Numbers.parseHex(s).getAsLong();
     }
 }

@@ -46,15 +46,17 @@ public final class NumaReader {
         java.util.BitSet bits = new java.util.BitSet();
         boolean any = false;
         for (String n : root.list(nodeDir)) {
-            if (n.matches("cpu\\d+")) {
-                bits.set(Integer.parseInt(n.substring(3)));
+            long cpu = n.matches("cpu\\d{1,7}") ? Numbers.parseLong(n.substring(3), -1) : -1;
+            if (cpu >= 0) {
+                bits.set((int) cpu);
                 any = true;
             }
         }
         if (!any) {
             for (String c : root.list("sys/devices/system/cpu")) {
-                if (c.matches("cpu\\d+") && root.exists("sys/devices/system/cpu/" + c + "/node" + id)) {
-                    bits.set(Integer.parseInt(c.substring(3)));
+                long cpu = c.matches("cpu\\d{1,7}") ? Numbers.parseLong(c.substring(3), -1) : -1;
+                if (cpu >= 0 && root.exists("sys/devices/system/cpu/" + c + "/node" + id)) {
+                    bits.set((int) cpu);
                     any = true;
                 }
             }
