@@ -58,6 +58,7 @@ public final class KvmtuneCommand implements Runnable {
         SUBCOMMANDS.put("vms", VmsCommand.class);
         SUBCOMMANDS.put("threads", ThreadsCommand.class);
         SUBCOMMANDS.put("qcow2", Qcow2Command.class);
+        SUBCOMMANDS.put("mem", MemCommand.class);
     }
 
     /** The width help is laid out for; ArchitectureTest-style CliTest checks no authored line exceeds it. */
@@ -123,6 +124,7 @@ public final class KvmtuneCommand implements Runnable {
             Map.entry("flame record", BYTES),
             Map.entry("qemu-trace", LIVE_OR_FILES),
             Map.entry("vms", HOST_VIEW),
+            Map.entry("mem", HOST_VIEW),
             Map.entry("threads", HOST_VIEW),
             Map.entry("qcow2", LIVE_OR_FILES));
 

@@ -61,6 +61,7 @@ class MisuseTest {
     static final List<Reader> READERS = List.of(
             new Reader("facts --snapshot", SNAPSHOT, r -> List.of("facts", "--snapshot", s(r.input()))),
             new Reader("audit --snapshot", SNAPSHOT, r -> List.of("audit", "--snapshot", s(r.input()))),
+            new Reader("mem --snapshot", SNAPSHOT, r -> List.of("mem", "--snapshot", s(r.input()))),
             new Reader("audit --profile", Path.of("src/main/resources/dev/kvmtune/profiles/virtual-host.yaml").toAbsolutePath(),
                     r -> List.of("audit", "--root", s(r.work()), "--profile", s(r.input()))),
             new Reader("plan --xml", XML, r -> List.of("plan", "--snapshot", s(SNAPSHOT), "--vm", "name=rt1,vcpus=1,memory=1G", "--xml", "rt1=" + r.input())),

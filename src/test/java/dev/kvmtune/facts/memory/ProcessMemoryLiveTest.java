@@ -1,0 +1,75 @@
+package dev.kvmtune.facts.memory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kvmtune.testing.Cli;
+import dev.kvmtune.testing.Requires;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code kvmtune mem} side by side with Debian's smem on the same live process. The process is a
+ * statically linked busybox, stopped with SIGSTOP: it shares no library with the two readers, so its
+ * PSS does not move when smem's python or the test's JVM map libc, and both read the same pages.
+ */
+class ProcessMemoryLiveTest {
+    @Test
+    void perProcessSwapUssPssRssAreSmems() throws Exception {
+        String smem = Requires.command("smem", "smem").toString();
+        String busybox = Requires.command("busybox", "busybox-static").toString();
+        String marker = "sleep 612";
+        Process sleeper = new ProcessBuilder(busybox, "sleep", "612").start();
+        try {
+            long pid = sleeper.pid();
+            Thread.sleep(300);
+            new ProcessBuilder("kill", "-STOP", Long.toString(pid)).start().waitFor(5, TimeUnit.SECONDS);
+            Process s = new ProcessBuilder(smem, "-H", "-c", "pid uss pss rss swap", "-P", marker).redirectErrorStream(true).start();
+            String smemOut = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(s.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            Map<String, Long> expected = new HashMap<>();
+            for (String line : smemOut.split("\n")) {
+                String[] f = line.strip().split("\\s+");
+                if (f.length == 5 && f[0].equals(Long.toString(pid))) {
+                    expected.put("ussKb", Long.parseLong(f[1]));
+                    expected.put("pssKb", Long.parseLong(f[2]));
+                    expected.put("rssKb", Long.parseLong(f[3]));
+                    expected.put("swapKb", Long.parseLong(f[4]));
+                }
+            }
+            assertThat(expected).as("smem's line for pid %d in:%n%s", pid, smemOut).hasSize(4);
+
+            Cli.Result r = Cli.run("mem", "--filter-process", marker, "--format", "json");
+            assertThat(r.exit()).as(r.err()).isZero();
+            JsonNode row = null;
+            for (JsonNode n : new ObjectMapper().readTree(r.out())) if (n.path("pid").asLong() == pid) row = n;
+            assertThat(row).as(r.out()).isNotNull();
+            Map<String, Long> got = new HashMap<>();
+            for (String k : expected.keySet()) got.put(k, row.path(k).asLong());
+            assertThat(got).isEqualTo(expected);
+            assertThat(row.path("hugetlbKb").asLong()).as("a plain process has no hugetlb pages").isZero();
+
+            // --cheap: RSS and swap from status, no PSS or USS (absent, not zero)
+            Cli.Result cheap = Cli.run("mem", "--cheap", "--filter-process", marker, "--format", "json");
+            JsonNode c = new ObjectMapper().readTree(cheap.out()).get(0);
+            assertThat(c.path("rssKb").asLong()).isEqualTo(expected.get("rssKb"));
+            assertThat(c.has("pssKb")).isFalse();
+            assertThat(c.has("ussKb")).isFalse();
+        } finally {
+            sleeper.destroyForcibly();
+            new ProcessBuilder("kill", "-CONT", Long.toString(sleeper.pid())).start();
+        }
+    }
+
+    @Test
+    void badOptionsAreOneLine() throws IOException {
+        assertThat(Cli.run("mem", "--sort", "size").err()).contains("--sort takes swap, uss, pss, rss, hugetlb, pid, not size");
+        assertThat(Cli.run("mem", "--by", "mapping").exit()).isEqualTo(2);
+        assertThat(Cli.run("mem", "--filter-process", "(").err()).contains("--filter-process: not a regular expression");
+    }
+}
