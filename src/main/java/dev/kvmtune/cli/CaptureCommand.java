@@ -2,6 +2,7 @@ package dev.kvmtune.cli;
 
 import dev.kvmtune.ExitCodes;
 import dev.kvmtune.KvmtuneException;
+import dev.kvmtune.facts.memory.ProcessMemory;
 import dev.kvmtune.facts.snapshot.Capture;
 import dev.kvmtune.facts.source.DirectoryRoot;
 import dev.kvmtune.facts.source.Root;
@@ -56,10 +57,11 @@ public final class CaptureCommand implements Callable<Integer> {
         spec.commandLine().getErr().flush();
         Capture.Result res;
         try {
-            // audit every built-in profile through the recording root, so that an audit of the
-            // snapshot reads what an audit of this host would
+            // audit every built-in profile and read every process's memory through the recording root,
+            // so that an audit or a mem of the snapshot reads what one of this host would
             res = Capture.capture(source, output, maxMib << 20, KvmtuneCommand.version(), Clock.systemUTC(), (facts, rec) -> {
                 for (String p : ProfileLoader.BUILT_IN) Audit.run(facts, rec, ProfileLoader.load(p), "capture", null);
+                ProcessMemory.read(rec, false);
             });
         } catch (AccessDeniedException e) {
             throw new KvmtuneException(ExitCodes.BAD_INPUT, output + ": permission denied");

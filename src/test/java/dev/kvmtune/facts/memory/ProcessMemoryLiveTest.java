@@ -66,6 +66,23 @@ class ProcessMemoryLiveTest {
         }
     }
 
+    /** capture records what mem reads, so that mem of the snapshot answers as mem of the host did (seed 000's smemcap). */
+    @Test
+    void snapshotsCarryWhatMemReads(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        java.nio.file.Path snap = tmp.resolve("host.tar.gz");
+        Cli.Result c = Cli.run("capture", "-o", snap.toString());
+        assertThat(c.exit()).as(c.err()).isZero();
+        Cli.Result r = Cli.run("mem", "--snapshot", snap.toString(), "--format", "json");
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode rows = new ObjectMapper().readTree(r.out());
+        long self = ProcessHandle.current().pid();
+        JsonNode me = null;
+        for (JsonNode n : rows) if (n.path("pid").asLong() == self) me = n;
+        assertThat(me).as("this test's JVM in mem of the snapshot").isNotNull();
+        assertThat(me.path("pssKb").asLong()).isPositive();
+        assertThat(me.path("ussKb").asLong()).isPositive().isLessThanOrEqualTo(me.path("rssKb").asLong());
+    }
+
     @Test
     void badOptionsAreOneLine() throws IOException {
         assertThat(Cli.run("mem", "--sort", "size").err()).contains("--sort takes swap, uss, pss, rss, hugetlb, pid, not size");
