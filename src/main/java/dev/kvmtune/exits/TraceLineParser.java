@@ -201,6 +201,9 @@ public final class TraceLineParser {
 
     private static final byte[] HSR_EC = " HSR_EC: 0x".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] SCAUSE = " SCAUSE:0x".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] ARM_VCPU = ": vcpu: ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] OPEN = {'('};
+    private static final byte[] CLOSE = {')'};
 
     /**
      * arm64 (arch/arm64/kvm/trace_arm.h) and riscv64 (arch/riscv/kvm/trace.h) kvm_exit payloads:
@@ -220,15 +223,15 @@ public final class TraceLineParser {
         int ec = indexOf(b, colon, e, HSR_EC);
         if (ec >= 0) {
             if (!(colon - pl == 4 && startsWith(b, pl, e, "TRAP"))) return intern(b, pl, colon);
-            int open = indexOf(b, ec, e, new byte[] {'('});
-            int close = open < 0 ? -1 : indexOf(b, open, e, new byte[] {')'});
+            int open = indexOf(b, ec, e, OPEN);
+            int close = open < 0 ? -1 : indexOf(b, open, e, CLOSE);
             if (close <= open + 1) return -1;
             return intern(b, open + 1, close);
         }
         int sc = indexOf(b, colon, e, SCAUSE);
         if (sc < 0) return -1;
-        int open = indexOf(b, sc, e, new byte[] {'('});
-        int close = open < 0 ? -1 : indexOf(b, open, e, new byte[] {')'});
+        int open = indexOf(b, sc, e, OPEN);
+        int close = open < 0 ? -1 : indexOf(b, open, e, CLOSE);
         if (close <= open + 1) return -1;
         if (!startsWith(b, open + 1, close, "0x")) return intern(b, open + 1, close);
         // a number: the kernel's table lacked the cause (interrupts have the top bit set); name it here
@@ -246,9 +249,9 @@ public final class TraceLineParser {
 
     /** The vCPU of arm64's "TYPE: vcpu: N HSR_EC ..." form; -1 when the line has none. */
     private static int armVcpu(byte[] b, int pl, int e) {
-        int v = indexOf(b, pl, e, ": vcpu: ".getBytes(StandardCharsets.US_ASCII));
+        int v = indexOf(b, pl, e, ARM_VCPU);
         if (v < 0) return -1;
-        int d = v + 8;
+        int d = v + ARM_VCPU.length;
         int de = d;
         while (de < e && de - d < 9 && b[de] >= '0' && b[de] <= '9') de++;
         return de > d ? parseInt(b, d, de) : -1;

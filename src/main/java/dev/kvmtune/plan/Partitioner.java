@@ -144,7 +144,7 @@ public final class Partitioner {
                 if (!used.contains(c)) mine.add(c);
             }
             used.addAll(mine);
-            speedNote(vm, nodeCores, mine, host).ifPresent(notes::add);
+            speedNote(vm, nodeCores, mine, cores).ifPresent(notes::add);
             freeKb.merge(best, -needKb, Long::sum);
             placed.put(vm.name(), new Placed(best, mine, pageKb, needKb / pageKb));
         }
@@ -274,8 +274,8 @@ public final class Partitioner {
     }
 
     /** On a host whose cores differ in speed: which kind a realtime VM's vCPUs got, and whether it is the fastest. */
-    private static Optional<String> speedNote(VmRequest vm, List<HostTopology.Core> nodeCores, List<HostTopology.Core> mine, HostTopology host) {
-        List<HostTopology.Core> all = host.cores();
+    private static Optional<String> speedNote(VmRequest vm, List<HostTopology.Core> nodeCores, List<HostTopology.Core> mine,
+                                              List<HostTopology.Core> all) {
         if (all.stream().mapToInt(HostTopology.Core::speed).distinct().count() < 2) return Optional.empty();
         int hostFastest = all.stream().mapToInt(HostTopology.Core::speed).max().orElse(0);
         long slow = mine.stream().filter(c -> c.speed() < hostFastest).count();
