@@ -2,7 +2,7 @@ package dev.kvmtune.cli;
 
 import dev.kvmtune.ExitCodes;
 import dev.kvmtune.KvmtuneException;
-import dev.kvmtune.facts.memory.ProcessMemory;
+import dev.kvmtune.facts.memory.ProcessMemoryReader;
 import dev.kvmtune.facts.snapshot.Capture;
 import dev.kvmtune.facts.source.DirectoryRoot;
 import dev.kvmtune.facts.source.Root;
@@ -61,7 +61,7 @@ public final class CaptureCommand implements Callable<Integer> {
             // so that an audit or a mem of the snapshot reads what one of this host would
             res = Capture.capture(source, output, maxMib << 20, KvmtuneCommand.version(), Clock.systemUTC(), (facts, rec) -> {
                 for (String p : ProfileLoader.BUILT_IN) Audit.run(facts, rec, ProfileLoader.load(p), "capture", null);
-                ProcessMemory.read(rec, false);
+                ProcessMemoryReader.read(rec, new ProcessMemoryReader.Options(ProcessMemoryReader.Depth.ROLLUP, true, true, ProcessMemoryReader.Options.DEFAULT_WAIT));
             });
         } catch (AccessDeniedException e) {
             throw new KvmtuneException(ExitCodes.BAD_INPUT, output + ": permission denied");

@@ -88,11 +88,21 @@ public final class SnapshotRoot implements Root {
         return root;
     }
 
-    private void load(InputStream raw, String archive) {
+    private void load(InputStream in, String archive) {
         long total = 0;
         int count = 0;
         String current = null;
-        try (TarArchiveInputStream tar = new TarArchiveInputStream(new GzipCompressorInputStream(raw))) {
+        InputStream raw = in.markSupported() ? in : new BufferedInputStream(in);
+        boolean gzip;
+        try {
+            raw.mark(2);
+            gzip = raw.read() == 0x1f && raw.read() == 0x8b;
+            raw.reset();
+        } catch (IOException ex) {
+            throw new BadInputException(archive + ": cannot read: " + reason(ex), ex);
+        }
+        Map<String, String> owners = new HashMap<>();
+        try (TarArchiveInputStream tar = new TarArchiveInputStream(gzip ? new GzipCompressorInputStream(raw) : raw)) {
             TarArchiveEntry e;
             while ((e = tar.getNextEntry()) != null) {
                 current = e.getName();
@@ -101,6 +111,7 @@ public final class SnapshotRoot implements Root {
                 if (e.isDirectory()) {
                     if (path.isEmpty()) continue;
                     mkdirs(archive, path);
+                    if (!gzip && path.indexOf('/') < 0) owners.put(path, e.getLongUserId() + ":" + e.getUserName());
                 } else if (e.isSymbolicLink()) {
                     checkLink(archive, path, e.getLinkName());
                     put(archive, path, new LinkNode(e.getLinkName()));
@@ -133,9 +144,52 @@ public final class SnapshotRoot implements Root {
             String where = current == null ? "" : " (after entry '" + current + "')";
             throw new BadInputException(archive + ": not a readable snapshot (gzip-compressed tar)" + where + ": " + reason(ex), ex);
         }
+        if (metadata == null && !gzip && nodes.get("meminfo") instanceof FileNode) {
+            fromSmemcap(archive, owners);
+            return;
+        }
         if (metadata == null) {
             throw new BadInputException(archive + ": not a kvmtune snapshot: no " + SnapshotMetadata.FILE_NAME + " in the archive");
         }
+    }
+
+    /**
+     * An archive in smemcap's layout (seed 000: {@code smemcap > memorycapture.tar} on one host, analysed
+     * on another): {@code meminfo}, {@code version}, and per process a directory {@code PID} owned by
+     * the process's user holding {@code smaps}, {@code cmdline} and {@code stat}. It is re-rooted under
+     * {@code proc/}, the owner of each process directory becomes the Uid line of a {@code status} and
+     * owner names an {@code etc/passwd}, so that {@code mem} reads it as it reads a host.
+     */
+    private void fromSmemcap(String archive, Map<String, String> owners) {
+        Map<String, Node> old = new HashMap<>(nodes);
+        nodes.clear();
+        nodes.put("", new DirNode(new TreeSet<>()));
+        mkdirs(archive, "proc");
+        StringBuilder passwd = new StringBuilder();
+        java.util.Set<String> named = new java.util.HashSet<>();
+        for (Map.Entry<String, Node> e : old.entrySet()) {
+            if (!(e.getValue() instanceof FileNode f)) continue;
+            String p = e.getKey();
+            int slash = p.indexOf('/');
+            String top = slash < 0 ? p : p.substring(0, slash);
+            if (slash < 0 && !(p.equals("meminfo") || p.equals("version"))) continue;
+            if (slash >= 0 && !top.chars().allMatch(Character::isDigit)) continue;
+            put(archive, "proc/" + p, f);
+        }
+        for (Map.Entry<String, String> o : owners.entrySet()) {
+            String pid = o.getKey();
+            if (!pid.chars().allMatch(Character::isDigit) || !nodes.containsKey("proc/" + pid)) continue;
+            String[] uidName = o.getValue().split(":", 2);
+            String uid = uidName[0];
+            put(archive, "proc/" + pid + "/status", new FileNode(("Uid:\t" + uid + "\t" + uid + "\t" + uid + "\t" + uid + "\n")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            String name = uidName.length > 1 ? uidName[1] : "";
+            if (!name.isEmpty() && name.indexOf(':') < 0 && name.indexOf('\n') < 0 && named.add(uid)) {
+                passwd.append(name).append(":x:").append(uid).append(":0::/:/bin/false\n");
+            }
+        }
+        if (passwd.length() > 0) put(archive, "etc/passwd", new FileNode(passwd.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        metadata = new SnapshotMetadata(SnapshotMetadata.FORMAT, "smemcap", "", "", Map.of(), new java.util.TreeMap<>(), List.of(), List.of());
     }
 
     /** An exception's message, or what it is when it has none (a gzip stream cut short throws EOFException without one). */
