@@ -4,6 +4,7 @@ import dev.kvmtune.ExitCodes;
 import dev.kvmtune.KvmtuneException;
 import dev.kvmtune.facts.memory.ProcessMemoryReader;
 import dev.kvmtune.facts.snapshot.Capture;
+import dev.kvmtune.facts.snapshot.SmemcapWriter;
 import dev.kvmtune.facts.source.DirectoryRoot;
 import dev.kvmtune.facts.source.Root;
 import dev.kvmtune.rules.Audit;
@@ -28,8 +29,15 @@ import picocli.CommandLine.Spec;
             "command lines are redacted and the redactions listed. Read it back anywhere with --snapshot.",
             "",
             "Examples:",
+            "With --smemcap, write instead what smemcap writes (seed 000): every process's smaps, cmdline",
+            "and stat, and meminfo, in a plain tar that 'kvmtune mem --snapshot' (and smem -S, once unpacked",
+            "under a proc/ directory) reads on another host.",
+            "",
+            "Examples:",
             "  kvmtune capture -o host.tar.gz",
-            "  kvmtune facts --snapshot host.tar.gz"})
+            "  kvmtune facts --snapshot host.tar.gz",
+            "  kvmtune capture --smemcap -o memorycapture.tar",
+            "  kvmtune mem --snapshot memorycapture.tar --by mapping"})
 public final class CaptureCommand implements Callable<Integer> {
     @ParentCommand
     KvmtuneCommand parent;
@@ -44,11 +52,25 @@ public final class CaptureCommand implements Callable<Integer> {
             description = "Bound on the snapshot's content in MiB; files past it are listed as omitted (default: ${DEFAULT-VALUE}).")
     long maxMib;
 
+    @Option(names = "--smemcap", description = "Write smemcap's layout (memory only: smaps, cmdline, stat, meminfo) as a plain tar.")
+    boolean smemcap;
+
     @Override
     public Integer call() throws IOException {
         if (maxMib <= 0) throw new KvmtuneException(ExitCodes.BAD_INPUT, "--max-size must be positive");
         Path dir = OutputFile.check(output).getParent();
         if (!Files.isWritable(dir)) throw new KvmtuneException(ExitCodes.BAD_INPUT, output + ": directory " + dir + " is not writable");
+        if (smemcap) {
+            SmemcapWriter.Result r;
+            try (Root root = parent.openRoot()) {
+                r = SmemcapWriter.write(root, output);
+            }
+            var out = spec.commandLine().getOut();
+            if (parent.format == OutputFormat.json) out.print(Json.write(r));
+            else out.printf("wrote %s: %d processes (smemcap layout); %d redactions%n", r.file(), r.processes(), r.redactions());
+            out.flush();
+            return ExitCodes.OK;
+        }
         DirectoryRoot source;
         try (Root r = parent.openRoot()) {
             source = (DirectoryRoot) r;

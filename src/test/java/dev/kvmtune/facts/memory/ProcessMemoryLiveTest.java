@@ -47,7 +47,7 @@ class ProcessMemoryLiveTest {
             Cli.Result r = Cli.run("mem", "--filter-process", marker, "--format", "json");
             assertThat(r.exit()).as(r.err()).isZero();
             JsonNode row = null;
-            for (JsonNode n : new ObjectMapper().readTree(r.out())) if (n.path("pid").asLong() == pid) row = n;
+            for (JsonNode n : new ObjectMapper().readTree(r.out()).path("rows")) if (n.path("pid").asLong() == pid) row = n;
             assertThat(row).as(r.out()).isNotNull();
             Map<String, Long> got = new HashMap<>();
             for (String k : expected.keySet()) got.put(k, row.path(k).asLong());
@@ -56,7 +56,7 @@ class ProcessMemoryLiveTest {
 
             // --cheap: RSS and swap from status, no PSS or USS (absent, not zero)
             Cli.Result cheap = Cli.run("mem", "--cheap", "--filter-process", marker, "--format", "json");
-            JsonNode c = new ObjectMapper().readTree(cheap.out()).get(0);
+            JsonNode c = new ObjectMapper().readTree(cheap.out()).path("rows").get(0);
             assertThat(c.path("rssKb").asLong()).isEqualTo(expected.get("rssKb"));
             assertThat(c.has("pssKb")).isFalse();
             assertThat(c.has("ussKb")).isFalse();
@@ -74,7 +74,7 @@ class ProcessMemoryLiveTest {
         assertThat(c.exit()).as(c.err()).isZero();
         Cli.Result r = Cli.run("mem", "--snapshot", snap.toString(), "--format", "json");
         assertThat(r.exit()).as(r.err()).isZero();
-        JsonNode rows = new ObjectMapper().readTree(r.out());
+        JsonNode rows = new ObjectMapper().readTree(r.out()).path("rows");
         long self = ProcessHandle.current().pid();
         JsonNode me = null;
         for (JsonNode n : rows) if (n.path("pid").asLong() == self) me = n;
@@ -85,8 +85,13 @@ class ProcessMemoryLiveTest {
 
     @Test
     void badOptionsAreOneLine() throws IOException {
-        assertThat(Cli.run("mem", "--sort", "size").err()).contains("--sort takes swap, uss, pss, rss, hugetlb, pid, not size");
-        assertThat(Cli.run("mem", "--by", "mapping").exit()).isEqualTo(2);
+        assertThat(Cli.run("mem", "--sort", "size").err()).contains("--sort: unknown column size for --by process; known: pid, user, name, command, swap, uss, pss");
+        assertThat(Cli.run("mem", "--by", "maps").err()).contains("--by takes process, user, mapping, vm, node, system, not maps");
+        assertThat(Cli.run("mem", "--columns", "pid,bogus").exit()).isEqualTo(2);
+        assertThat(Cli.run("mem", "--pie", "name").err()).contains("--pie writes an SVG file: name it with -o");
+        assertThat(Cli.run("mem", "--cheap", "--by", "mapping").err()).contains("--cheap reads no mappings");
+        assertThat(Cli.run("mem", "--count", "2").err()).contains("--count goes with --interval");
+        assertThat(Cli.run("mem", "--realmem", "lots").err()).contains("--realmem takes a size such as 24G, not lots");
         assertThat(Cli.run("mem", "--filter-process", "(").err()).contains("--filter-process: not a regular expression");
     }
 }
