@@ -32,13 +32,23 @@ class VmMemoryLiveTest {
         Files.createDirectories(mnt);
         run("mount", "-t", "hugetlbfs", "-o", "pagesize=2M", "none", mnt.toString());
         try {
-            Files.writeString(NR_HUGEPAGES, Long.toString(Long.parseLong(before) + 40));
-            Requires.machine(Long.parseLong(Files.readString(Path.of("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages")).strip()) >= 32,
-                    "the kernel could not reserve 32 free 2 MiB pages");
+            Files.writeString(NR_HUGEPAGES, Long.toString(Long.parseLong(before) + 80));
+            Requires.machine(Long.parseLong(Files.readString(Path.of("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages")).strip()) >= 64,
+                    "the kernel could not reserve 64 free 2 MiB pages");
             try (Qemu huge = Qemu.start(tmp, "memvm-huge", List.of("-m", "64M", "-machine", "pc,memory-backend=m0",
                     "-object", "memory-backend-file,id=m0,size=64M,mem-path=" + mnt + ",share=on,prealloc=on"));
                  Qemu plain = Qemu.start(tmp, "memvm-plain", List.of("-m", "64M", "-machine", "pc,memory-backend=m1",
-                         "-object", "memory-backend-ram,id=m1,size=64M,prealloc=on"))) {
+                         "-object", "memory-backend-ram,id=m1,size=64M,prealloc=on"));
+                 Qemu lazy = Qemu.start(tmp, "memvm-lazy", List.of("-S", "-m", "64M", "-machine", "pc,memory-backend=m2",
+                         "-object", "memory-backend-file,id=m2,size=64M,mem-path=" + mnt + ",share=on"))) {
+                // audit: the preallocated guest has all its RAM in hugepages; the one without prealloc, stopped
+                // before its firmware ran, has not faulted them in
+                Cli.Result a = Cli.run("audit", "--profile", "virtual-host", "--format", "json");
+                java.util.Map<String, String> verdicts = new java.util.TreeMap<>();
+                for (JsonNode f : new ObjectMapper().readTree(a.out()).path("findings")) {
+                    if (f.path("id").asText().equals("vm.memory.hugetlb_matches_ram")) verdicts.put(f.path("title").asText().split(":")[0], f.path("severity").asText());
+                }
+                assertThat(verdicts).as(a.out()).containsEntry("memvm-huge", "pass").containsEntry("memvm-lazy", "warn").doesNotContainKey("memvm-plain");
                 Cli.Result r = Cli.run("mem", "--by", "vm", "--format", "json");
                 assertThat(r.exit()).as(r.err()).isZero();
                 JsonNode h = null;
@@ -81,5 +91,38 @@ class VmMemoryLiveTest {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
         assertThat(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0).as(String.join(" ", cmd) + ": " + out).isTrue();
+    }
+
+    /** KSM on beside a realtime VM (its vCPU thread SCHED_FIFO) is a finding; off, it passes. KSM's state is restored. */
+    @Test
+    void ksmBesideARealtimeVmIsAFinding(@TempDir Path tmp) throws Exception {
+        Requires.root("switching KSM and making a vCPU thread SCHED_FIFO");
+        Path run = Path.of("/sys/kernel/mm/ksm/run");
+        Requires.machine(Files.isWritable(run), "no KSM in this kernel");
+        String before = Files.readString(run).strip();
+        try (Qemu q = Qemu.start(tmp, "memvm-rt", List.of("-S", "-m", "32M"))) {
+            String vcpu = null;
+            for (Path t : Files.list(Path.of("/proc/" + q.pid() + "/task")).toList()) {
+                if (Files.readString(t.resolve("comm")).strip().startsWith("CPU 0/")) vcpu = t.getFileName().toString();
+            }
+            assertThat(vcpu).as("the vCPU thread, named by debug-threads=on").isNotNull();
+            Process chrt = new ProcessBuilder("chrt", "-f", "-p", "1", vcpu).redirectErrorStream(true).start();
+            String why = new String(chrt.getInputStream().readAllBytes());
+            Requires.machine(chrt.waitFor(10, TimeUnit.SECONDS) && chrt.exitValue() == 0, "SCHED_FIFO refused here: " + why);
+            Files.writeString(run, "1");
+            assertThat(ksmVerdict()).isEqualTo("warn");
+            Files.writeString(run, "0");
+            assertThat(ksmVerdict()).isEqualTo("pass");
+        } finally {
+            Files.writeString(run, before);
+        }
+    }
+
+    private static String ksmVerdict() throws Exception {
+        Cli.Result a = Cli.run("audit", "--profile", "realtime-virtual-host", "--format", "json");
+        for (JsonNode f : new ObjectMapper().readTree(a.out()).path("findings")) {
+            if (f.path("id").asText().equals("memory.ksm.off_with_realtime_vms")) return f.path("severity").asText();
+        }
+        throw new AssertionError("no KSM finding in: " + a.out());
     }
 }

@@ -151,6 +151,15 @@ public final class ProcessMemoryReader {
         t.start();
     }
 
+    /**
+     * One process without a bound on its reading (audit reads a VM's status and numa_maps this way);
+     * empty when it is a kernel thread or gone.
+     */
+    public static Optional<ProcessMemory> readPid(Root root, int pid, Options o) {
+        Sample s = one(root, o, pid, users(root));
+        return s == null ? Optional.empty() : Optional.of(s.memory());
+    }
+
     /** One process, or null when it is a kernel thread or gone. */
     static Sample one(Root root, Options o, int pid, Map<String, String> users) {
         String dir = "proc/" + pid + "/";
