@@ -272,6 +272,8 @@ class MisuseTest {
         Path missing = work.resolve("no/such/dir/out");
         List<Function<Path, List<String>>> writers = List.of(
                 o -> List.of("capture", "--root", s(corpus.resolve("directory")), "-o", s(o)),
+                o -> List.of("capture", "--smemcap", "--root", s(corpus.resolve("directory")), "-o", s(o)),
+                o -> List.of("mem", "--snapshot", s(SNAPSHOT), "--pie", "name", "-o", s(o)),
                 o -> List.of("flame", "svg", s(PERF), "-o", s(o)),
                 o -> List.of("latency", "diff", s(LATENCY), s(LATENCY), "-o", s(o)),
                 o -> List.of("exits", "diff", s(EXITS), s(EXITS), "-o", s(o)));

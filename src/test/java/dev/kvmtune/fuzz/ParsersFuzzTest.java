@@ -103,4 +103,34 @@ class ParsersFuzzTest {
     void simpleTrace(byte[] data) throws Exception {
         refusedOrParsed(() -> new SimpleTraceReader(EVENTS, false).read(new ByteArrayInputStream(data), "trace", r -> { }));
     }
+
+    /** The memory files of proc: smaps, smaps_rollup, status, numa_maps, ksm_stat, meminfo. */
+    @FuzzTest(maxDuration = "10s")
+    void procMemory(byte[] data) throws Exception {
+        String t = text(data);
+        refusedOrParsed(() -> {
+            dev.kvmtune.facts.memory.Smaps.totals(dev.kvmtune.facts.memory.Smaps.parse(t));
+            dev.kvmtune.facts.memory.Smaps.kbFields(t);
+            dev.kvmtune.facts.memory.NumaMaps.parse(t).totalKb();
+            var k = dev.kvmtune.facts.memory.KsmStat.parse(t);
+            k.mergingPages();
+            k.profitBytes();
+            k.mergeable();
+        });
+    }
+
+    /** An smemcap archive (a plain tar) read as mem reads it: every process's smaps, then each view. */
+    @FuzzTest(maxDuration = "10s")
+    void smemcap(byte[] data) throws Exception {
+        refusedOrParsed(() -> {
+            try (var root = SnapshotRoot.open(new ByteArrayInputStream(data), "memorycapture.tar")) {
+                var reading = dev.kvmtune.facts.memory.ProcessMemoryReader.read(root, new dev.kvmtune.facts.memory.ProcessMemoryReader.Options(
+                        dev.kvmtune.facts.memory.ProcessMemoryReader.Depth.SMAPS, true, true, java.time.Duration.ofSeconds(2)));
+                dev.kvmtune.memory.MemViews.processes(reading.processes(), List.of()).sorted("pss", false).totals();
+                dev.kvmtune.memory.MemViews.users(reading.processes(), List.of()).sorted("user", true).totals();
+                dev.kvmtune.memory.MemViews.mappings(reading.samples(), null, List.of()).sorted("map", false).totals();
+                dev.kvmtune.memory.MemViews.system(dev.kvmtune.facts.memory.SystemMemory.areas(root, null), List.of());
+            }
+        });
+    }
 }

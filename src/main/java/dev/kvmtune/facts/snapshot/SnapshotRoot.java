@@ -142,14 +142,18 @@ public final class SnapshotRoot implements Root {
             throw ex;
         } catch (IOException | IllegalArgumentException ex) {
             String where = current == null ? "" : " (after entry '" + current + "')";
-            throw new BadInputException(archive + ": not a readable snapshot (gzip-compressed tar)" + where + ": " + reason(ex), ex);
+            throw new BadInputException(archive + ": not a readable snapshot (gzip-compressed tar) or smemcap archive (tar)" + where + ": " + reason(ex), ex);
+        }
+        if (!gzip && count == 0) {
+            throw new BadInputException(archive + ": not a readable snapshot (gzip-compressed tar) or smemcap archive (tar): no archive entries");
         }
         if (metadata == null && !gzip && nodes.get("meminfo") instanceof FileNode) {
             fromSmemcap(archive, owners);
             return;
         }
         if (metadata == null) {
-            throw new BadInputException(archive + ": not a kvmtune snapshot: no " + SnapshotMetadata.FILE_NAME + " in the archive");
+            throw new BadInputException(archive + ": not a kvmtune snapshot: no " + SnapshotMetadata.FILE_NAME + " in the archive"
+                    + (gzip ? "" : ", and not an smemcap archive: no meminfo"));
         }
     }
 

@@ -94,4 +94,96 @@ class ProcessMemoryLiveTest {
         assertThat(Cli.run("mem", "--realmem", "lots").err()).contains("--realmem takes a size such as 24G, not lots");
         assertThat(Cli.run("mem", "--filter-process", "(").err()).contains("--filter-process: not a regular expression");
     }
+
+    /** smaps_rollup is smaps summed: on a stopped process, every size of the rollup equals its mappings' sum. */
+    @Test
+    void rollupIsSmapsSummed() throws Exception {
+        String busybox = Requires.command("busybox", "busybox-static").toString();
+        Process sleeper = new ProcessBuilder(busybox, "sleep", "613").start();
+        try {
+            Thread.sleep(300);
+            new ProcessBuilder("kill", "-STOP", Long.toString(sleeper.pid())).start().waitFor(5, TimeUnit.SECONDS);
+            java.nio.file.Path dir = java.nio.file.Path.of("/proc/" + sleeper.pid());
+            Map<String, Long> rollup = Smaps.kbFields(java.nio.file.Files.readString(dir.resolve("smaps_rollup")));
+            var maps = Smaps.parse(java.nio.file.Files.readString(dir.resolve("smaps")));
+            Map<String, Long> summed = Smaps.totals(maps);
+            assertThat(maps).hasSizeGreaterThan(3);
+            assertThat(rollup).containsKeys("Rss", "Pss", "Private_Clean", "Private_Dirty", "Swap");
+            // Pss_Anon, Pss_File, Pss_Shmem and Pss_Dirty are the rollup's own split of Pss: no mapping has them
+            for (String k : rollup.keySet()) {
+                if (k.startsWith("Pss_")) continue;
+                assertThat(summed.get(k)).as(k).isEqualTo(rollup.get(k));
+            }
+        } finally {
+            sleeper.destroyForcibly();
+            new ProcessBuilder("kill", "-CONT", Long.toString(sleeper.pid())).start();
+        }
+    }
+
+    /**
+     * A process whose smaps_rollup does not answer (a huge VM's page-table walk) holds the reading up no
+     * longer than the bound: its sizes come from status with a note, the others are read as usual.
+     */
+    @Test
+    void oneSlowProcessCostsAtMostTheBound() throws Exception {
+        long self = ProcessHandle.current().pid();
+        String slow = "proc/" + self + "/smaps_rollup";
+        dev.kvmtune.facts.source.Root live = dev.kvmtune.facts.source.DirectoryRoot.live();
+        dev.kvmtune.facts.source.Root stuck = new dev.kvmtune.facts.source.Root() {
+            public java.util.Optional<String> read(String path) {
+                if (path.equals(slow)) {
+                    try {
+                        Thread.sleep(60_000);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return live.read(path);
+            }
+
+            public java.util.Optional<byte[]> readBytes(String path) {
+                return live.readBytes(path);
+            }
+
+            public java.util.List<String> list(String dir) {
+                return live.list(dir);
+            }
+
+            public boolean exists(String path) {
+                return live.exists(path);
+            }
+
+            public boolean isDirectory(String path) {
+                return live.isDirectory(path);
+            }
+
+            public java.util.Optional<String> readLink(String path) {
+                return live.readLink(path);
+            }
+
+            public Map<String, String> problems() {
+                return live.problems();
+            }
+
+            public String describe() {
+                return "/";
+            }
+
+            public boolean isLive() {
+                return true;
+            }
+        };
+        long t0 = System.nanoTime();
+        var reading = ProcessMemoryReader.read(stuck, new ProcessMemoryReader.Options(ProcessMemoryReader.Depth.ROLLUP, false, false,
+                java.time.Duration.ofMillis(300)));
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(ms).as("the reading ends long before the stuck read would").isLessThan(30_000);
+        ProcessMemory me = reading.processes().stream().filter(p -> p.pid() == self).findFirst().orElseThrow();
+        assertThat(me.note()).contains("smaps_rollup gave no answer within 300 ms; from status");
+        assertThat(me.source()).isEqualTo("proc/" + self + "/status");
+        assertThat(me.get(MemColumn.RSS)).isPositive();
+        assertThat(me.get(MemColumn.PSS)).isNull();
+        assertThat(reading.notes()).anyMatch(n -> n.startsWith("pid " + self + ": no answer from its smaps within 300 ms"));
+        assertThat(reading.processes().stream().filter(p -> p.pid() != self && p.get(MemColumn.PSS) != null).count()).isPositive();
+    }
 }
