@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `kvmtune mem` against Debian's smem on the same live processes: PROCS (default 2000) stopped static
-# busybox sleepers are started beside whatever the host runs, then the two tools run alternately,
+# `kvmtune mem` against Debian's smem on the same live processes: PROCS (default 2000) stopped
+# sleepers are started beside whatever the host runs (KIND=static: busybox sleep, 12 mappings each;
+# KIND=dynamic: coreutils' /bin/sleep with libc, 25 or so; KIND=perl: perl -e sleep, about 40), then the two tools run alternately,
 # RUNS (default 7) pairs, each to /dev/null with their default view (per process, sorted by PSS).
 # For every run: wall seconds (date +%s%N) and CPU seconds (user+sys of the command, from GNU time's
 # %U %S); then the median wall and CPU of each tool, the ratio pair by pair, the medians of those
@@ -17,11 +18,17 @@ bb=$(command -v busybox) || { echo "busybox is not installed (apt-get install bu
 pids=()
 cleanup() { [ ${#pids[@]} -gt 0 ] && kill -9 "${pids[@]}" 2>/dev/null || true; }
 trap cleanup EXIT
-for _ in $(seq 1 "$procs"); do "$bb" sleep 3600 & pids+=($!); done
+case "${KIND:-static}" in
+  static) sleeper=("$bb" sleep 3600) ;;
+  dynamic) sleeper=(/bin/sleep 3600) ;;
+  perl) sleeper=(perl -e 'sleep 3600') ;;
+  *) echo "KIND is static, dynamic or perl" >&2; exit 2 ;;
+esac
+for _ in $(seq 1 "$procs"); do "${sleeper[@]}" & pids+=($!); done
 sleep 1
 kill -STOP "${pids[@]}"
 total=$(ls /proc | grep -c '^[0-9]')
-echo "processes on the host: $total (of which $procs busybox sleepers, stopped)"
+echo "processes on the host: $total (of which $procs stopped '${sleeper[*]}', $(grep -c . /proc/${pids[0]}/maps) mappings each)"
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 tmp=$(mktemp)
 one() { # prints "wall cpu"

@@ -83,7 +83,7 @@ public final class CaptureCommand implements Callable<Integer> {
             // so that an audit or a mem of the snapshot reads what one of this host would
             res = Capture.capture(source, output, maxMib << 20, KvmtuneCommand.version(), Clock.systemUTC(), (facts, rec) -> {
                 for (String p : ProfileLoader.BUILT_IN) Audit.run(facts, rec, ProfileLoader.load(p), "capture", null);
-                ProcessMemoryReader.read(rec, new ProcessMemoryReader.Options(ProcessMemoryReader.Depth.ROLLUP, true, true, ProcessMemoryReader.Options.DEFAULT_WAIT));
+                ProcessMemoryReader.read(rec, ProcessMemoryReader.Options.all(ProcessMemoryReader.Depth.ROLLUP, true));
             });
         } catch (AccessDeniedException e) {
             throw new KvmtuneException(ExitCodes.BAD_INPUT, output + ": permission denied");

@@ -191,7 +191,16 @@ public final class MemCommand implements Callable<Integer> {
         List<String> wanted = columns == null ? List.of() : split(columns);
         Depth depth = cheap ? Depth.STATUS : by.equals("mapping") || mapRe != null || wanted.contains("maps") ? Depth.SMAPS : Depth.ROLLUP;
         boolean numa = by.equals("vm") || by.equals("node");
-        ProcessMemoryReader.Reading reading = ProcessMemoryReader.read(root, new ProcessMemoryReader.Options(depth, numa, true, maxWait));
+        // each file is work for the kernel: read what the output shows, sorts or filters by (JSON shows every column)
+        boolean all = parent.format == OutputFormat.json;
+        List<String> shown = new ArrayList<>(wanted.isEmpty() ? List.of("pid", "user", "command", "swap", "uss", "pss", "rss", "hugetlb") : wanted);
+        if (sort != null) shown.add(sort.toLowerCase(Locale.ROOT));
+        if (pie != null) shown.add(pie);
+        if (bar != null) shown.add(bar);
+        boolean name = all || processFilter != null || shown.contains("name");
+        boolean status = all || shown.contains("vss") || shown.contains("locked");
+        boolean ksm = all || shown.contains("ksm_pages") || shown.contains("ksm_profit");
+        ProcessMemoryReader.Reading reading = ProcessMemoryReader.read(root, new ProcessMemoryReader.Options(depth, numa, ksm, name, status, maxWait));
         List<String> notes = new ArrayList<>();
         if (depth == Depth.SMAPS && reading.samples().isEmpty() && !ProcessReader.pids(root).isEmpty() && !root.isLive()) {
             throw new BadInputException(root.describe() + " holds no proc/PID/smaps, which the mapping view and --filter-mapping read; "

@@ -124,8 +124,8 @@ class ParsersFuzzTest {
     void smemcap(byte[] data) throws Exception {
         refusedOrParsed(() -> {
             try (var root = SnapshotRoot.open(new ByteArrayInputStream(data), "memorycapture.tar")) {
-                var reading = dev.kvmtune.facts.memory.ProcessMemoryReader.read(root, new dev.kvmtune.facts.memory.ProcessMemoryReader.Options(
-                        dev.kvmtune.facts.memory.ProcessMemoryReader.Depth.SMAPS, true, true, java.time.Duration.ofSeconds(2)));
+                var reading = dev.kvmtune.facts.memory.ProcessMemoryReader.read(root, dev.kvmtune.facts.memory.ProcessMemoryReader.Options.all(
+                        dev.kvmtune.facts.memory.ProcessMemoryReader.Depth.SMAPS, true));
                 dev.kvmtune.memory.MemViews.processes(reading.processes(), List.of()).sorted("pss", false).totals();
                 dev.kvmtune.memory.MemViews.users(reading.processes(), List.of()).sorted("user", true).totals();
                 dev.kvmtune.memory.MemViews.mappings(reading.samples(), null, List.of()).sorted("map", false).totals();

@@ -30,15 +30,22 @@ public final class ProcessMemoryReader {
     public enum Depth { STATUS, ROLLUP, SMAPS }
 
     /**
+     * What to read besides the sizes of the depth. Each file costs the kernel real work to generate
+     * (a status is tens of microseconds of system time), so a table that shows no name, VSS or KSM
+     * column reads none of their files.
+     *
      * @param numa    also read {@code numa_maps} (pages per node; walks page tables like smaps)
      * @param ksm     also read {@code ksm_stat} (merged pages and profit)
+     * @param name    also read {@code stat} for the command name (comm)
+     * @param status  also read {@code status} (VmSize, VmLck, HugetlbPages), which STATUS depth reads anyway
      * @param maxWait the bound per process on the live host
      */
-    public record Options(Depth depth, boolean numa, boolean ksm, Duration maxWait) {
+    public record Options(Depth depth, boolean numa, boolean ksm, boolean name, boolean status, Duration maxWait) {
         public static final Duration DEFAULT_WAIT = Duration.ofSeconds(2);
 
-        public static Options of(Depth depth) {
-            return new Options(depth, false, true, DEFAULT_WAIT);
+        /** Everything the depth and the extras give (JSON, capture). */
+        public static Options all(Depth depth, boolean numa) {
+            return new Options(depth, numa, true, true, true, DEFAULT_WAIT);
         }
     }
 
@@ -120,7 +127,7 @@ public final class ProcessMemoryReader {
                 long s = started.get(i);
                 if (s == 0 || done.get(i) != null || now - s <= bound) continue;
                 int pid = pids.get(i);
-                Sample cheap = one(root, new Options(Depth.STATUS, false, false, o.maxWait()), pid, users);
+                Sample cheap = one(root, new Options(Depth.STATUS, false, false, o.name(), true, o.maxWait()), pid, users);
                 Sample late = cheap == null ? null : new Sample(withNote(cheap.memory(),
                         o.depth() == Depth.SMAPS ? "smaps" : "smaps_rollup", o.maxWait()), List.of());
                 if (done.compareAndSet(i, null, late == null ? none : late)) {
@@ -166,12 +173,16 @@ public final class ProcessMemoryReader {
         List<String> argv = ProcessReader.cmdline(root, pid);
         if (argv.isEmpty()) return null;
         String command = String.join(" ", argv);
-        Optional<String> status = root.read(dir + "status");
+        Optional<Long> owner = root.owner("proc/" + pid);
+        Optional<String> status = o.status() || o.depth() == Depth.STATUS || owner.isEmpty() ? root.read(dir + "status") : Optional.empty();
         Map<String, Long> st = status.map(Smaps::kbFields).orElse(Map.of());
-        String uid = status.map(ProcessMemoryReader::effectiveUid).orElse(null);
+        String uid = owner.map(String::valueOf).orElseGet(() -> status.map(ProcessMemoryReader::effectiveUid).orElse(null));
         String user = uid == null ? null : users.getOrDefault(uid, uid);
-        String name = root.read(dir + "stat").map(ProcessMemoryReader::comm).orElse(null);
-        if (name == null) name = status.map(ProcessMemoryReader::statusName).orElse(null);
+        String name = null;
+        if (o.name()) {
+            name = root.read(dir + "stat").map(ProcessMemoryReader::comm).orElse(null);
+            if (name == null) name = status.map(ProcessMemoryReader::statusName).orElse(null);
+        }
         Map<MemColumn, Long> v = new EnumMap<>(MemColumn.class);
         String source;
         List<Smaps.Mapping> maps = List.of();
@@ -209,15 +220,11 @@ public final class ProcessMemoryReader {
             put(v, MemColumn.SWAP_PSS, t.get("SwapPss"));
             put(v, MemColumn.HUGETLB_PRIVATE, t.get("Private_Hugetlb"));
             put(v, MemColumn.HUGETLB_SHARED, t.get("Shared_Hugetlb"));
+            put(v, MemColumn.HUGETLB, add(t.get("Private_Hugetlb"), t.get("Shared_Hugetlb")));
             put(v, MemColumn.PSS_ANON, t.get("Pss_Anon"));
             put(v, MemColumn.PSS_FILE, t.get("Pss_File"));
             put(v, MemColumn.PSS_SHMEM, t.get("Pss_Shmem"));
             put(v, MemColumn.LOCKED, t.get("Locked"));
-            Long ph = t.get("Private_Hugetlb");
-            Long sh = t.get("Shared_Hugetlb");
-            if (!st.containsKey("HugetlbPages") && (ph != null || sh != null)) {
-                put(v, MemColumn.HUGETLB, (ph == null ? 0 : ph) + (sh == null ? 0 : sh));
-            }
         }
         put(v, MemColumn.HUGETLB, st.get("HugetlbPages"));
         if (o.ksm()) {
@@ -231,6 +238,10 @@ public final class ProcessMemoryReader {
         }
         NumaMaps numa = o.numa() ? root.read(dir + "numa_maps").map(NumaMaps::parse).orElse(null) : null;
         return new Sample(new ProcessMemory(pid, user, name, command, v, numa, source, null), maps);
+    }
+
+    private static Long add(Long a, Long b) {
+        return a == null && b == null ? null : (a == null ? 0 : a) + (b == null ? 0 : b);
     }
 
     private static void put(Map<MemColumn, Long> v, MemColumn c, Long value) {

@@ -160,6 +160,17 @@ public final class DirectoryRoot implements Root {
     }
 
     @Override
+    public Optional<Long> owner(String path) {
+        Path p = resolve(path);
+        if (!confined(p)) return Optional.empty();
+        try {
+            return Optional.of(((Number) Files.getAttribute(p, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS)).longValue());
+        } catch (IOException | UnsupportedOperationException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
     public Optional<String> readLink(String path) {
         Path p = resolve(path);
         if (!Files.isSymbolicLink(p)) return Optional.empty();

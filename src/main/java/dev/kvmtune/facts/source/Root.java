@@ -40,6 +40,15 @@ public interface Root extends Closeable {
     /** Target of a symbolic link exactly as stored, without resolving it; empty when not a link. */
     Optional<String> readLink(String path);
 
+    /**
+     * The uid owning a file or directory, as stat(2) gives it ({@code proc/PID} is owned by the
+     * process's effective user, which is how smem names a process's user); empty where the root
+     * keeps no owners (snapshots) or the path is absent.
+     */
+    default Optional<Long> owner(String path) {
+        return Optional.empty();
+    }
+
     /** Files that exist but could not be read, with the reason, in the order met. */
     Map<String, String> problems();
 

@@ -27,7 +27,7 @@ final class VmMemoryRules {
     private static Optional<ProcessMemory> memory(AuditContext ctx, VmFacts vm, boolean numa) {
         if (!"running".equals(vm.state()) || vm.vm().pid() == null) return Optional.empty();
         return ProcessMemoryReader.readPid(ctx.root(), vm.vm().pid(),
-                new ProcessMemoryReader.Options(ProcessMemoryReader.Depth.STATUS, numa, false, ProcessMemoryReader.Options.DEFAULT_WAIT));
+                new ProcessMemoryReader.Options(ProcessMemoryReader.Depth.STATUS, numa, false, false, true, ProcessMemoryReader.Options.DEFAULT_WAIT));
     }
 
     static String mib(long kb) {

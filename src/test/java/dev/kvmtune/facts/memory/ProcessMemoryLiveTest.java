@@ -174,7 +174,7 @@ class ProcessMemoryLiveTest {
             }
         };
         long t0 = System.nanoTime();
-        var reading = ProcessMemoryReader.read(stuck, new ProcessMemoryReader.Options(ProcessMemoryReader.Depth.ROLLUP, false, false,
+        var reading = ProcessMemoryReader.read(stuck, new ProcessMemoryReader.Options(ProcessMemoryReader.Depth.ROLLUP, false, false, false, false,
                 java.time.Duration.ofMillis(300)));
         long ms = (System.nanoTime() - t0) / 1_000_000;
         assertThat(ms).as("the reading ends long before the stuck read would").isLessThan(30_000);
