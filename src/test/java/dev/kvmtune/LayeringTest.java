@@ -33,7 +33,7 @@ class LayeringTest {
                 .layer("settings").definedBy("dev.kvmtune.settings..")
                 .layer("audit model").definedBy("dev.kvmtune.rules.core..")
                 .layer("facts").definedBy("dev.kvmtune.facts..")
-                .layer("analysis").definedBy("dev.kvmtune.exits..", "dev.kvmtune.flame..", "dev.kvmtune.latency..", "dev.kvmtune.memory..", "dev.kvmtune.qemutrace..")
+                .layer("analysis").definedBy("dev.kvmtune.exits..", "dev.kvmtune.flame..", "dev.kvmtune.latency..", "dev.kvmtune.memory..", "dev.kvmtune.irq..", "dev.kvmtune.qemutrace..")
                 .layer("util").definedBy("dev.kvmtune.util..")
                 .layer("base").definedBy("dev.kvmtune")
                 .whereLayer("cli").mayNotBeAccessedByAnyLayer()

@@ -59,6 +59,7 @@ public final class KvmtuneCommand implements Runnable {
         SUBCOMMANDS.put("threads", ThreadsCommand.class);
         SUBCOMMANDS.put("qcow2", Qcow2Command.class);
         SUBCOMMANDS.put("mem", MemCommand.class);
+        SUBCOMMANDS.put("irq", IrqCommand.class);
     }
 
     /** The width help is laid out for; ArchitectureTest-style CliTest checks no authored line exceeds it. */

@@ -133,4 +133,19 @@ class ParsersFuzzTest {
             }
         });
     }
+
+    /** proc/interrupts, proc/softirqs and proc/stat, read twice (the second reading the same bytes cut short) and reported. */
+    @FuzzTest(maxDuration = "10s")
+    void interrupts(byte[] data) throws Exception {
+        String t = text(data);
+        refusedOrParsed(() -> {
+            var a = new dev.kvmtune.irq.IrqReport.Reading(dev.kvmtune.facts.irq.InterruptsReader.parse(t, "proc/interrupts"),
+                    dev.kvmtune.facts.irq.SoftirqsReader.parse(t), dev.kvmtune.facts.irq.CpuTimes.parse(t), 0);
+            String half = t.substring(0, t.length() / 2);
+            var b = new dev.kvmtune.irq.IrqReport.Reading(dev.kvmtune.facts.irq.InterruptsReader.parse(half, "proc/interrupts"),
+                    dev.kvmtune.facts.irq.SoftirqsReader.parse(half), dev.kvmtune.facts.irq.CpuTimes.parse(half), 1_000_000_000L);
+            dev.kvmtune.irq.IrqReport.build("fuzz", a, b, List.of(), java.util.Map.of(), null, null, java.util.Map.of(), null);
+            dev.kvmtune.irq.IrqReport.build("fuzz", a, null, List.of(), java.util.Map.of(), null, null, java.util.Map.of(), null);
+        });
+    }
 }

@@ -25,7 +25,7 @@ public final class SoftirqsReader {
         return root.read(PATH).map(SoftirqsReader::parse).orElse(null);
     }
 
-    static Softirqs parse(String text) {
+    public static Softirqs parse(String text) {
         String[] lines = text.split("\n");
         List<Integer> cpus = new ArrayList<>();
         Map<String, long[]> m = new LinkedHashMap<>();

@@ -1,0 +1,66 @@
+package dev.kvmtune.irq;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kvmtune.facts.snapshot.SnapshotRoot;
+import dev.kvmtune.testing.Cli;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * irq on the snapshots of real machines and real guests (x86 of several topologies, arm64 with
+ * GICv3, ppc64le): each IRQ's total is what a plain count of its /proc/interrupts line gives, and
+ * each CPU's device-IRQ count is the sum down its column.
+ */
+class IrqCorpusTest {
+    @TestFactory
+    Stream<DynamicTest> totalsAreAHandCount() throws Exception {
+        List<Path> snaps;
+        try (Stream<Path> s = Files.list(Path.of("src/test/resources/roots"))) {
+            snaps = s.map(d -> d.resolve("snapshot.tar.gz")).filter(Files::exists).sorted().toList();
+        }
+        assertThat(snaps).hasSizeGreaterThanOrEqualTo(8);
+        return snaps.stream().map(snap -> DynamicTest.dynamicTest(snap.getParent().getFileName().toString(), () -> {
+            String text;
+            try (SnapshotRoot root = SnapshotRoot.open(snap)) {
+                text = root.read("proc/interrupts").orElseThrow();
+            }
+            String[] lines = text.split("\n");
+            int ncpu = lines[0].trim().split("\\s+").length;
+            Map<String, Long> expected = new HashMap<>();
+            Map<Integer, Long> perColumn = new HashMap<>();
+            for (int i = 1; i < lines.length; i++) {
+                String[] f = lines[i].trim().split("\\s+");
+                if (f.length < 2 || !f[0].endsWith(":")) continue;
+                String irq = f[0].substring(0, f[0].length() - 1);
+                long sum = 0;
+                for (int k = 1; k <= ncpu && k < f.length && f[k].matches("\\d+"); k++) {
+                    sum += Long.parseLong(f[k]);
+                    if (Character.isDigit(irq.charAt(0))) perColumn.merge(k - 1, Long.parseLong(f[k]), Long::sum);
+                }
+                expected.put(irq, sum);
+            }
+            Cli.Result r = Cli.run("irq", "--snapshot", snap.toString(), "--format", "json");
+            assertThat(r.exit()).as(r.err()).isZero();
+            JsonNode doc = new ObjectMapper().readTree(r.out());
+            Map<String, Long> got = new HashMap<>();
+            for (JsonNode row : doc.path("irqs")) got.put(row.path("irq").asText(), row.path("total").asLong());
+            assertThat(got).isEqualTo(expected);
+            String[] header = lines[0].trim().split("\\s+");
+            for (JsonNode c : doc.path("cpus")) {
+                int col = List.of(header).indexOf("CPU" + c.path("cpu").asInt());
+                assertThat(c.path("deviceIrqs").asDouble()).as("CPU%d", c.path("cpu").asInt()).isEqualTo((double) perColumn.getOrDefault(col, 0L));
+            }
+            Cli.Result t = Cli.run("irq", "--snapshot", snap.toString());
+            assertThat(t.out()).contains("counts since boot").doesNotContain("null");
+        }));
+    }
+}
