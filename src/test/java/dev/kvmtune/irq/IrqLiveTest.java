@@ -8,6 +8,7 @@ import dev.kvmtune.testing.Cli;
 import dev.kvmtune.testing.Requires;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -80,5 +81,59 @@ class IrqLiveTest {
     void badInputIsOneLine() {
         assertThat(Cli.run("irq", "--top", "0").err()).contains("--top must be positive");
         assertThat(Cli.run("irq", "--cpus", "x-y").exit()).isEqualTo(2);
+    }
+
+    /**
+     * A real QEMU whose vCPU thread is pinned to one CPU, and disk writes that raise a device IRQ whose
+     * effective affinity is that CPU: irq names the VM on the IRQ and flags the CPU as the vCPU's
+     * (seed 001: each such interrupt is an EXTERNAL_INTERRUPT exit of that vCPU).
+     */
+    @Test
+    void anIrqOnAPinnedVcpusCpuNamesTheVm(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        Requires.machine(Runtime.getRuntime().availableProcessors() >= 2, "needs two CPUs");
+        // the busiest device IRQ with a single effective CPU: on this kind of machine the root disk's queue
+        Cli.Result probe = Cli.run("irq", "--interval", "0", "--format", "json");
+        String irq = null;
+        int cpu = -1;
+        for (JsonNode row : new ObjectMapper().readTree(probe.out()).path("irqs")) {
+            String eff = row.path("effective").asText("");
+            if (Character.isDigit(row.path("irq").asText().charAt(0)) && eff.matches("\\d+") && row.path("name").asText().contains("req")) {
+                irq = row.path("irq").asText();
+                cpu = Integer.parseInt(eff);
+                break;
+            }
+        }
+        Requires.machine(irq != null, "no block-device queue IRQ with a single effective CPU here");
+        try (dev.kvmtune.testing.Qemu q = dev.kvmtune.testing.Qemu.start(tmp, "irqvm", List.of("-S", "-m", "32M"))) {
+            String vcpu = null;
+            for (java.nio.file.Path t : java.nio.file.Files.list(java.nio.file.Path.of("/proc/" + q.pid() + "/task")).toList()) {
+                if (java.nio.file.Files.readString(t.resolve("comm")).strip().startsWith("CPU 0/")) vcpu = t.getFileName().toString();
+            }
+            assertThat(new ProcessBuilder("taskset", "-pc", Integer.toString(cpu), vcpu).start().waitFor()).isZero();
+            java.nio.file.Path file = tmp.resolve("io");
+            Thread writer = new Thread(() -> {
+                try {
+                    for (int i = 0; i < 40; i++) {
+                        new ProcessBuilder("dd", "if=/dev/zero", "of=" + file, "bs=64k", "count=16", "oflag=direct,dsync", "status=none")
+                                .start().waitFor();
+                    }
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            writer.start();
+            Cli.Result r = Cli.run("irq", "--interval", "1s", "--format", "json");
+            writer.join();
+            JsonNode doc = new ObjectMapper().readTree(r.out());
+            JsonNode row = null;
+            for (JsonNode n : doc.path("irqs")) if (n.path("irq").asText().equals(irq)) row = n;
+            assertThat(row).isNotNull();
+            assertThat(row.path("count").asLong()).as("the disk writes raised IRQ %s", irq).isPositive();
+            assertThat(row.path("vms").toString()).contains("irqvm");
+            JsonNode c = null;
+            for (JsonNode n : doc.path("cpus")) if (n.path("cpu").asInt() == cpu) c = n;
+            assertThat(c.path("flags").toString()).contains("vcpu:irqvm");
+            assertThat(c.path("deviceIrqs").asDouble()).isPositive();
+        }
     }
 }
