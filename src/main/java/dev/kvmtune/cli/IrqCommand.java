@@ -11,6 +11,7 @@ import dev.kvmtune.facts.vm.VmDiscovery;
 import dev.kvmtune.facts.vm.VmFacts;
 import dev.kvmtune.facts.vm.VmThread;
 import dev.kvmtune.irq.IrqReport;
+import dev.kvmtune.irq.IrqTree;
 import dev.kvmtune.util.CpuSet;
 import dev.kvmtune.util.Printable;
 import java.io.PrintWriter;
@@ -61,6 +62,9 @@ public final class IrqCommand implements Callable<Integer> {
     @Option(names = "--softirqs", description = "Softirqs per CPU by type (NET_RX, TIMER, SCHED, RCU ...).")
     boolean softirqs;
 
+    @Option(names = "--tree", description = "irqbalance's topology tree (node, package, cache domain, core, CPU) with the load at each level.")
+    boolean tree;
+
     @Override
     public Integer call() throws Exception {
         if (top != null && top <= 0) throw new BadInputException("--top must be positive");
@@ -91,9 +95,14 @@ public final class IrqCommand implements Callable<Integer> {
                     }).orElse(null);
             report = IrqReport.build(root.describe(), first, second, IrqAffinityReader.read(root), IrqDevices.read(root), isolated, nohz,
                     vcpuCpus(root), cpus);
+            if (tree) {
+                var online = dev.kvmtune.facts.cpu.CpuTopologyReader.readLists(root).online();
+                CpuSet on = online == null || online.value() == null ? null : online.value();
+                report = report.withTree(IrqTree.build(dev.kvmtune.facts.cpu.CpuTopologyReader.read(root, on), report.cpus()));
+            }
         }
         IrqReport.Report shown = top == null ? report : new IrqReport.Report(report.source(), report.seconds(),
-                report.irqs().subList(0, Math.min(top, report.irqs().size())), report.cpus(), report.notes());
+                report.irqs().subList(0, Math.min(top, report.irqs().size())), report.cpus(), report.tree(), report.notes());
         PrintWriter out = spec.commandLine().getOut();
         Formatted.print(out, parent.format, () -> shown, () -> text(shown, softirqs));
         out.flush();
@@ -145,6 +154,7 @@ public final class IrqCommand implements Callable<Integer> {
             l.append(' ').append(String.join(",", c.flags()));
             sb.append(l.toString().stripTrailing()).append('\n');
         }
+        if (r.tree() != null) sb.append('\n').append(r.tree().text());
         for (String n : r.notes()) sb.append("note: ").append(n).append('\n');
         sb.append(rates ? String.format(Locale.ROOT, "rates per second over %.2f s; TOTAL since boot%n", r.seconds())
                 : "counts since boot; '-' where the source does not give it\n");

@@ -64,7 +64,10 @@ public final class IrqReport {
 
     /** The whole report; {@code seconds} is absent with one reading. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Report(String source, Double seconds, List<IrqRow> irqs, List<CpuRow> cpus, List<String> notes) {
+    public record Report(String source, Double seconds, List<IrqRow> irqs, List<CpuRow> cpus, IrqTree tree, List<String> notes) {
+        public Report withTree(IrqTree t) {
+            return new Report(source, seconds, irqs, cpus, t, notes);
+        }
     }
 
     private IrqReport() {
@@ -167,7 +170,7 @@ public final class IrqReport {
                     + "so irqbalance's load measure is zero here and the time is charged to the interrupted tasks");
         }
         if (second == null) notes.add("one reading: counts are totals since boot; rates need two readings (--interval on the live host)");
-        return new Report(source, seconds == null ? null : round(seconds), rows, cpuRows, notes);
+        return new Report(source, seconds == null ? null : round(seconds), rows, cpuRows, null, notes);
     }
 
     private static Map<String, Double> softirqs(Reading first, Reading second, int cpu, double div) {

@@ -59,8 +59,31 @@ class IrqCorpusTest {
                 int col = List.of(header).indexOf("CPU" + c.path("cpu").asInt());
                 assertThat(c.path("deviceIrqs").asDouble()).as("CPU%d", c.path("cpu").asInt()).isEqualTo((double) perColumn.getOrDefault(col, 0L));
             }
+            // the tree: every CPU once, each level the sum of the levels below it
+            JsonNode tree = new ObjectMapper().readTree(Cli.run("irq", "--snapshot", snap.toString(), "--tree", "--format", "json").out()).path("tree");
+            double all = 0;
+            for (JsonNode c : doc.path("cpus")) all += c.path("deviceIrqs").asDouble();
+            assertThat(tree.path("deviceIrqs").asDouble()).isEqualTo(all);
+            assertThat(leaves(tree)).isEqualTo(doc.path("cpus").size());
             Cli.Result t = Cli.run("irq", "--snapshot", snap.toString());
             assertThat(t.out()).contains("counts since boot").doesNotContain("null");
         }));
+    }
+
+    /** Counts the CPUs at the leaves, checking each level adds up its children. */
+    private static int leaves(JsonNode n) {
+        if (!n.has("children")) {
+            assertThat(n.path("level").asText()).isEqualTo("cpu");
+            return 1;
+        }
+        double sum = 0;
+        int count = 0;
+        for (JsonNode c : n.path("children")) {
+            sum += c.path("deviceIrqs").asDouble();
+            count += leaves(c);
+        }
+        assertThat(sum).as(n.path("level").asText() + " " + n.path("id").asText()).isCloseTo(n.path("deviceIrqs").asDouble(),
+                org.assertj.core.data.Offset.offset(0.05));
+        return count;
     }
 }
