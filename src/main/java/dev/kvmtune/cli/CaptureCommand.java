@@ -63,11 +63,12 @@ public final class CaptureCommand implements Callable<Integer> {
         if (smemcap) {
             SmemcapWriter.Result r;
             try (Root root = parent.openRoot()) {
-                r = SmemcapWriter.write(root, output);
+                r = SmemcapWriter.write(root, output, maxMib << 20);
             }
             var out = spec.commandLine().getOut();
             if (parent.format == OutputFormat.json) out.print(Json.write(r));
-            else out.printf("wrote %s: %d processes (smemcap layout); %d redactions%n", r.file(), r.processes(), r.redactions());
+            else out.printf("wrote %s: %d processes (smemcap layout), %d omitted past --max-size; %d redactions%n", r.file(), r.processes(),
+                    r.omitted(), r.redactions());
             out.flush();
             return ExitCodes.OK;
         }

@@ -84,16 +84,9 @@ public final class IrqCommand implements Callable<Integer> {
                 Thread.sleep(interval.toMillis());
                 second = IrqReport.Reading.of(root);
             }
-            CpuSet isolated = IsolationReader.kernelIsolated(root);
-            CpuSet nohz = root.read(IsolationReader.NOHZ_FULL).map(String::strip).filter(s -> !s.isEmpty() && !s.equals("(null)"))
-                    .map(s -> {
-                        try {
-                            return CpuSet.parseList(s);
-                        } catch (IllegalArgumentException e) {
-                            return null;
-                        }
-                    }).orElse(null);
-            report = IrqReport.build(root.describe(), first, second, IrqAffinityReader.read(root), IrqDevices.read(root), isolated, nohz,
+            IsolationReader.Isolation iso = IsolationReader.read(root, null, -1);
+            CpuSet nohz = iso.nohzFull() == null ? null : iso.nohzFull().value();
+            report = IrqReport.build(root.describe(), first, second, IrqAffinityReader.read(root), IrqDevices.read(root), iso.kernelIsolated(), nohz,
                     vcpuCpus(root), cpus);
             if (tree) {
                 var online = dev.kvmtune.facts.cpu.CpuTopologyReader.readLists(root).online();

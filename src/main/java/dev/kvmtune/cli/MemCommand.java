@@ -120,6 +120,9 @@ public final class MemCommand implements Callable<Integer> {
     @Option(names = "--count", paramLabel = "N", description = "With --interval: how many times (default: until Ctrl-C).")
     Integer count;
 
+    /** Set by the last reading: the kernel gave no Pss, so rows sort by RSS unless --sort says otherwise. */
+    private boolean pssMissing;
+
     private static final List<String> VIEWS = List.of("process", "user", "mapping", "vm", "node", "system");
 
     @Override
@@ -158,7 +161,7 @@ public final class MemCommand implements Callable<Integer> {
             }
             String sortBy = sort == null ? table.defaultSort() : sort.toLowerCase(Locale.ROOT);
             if (table.column(sortBy) == null) throw unknown("--sort", List.of(sortBy), table);
-            if (!table.notes().isEmpty() && table.notes().get(0).startsWith("the kernel does not report PSS") && sort == null) sortBy = "rss";
+            if (pssMissing && sort == null) sortBy = "rss";
             List<String> cols = columns == null ? new ArrayList<>(table.defaults()) : split(columns);
             List<String> missing = cols.stream().filter(c -> table.column(c) == null).toList();
             if (!missing.isEmpty()) throw unknown("--columns", missing, table);
@@ -204,9 +207,10 @@ public final class MemCommand implements Callable<Integer> {
         List<String> notes = new ArrayList<>();
         if (depth == Depth.SMAPS && reading.samples().isEmpty() && !ProcessReader.pids(root).isEmpty() && !root.isLive()) {
             throw new BadInputException(root.describe() + " holds no proc/PID/smaps, which the mapping view and --filter-mapping read; "
-                    + "capture them with: kvmtune capture --smemcap -o memorycapture.tar");
+                    + "capture them on the host it came from with: kvmtune capture --smemcap -o memorycapture.tar");
         }
-        if (reading.pssMissing()) notes.add("the kernel does not report PSS (smaps without Pss lines): sorted by RSS, as smem does");
+        pssMissing = reading.pssMissing();
+        if (pssMissing) notes.add("the kernel does not report PSS (smaps without Pss lines): sorted by RSS, as smem does");
         notes.addAll(reading.notes());
         if (cheap) notes.add("--cheap: sizes from /proc/PID/status; no PSS or USS");
         Predicate<String> mapOk = mapRe == null ? null : n -> mapRe.matcher(n).find();

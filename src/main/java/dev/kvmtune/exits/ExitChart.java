@@ -94,6 +94,6 @@ public final class ExitChart {
     }
 
     private static String esc(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+        return dev.kvmtune.util.Xml.escape(s);
     }
 }

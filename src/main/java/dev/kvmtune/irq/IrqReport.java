@@ -94,8 +94,10 @@ public final class IrqReport {
         Map<Integer, double[]> cpuDev = new TreeMap<>();
         Map<Integer, Map<String, Double>> cpuSys = new TreeMap<>();
         TreeSet<Integer> cpus = new TreeSet<>(b != null ? b.cpus() : a.cpus());
+        Map<String, InterruptsReader.Row> earlier = new java.util.HashMap<>();
+        if (b != null) for (InterruptsReader.Row r : a.rows()) earlier.putIfAbsent(r.irq(), r);
         for (InterruptsReader.Row r : (b != null ? b : a).rows()) {
-            InterruptsReader.Row before = b == null ? null : a.row(r.irq());
+            InterruptsReader.Row before = earlier.get(r.irq());
             List<Integer> cols = b != null ? b.cpus() : a.cpus();
             Map<Integer, Long> per = new TreeMap<>();
             long count = 0;
@@ -209,11 +211,8 @@ public final class IrqReport {
     }
 
     private static Integer parseIrq(String s) {
-        try {
-            return Integer.parseInt(s);
-        } catch (NumberFormatException e) {
-            return null;
-        }
+        long n = dev.kvmtune.util.Numbers.parseLong(s, -1);
+        return n < 0 || n > Integer.MAX_VALUE ? null : (int) n;
     }
 
     static double round(double v) {

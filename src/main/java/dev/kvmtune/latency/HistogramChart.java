@@ -68,6 +68,6 @@ public final class HistogramChart {
     }
 
     private static String esc(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+        return dev.kvmtune.util.Xml.escape(s);
     }
 }

@@ -143,16 +143,6 @@ public final class MemChart {
     }
 
     static String esc(String s) {
-        StringBuilder sb = new StringBuilder(s.length());
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '<' -> sb.append("&lt;");
-                case '>' -> sb.append("&gt;");
-                case '&' -> sb.append("&amp;");
-                case '"' -> sb.append("&quot;");
-                default -> sb.append(c < 0x20 ? ' ' : c);
-            }
-        }
-        return sb.toString();
+        return dev.kvmtune.util.Xml.escape(s);
     }
 }

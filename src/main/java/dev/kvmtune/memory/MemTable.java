@@ -26,17 +26,7 @@ public record MemTable(String view, List<Col> columns, List<String> defaults, St
     public record Col(String id, String header, Kind kind, Total total, String help) {
         /** The JSON field: camelCase, with a Kb suffix for sizes. */
         public String jsonName() {
-            StringBuilder sb = new StringBuilder();
-            boolean up = false;
-            for (char c : id.toCharArray()) {
-                if (c == '_') {
-                    up = true;
-                } else {
-                    sb.append(up ? Character.toUpperCase(c) : c);
-                    up = false;
-                }
-            }
-            return kind == Kind.KB ? sb + "Kb" : sb.toString();
+            return dev.kvmtune.facts.memory.MemColumn.jsonName(id, kind == Kind.KB);
         }
     }
 

@@ -54,6 +54,11 @@ public enum MemColumn {
 
     /** The JSON field: camelCase, with a Kb suffix for sizes (pssKb, hugetlbPrivateKb, maps). */
     public String jsonName() {
+        return jsonName(id, isSize());
+    }
+
+    /** A column id (swap_pss) as a JSON field (swapPss), with a Kb suffix for a size in kB. */
+    public static String jsonName(String id, boolean kb) {
         StringBuilder sb = new StringBuilder();
         boolean up = false;
         for (char c : id.toCharArray()) {
@@ -64,7 +69,7 @@ public enum MemColumn {
                 up = false;
             }
         }
-        return isSize() ? sb + "Kb" : sb.toString();
+        return kb ? sb + "Kb" : sb.toString();
     }
 
     /** By smem's name (pss, swap_pss); null when there is none. */

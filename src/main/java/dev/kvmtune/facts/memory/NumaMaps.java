@@ -1,5 +1,6 @@
 package dev.kvmtune.facts.memory;
 
+import dev.kvmtune.util.Numbers;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -54,15 +55,8 @@ public record NumaMaps(Map<Integer, Long> kbByNode, Map<Integer, Long> hugeKbByN
         return s < 0 ? Long.MAX_VALUE : s;
     }
 
-    /** A decimal of at most 18 digits, or -1. */
+    /** A decimal, or -1 (a negative one too: no count or node is negative). */
     private static long number(String s) {
-        if (s.isEmpty() || s.length() > 18) return -1;
-        long v = 0;
-        for (int i = 0; i < s.length(); i++) {
-            int d = s.charAt(i) - '0';
-            if (d < 0 || d > 9) return -1;
-            v = v * 10 + d;
-        }
-        return v;
+        return Math.max(-1, Numbers.parseLong(s, -1));
     }
 }

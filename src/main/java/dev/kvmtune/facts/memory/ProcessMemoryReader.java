@@ -70,7 +70,7 @@ public final class ProcessMemoryReader {
         Map<String, String> users = users(root);
         Sample[] got = new Sample[pids.size()];
         List<String> notes = new ArrayList<>();
-        if (root.isLive() && o.depth() != Depth.STATUS || root.isLive() && o.numa()) {
+        if (root.isLive() && (o.depth() != Depth.STATUS || o.numa())) {
             readBounded(root, o, pids, users, got, notes);
         } else {
             for (int i = 0; i < got.length; i++) got[i] = one(root, o, pids.get(i), users);
@@ -97,6 +97,7 @@ public final class ProcessMemoryReader {
         AtomicReferenceArray<Object> done = new AtomicReferenceArray<>(n);
         Object none = new Object();
         AtomicInteger finished = new AtomicInteger();
+        java.util.concurrent.atomic.AtomicReference<RuntimeException> failure = new java.util.concurrent.atomic.AtomicReference<>();
         Runnable worker = () -> {
             int i;
             while ((i = next.getAndIncrement()) < n) {
@@ -105,6 +106,8 @@ public final class ProcessMemoryReader {
                 try {
                     s = one(root, o, pids.get(i), users);
                 } catch (RuntimeException e) {
+                    // a bug, not a process that went away (that is an empty read): the reading stops and says so
+                    failure.compareAndSet(null, e);
                     s = null;
                 }
                 if (done.compareAndSet(i, null, s == null ? none : s)) finished.incrementAndGet();
@@ -114,7 +117,7 @@ public final class ProcessMemoryReader {
         int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
         for (int t = 0; t < threads; t++) start(worker);
         long bound = o.maxWait().toNanos();
-        while (finished.get() < n) {
+        while (finished.get() < n && failure.get() == null) {
             try {
                 Thread.sleep(5);
             } catch (InterruptedException e) {
@@ -137,6 +140,7 @@ public final class ProcessMemoryReader {
                 }
             }
         }
+        if (failure.get() != null) throw failure.get();
         for (int i = 0; i < n; i++) {
             Object v = done.get(i);
             got[i] = v instanceof Sample s ? s : null;
@@ -249,7 +253,7 @@ public final class ProcessMemoryReader {
     }
 
     /** The effective uid, the second of status's four Uid fields: the owner of proc/PID, as smem reads it. */
-    static String effectiveUid(String status) {
+    public static String effectiveUid(String status) {
         for (String line : status.split("\n")) {
             if (line.startsWith("Uid:")) {
                 String[] f = line.substring(4).strip().split("\\s+");
@@ -275,7 +279,7 @@ public final class ProcessMemoryReader {
     }
 
     /** uid to user name from etc/passwd, as smem names users; an unknown uid stays a number. */
-    static Map<String, String> users(Root root) {
+    public static Map<String, String> users(Root root) {
         Map<String, String> m = new HashMap<>();
         root.read("etc/passwd").ifPresent(text -> {
             for (String line : text.split("\n")) {

@@ -1,5 +1,6 @@
 package dev.kvmtune.facts.memory;
 
+import dev.kvmtune.util.Numbers;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -91,14 +92,7 @@ public final class Smaps {
     private static void putKb(Map<String, Long> m, String line) {
         int colon = line.indexOf(':');
         if (colon <= 0 || !line.endsWith(" kB")) return;
-        String num = line.substring(colon + 1, line.length() - 3).strip();
-        if (num.isEmpty() || num.length() > 18) return;
-        long v = 0;
-        for (int i = 0; i < num.length(); i++) {
-            int d = num.charAt(i) - '0';
-            if (d < 0 || d > 9) return;
-            v = v * 10 + d;
-        }
-        m.put(line.substring(0, colon).strip(), v);
+        long v = Numbers.parseLong(line.substring(colon + 1, line.length() - 3), -1);
+        if (v >= 0) m.put(line.substring(0, colon).strip(), v);
     }
 }

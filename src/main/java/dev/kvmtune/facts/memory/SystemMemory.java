@@ -2,6 +2,7 @@ package dev.kvmtune.facts.memory;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.kvmtune.facts.source.Root;
+import dev.kvmtune.util.Numbers;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -68,15 +69,12 @@ public record SystemMemory(String area, Long usedKb, Long cacheKb) {
             if (!want) continue;
             String[] r = line.substring(0, colon).strip().split("-");
             if (r.length != 2) continue;
-            try {
-                long a = Long.parseUnsignedLong(r[0], 16);
-                long b = Long.parseUnsignedLong(r[1], 16);
-                if (b <= a) continue;
-                bytes += b - a + 1;
-                any = true;
-            } catch (NumberFormatException e) {
-                // not a range: left out
-            }
+            var a = Numbers.parseHex(r[0]);
+            var b = Numbers.parseHex(r[1]);
+            // a line that is not a range, or a range shown as zeros to a reader without root, is left out
+            if (a.isEmpty() || b.isEmpty() || Long.compareUnsigned(b.getAsLong(), a.getAsLong()) <= 0) continue;
+            bytes += b.getAsLong() - a.getAsLong() + 1;
+            any = true;
         }
         return any ? bytes / 1024 : null;
     }

@@ -61,7 +61,8 @@ public record VmMemory(String name, int pid, Long guestKb, String backing, Long 
 
     /**
      * The nodes whose CPUs hold every vCPU thread's allowed set, when the threads are confined to
-     * fewer nodes than the host has; null when unpinned, single-node or not known.
+     * fewer nodes than the host has (on a single-node host, that node); null when they may run on
+     * several nodes of all there are, or when it is not known.
      */
     static List<Integer> vcpuNodes(VmFacts vm, List<NumaNode> nodes) {
         List<VmThread> vcpus = vm.byRole("vcpu");

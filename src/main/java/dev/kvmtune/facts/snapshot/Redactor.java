@@ -34,6 +34,20 @@ public final class Redactor {
     public record Change(int argument, String what) {
     }
 
+    /**
+     * A {@code proc/PID/cmdline} file's bytes (NUL-separated arguments, usually NUL-terminated) with
+     * its secrets redacted; each change is handed to {@code changed}. Unchanged content is returned as is.
+     */
+    public static byte[] redactCmdline(byte[] content, java.util.function.Consumer<Change> changed) {
+        String s = new String(content, java.nio.charset.StandardCharsets.UTF_8);
+        boolean trailingNul = s.endsWith("\0");
+        List<String> args = List.of((trailingNul ? s.substring(0, s.length() - 1) : s).split("\0", -1));
+        Result r = redact(args);
+        if (r.changes().isEmpty()) return content;
+        r.changes().forEach(changed);
+        return (String.join("\0", r.args()) + (trailingNul ? "\0" : "")).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     public static Result redact(List<String> args) {
         List<String> out = new ArrayList<>(args.size());
         List<Change> changes = new ArrayList<>();

@@ -89,13 +89,7 @@ public final class SnapshotWriter {
     }
 
     private byte[] redactCmdline(String path, byte[] content) {
-        String s = new String(content, StandardCharsets.UTF_8);
-        boolean trailingNul = s.endsWith("\0");
-        List<String> args = List.of((trailingNul ? s.substring(0, s.length() - 1) : s).split("\0", -1));
-        Redactor.Result r = Redactor.redact(args);
-        if (r.changes().isEmpty()) return content;
-        for (Redactor.Change c : r.changes()) redactions.add(new SnapshotMetadata.Redaction(path, c.argument(), c.what()));
-        return (String.join("\0", r.args()) + (trailingNul ? "\0" : "")).getBytes(StandardCharsets.UTF_8);
+        return Redactor.redactCmdline(content, c -> redactions.add(new SnapshotMetadata.Redaction(path, c.argument(), c.what())));
     }
 
     private byte[] filterEnviron(String path, byte[] content) {

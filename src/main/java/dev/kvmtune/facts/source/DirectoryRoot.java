@@ -165,7 +165,10 @@ public final class DirectoryRoot implements Root {
         if (!confined(p)) return Optional.empty();
         try {
             return Optional.of(((Number) Files.getAttribute(p, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS)).longValue());
-        } catch (IOException | UnsupportedOperationException e) {
+        } catch (NoSuchFileException | NotDirectoryException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            problems.put(path, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
             return Optional.empty();
         }
     }
