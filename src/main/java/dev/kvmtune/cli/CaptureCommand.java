@@ -2,6 +2,9 @@ package dev.kvmtune.cli;
 
 import dev.kvmtune.ExitCodes;
 import dev.kvmtune.KvmtuneException;
+import dev.kvmtune.facts.irq.IrqAffinityReader;
+import dev.kvmtune.facts.irq.IrqDevices;
+import dev.kvmtune.facts.irq.NetQueues;
 import dev.kvmtune.facts.memory.ProcessMemoryReader;
 import dev.kvmtune.facts.snapshot.Capture;
 import dev.kvmtune.facts.snapshot.SmemcapWriter;
@@ -52,6 +55,11 @@ public final class CaptureCommand implements Callable<Integer> {
             description = "Bound on the snapshot's content in MiB; files past it are listed as omitted (default: ${DEFAULT-VALUE}).")
     long maxMib;
 
+    @Option(names = "--irq-interval", paramLabel = "DURATION", defaultValue = "1s", converter = Converters.Seconds.class,
+            description = {"On the live host, read /proc/interrupts, /proc/softirqs and /proc/stat again this long after the",
+                "snapshot's own reading, so that 'kvmtune irq --snapshot' shows rates; 0 for none (default: ${DEFAULT-VALUE})."})
+    java.time.Duration irqInterval;
+
     @Option(names = "--smemcap", description = "Write smemcap's layout (memory only: smaps, cmdline, stat, meminfo) as a plain tar.")
     boolean smemcap;
 
@@ -85,7 +93,10 @@ public final class CaptureCommand implements Callable<Integer> {
             res = Capture.capture(source, output, maxMib << 20, KvmtuneCommand.version(), Clock.systemUTC(), (facts, rec) -> {
                 for (String p : ProfileLoader.BUILT_IN) Audit.run(facts, rec, ProfileLoader.load(p), "capture", null);
                 ProcessMemoryReader.read(rec, ProcessMemoryReader.Options.all(ProcessMemoryReader.Depth.ROLLUP, true));
-            });
+                IrqDevices.read(rec);
+                NetQueues.read(rec);
+                IrqAffinityReader.read(rec);
+            }, irqInterval);
         } catch (AccessDeniedException e) {
             throw new KvmtuneException(ExitCodes.BAD_INPUT, output + ": permission denied");
         }

@@ -6,6 +6,7 @@ import dev.kvmtune.facts.irq.InterruptsReader;
 import dev.kvmtune.facts.irq.IrqAffinityReader;
 import dev.kvmtune.facts.irq.IrqDevices;
 import dev.kvmtune.facts.irq.SoftirqsReader;
+import dev.kvmtune.facts.snapshot.Capture;
 import dev.kvmtune.facts.source.Root;
 import dev.kvmtune.util.CpuSet;
 import java.util.ArrayList;
@@ -30,6 +31,20 @@ public final class IrqReport {
             long t = System.nanoTime();
             InterruptsReader.Table i = InterruptsReader.read(root);
             return new Reading(i, SoftirqsReader.read(root), CpuTimes.read(root), t);
+        }
+
+        /**
+         * A snapshot's second reading ({@code capture --irq-interval}), timed {@code interval_ns} after
+         * {@code first}; null when the snapshot has none.
+         */
+        public static Reading later(Root root, Reading first) {
+            var ns = root.read(Capture.LATER_INTERVAL).map(String::strip).map(v -> dev.kvmtune.util.Numbers.parseLong(v, -1)).orElse(-1L);
+            var text = root.read(Capture.LATER + InterruptsReader.PATH);
+            if (ns <= 0 || text.isEmpty()) return null;
+            InterruptsReader.Table i = InterruptsReader.parse(text.get(), root.describe() + ":" + Capture.LATER + InterruptsReader.PATH);
+            SoftirqsReader.Softirqs s = root.read(Capture.LATER + SoftirqsReader.PATH).map(SoftirqsReader::parse).orElse(null);
+            CpuTimes c = root.read(Capture.LATER + CpuTimes.PATH).map(CpuTimes::parse).orElse(null);
+            return new Reading(i, s, c, first.nanos() + ns);
         }
     }
 

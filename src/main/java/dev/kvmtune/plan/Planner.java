@@ -23,21 +23,26 @@ public final class Planner {
 
     public static Plan plan(HostFacts facts, Profile profile, List<VmRequest> requests, Partitioner.Options opt) {
         Partition partition = Partitioner.partition(HostTopology.of(facts), requests, opt);
-        HostFacts.Cpu cpu = facts.cpu();
-        var kernel = facts.kernel();
-        var boot = kernel.bootLoader();
-        Plan.HostSummary host = new Plan.HostSummary(cpu.identity() == null ? null : cpu.identity().vendor(),
-                cpu.identity() == null ? null : cpu.identity().arch(),
-                kernel.release().isPresent() ? kernel.release().value() : null,
-                kernel.cmdline().isPresent() ? kernel.cmdline().value().raw() : null,
-                boot == null ? null : boot.kind(), boot == null ? null : boot.cmdline().raw(), boot == null ? null : boot.source(),
-                cpu.lastCpu() + 1);
+        Plan.HostSummary host = hostSummary(facts);
         List<String> notes = new ArrayList<>(partition.notes());
         List<PlannedSetting> settings = new ArrayList<>(profileSettings(profile, partition, host, notes));
         settings.addAll(hugepageSettings(partition, host, notes));
         settings.addAll(ruleSettings(profile, facts, partition));
         settings.addAll(vmThreadSettings(partition));
         return new Plan(Plan.SCHEMA, profile.name(), facts.root(), host, partition, settings, List.of(), notes);
+    }
+
+    /** What the renderers and apply need to know of the host a plan is made for. */
+    public static Plan.HostSummary hostSummary(HostFacts facts) {
+        HostFacts.Cpu cpu = facts.cpu();
+        var kernel = facts.kernel();
+        var boot = kernel.bootLoader();
+        return new Plan.HostSummary(cpu.identity() == null ? null : cpu.identity().vendor(),
+                cpu.identity() == null ? null : cpu.identity().arch(),
+                kernel.release().isPresent() ? kernel.release().value() : null,
+                kernel.cmdline().isPresent() ? kernel.cmdline().value().raw() : null,
+                boot == null ? null : boot.kind(), boot == null ? null : boot.cmdline().raw(), boot == null ? null : boot.source(),
+                cpu.lastCpu() + 1);
     }
 
     /** The profile's settings with the partition's CPU sets filled in; ones about isolated CPUs are dropped when none are. */

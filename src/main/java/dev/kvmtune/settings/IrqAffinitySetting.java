@@ -21,7 +21,10 @@ import java.util.List;
  * {@code AFFINITY_MANAGED}), which cannot be moved and are only shown. The per-CPU system
  * interrupts (LOC, RES, CAL, TLB ...) cannot move either: their counts on the other CPUs are
  * shown as evidence, never failed. Key {@code default}: {@code proc/irq/default_smp_affinity},
- * which new IRQs start with.
+ * which new IRQs start with. Key {@code irq/N} (written by {@code kvmtune irq --plan}): IRQ N's
+ * smp_affinity_list within the expected CPUs; the plan's title holds the IRQ's handlers as
+ * /proc/interrupts names them, and apply leaves the IRQ alone when they differ (IRQ numbers are
+ * handed out anew at each boot and each driver load).
  */
 final class IrqAffinitySetting implements SettingKind, Applied {
     private static final String[] PER_CPU_SHOWN = {"LOC", "RES", "CAL", "TLB", "IWI", "PIN", "NPI", "PIW"};
@@ -32,7 +35,12 @@ final class IrqAffinitySetting implements SettingKind, Applied {
         return switch (spec.key()) {
             case "movable" -> movable(ctx, spec, want);
             case "default" -> defaultAffinity(ctx, spec, want);
-            default -> throw new BadInputException("profile setting irq-affinity '" + spec.key() + "': the key is 'movable' or 'default'");
+            default -> {
+                if (irqNumber(spec.key()) == null) {
+                    throw new BadInputException("profile setting irq-affinity '" + spec.key() + "': the key is 'movable', 'default' or 'irq/N'");
+                }
+                yield one(ctx, spec, want);
+            }
         };
     }
 
@@ -72,6 +80,37 @@ final class IrqAffinitySetting implements SettingKind, Applied {
         return SettingKinds.finding(spec, ok ? Severity.PASS : SettingKinds.sev(spec), evidence, expected,
                 ok ? "none outside" + (managed.isEmpty() ? "" : " (" + managed.size() + " kernel-managed shown)") : bad.size() + " IRQs outside " + want,
                 fix, false);
+    }
+
+    private static Finding one(AuditContext ctx, SettingSpec spec, CpuSet want) {
+        String path = "proc/irq/" + irqNumber(spec.key()) + "/smp_affinity_list";
+        var v = dev.kvmtune.facts.source.Sourced.read(ctx.root(), path, String::strip);
+        List<String> evidence = List.of(path + " = " + v);
+        String expected = "within " + want;
+        if (!v.isPresent()) return SettingKinds.finding(spec, Severity.INFO, evidence, expected, "not available (" + v + ")", null, false);
+        CpuSet actual;
+        try {
+            actual = CpuSet.parseList(v.value());
+        } catch (IllegalArgumentException e) {
+            return SettingKinds.finding(spec, Severity.INFO, evidence, expected, "not a CPU list: " + v.value(), null, false);
+        }
+        boolean ok = want.containsAll(actual);
+        Finding.Fix fix = ok ? null : new Finding.Fix("echo " + want + " > /" + path, "IRQBALANCE_BANNED_CPULIST for irqbalance");
+        return SettingKinds.finding(spec, ok ? Severity.PASS : SettingKinds.sev(spec), evidence, expected, actual.toList(), fix, false);
+    }
+
+    /** N of a key {@code irq/N}, or null. */
+    static Integer irqNumber(String key) {
+        if (!key.startsWith("irq/")) return null;
+        long n = Numbers.parseLong(key.substring(4), -1);
+        return n < 0 || n > 1_000_000 || !key.substring(4).equals(Long.toString(n)) ? null : (int) n;
+    }
+
+    @Override
+    public void checkKey(String key) {
+        if (!key.equals("movable") && !key.equals("default") && irqNumber(key) == null) {
+            throw new IllegalArgumentException("irq-affinity setting '" + key + "': the key is 'movable', 'default' or 'irq/N'");
+        }
     }
 
     private static Finding defaultAffinity(AuditContext ctx, SettingSpec spec, CpuSet want) {
@@ -120,6 +159,21 @@ final class IrqAffinitySetting implements SettingKind, Applied {
             String path = "proc/irq/default_smp_affinity";
             if (!h.exists(path)) return Changes.none(d, false, "/" + path + " does not exist; left out");
             return Changes.of(d, List.of(new Change.Value(d.label(), path, set.toMask(c.cpus()), Change.Compare.CPUMASK, List.of(), false)), null);
+        }
+        Integer one = irqNumber(d.key());
+        if (one != null) {
+            String path = "proc/irq/" + one + "/smp_affinity_list";
+            if (!h.exists(path)) return Changes.none(d, false, "/" + path + " does not exist (the IRQ was freed): left out");
+            if (d.title() != null && !d.title().isEmpty()) {
+                InterruptsReader.Table table = c.interrupts().get();
+                InterruptsReader.Row row = table == null ? null : table.row(one.toString());
+                String now = row == null ? "" : String.join(",", row.actions());
+                if (!now.equals(d.title())) {
+                    return Changes.none(d, false, "IRQ " + one + " is '" + now + "' now, the plan was made for '" + d.title()
+                            + "': left alone (plan again: kvmtune irq --plan)");
+                }
+            }
+            return Changes.of(d, List.of(new Change.Value(d.label(), path, set.toList(), Change.Compare.CPULIST, List.of(), true)), null);
         }
         List<Change> out = new ArrayList<>();
         List<String> irqs = new ArrayList<>(h.root().list("proc/irq").stream().filter(n -> n.matches("\\d+")).toList());

@@ -13,7 +13,8 @@ import java.util.List;
 /**
  * A value in sysfs or procfs, by root-relative path. Selection files ({@code always [madvise] never})
  * are compared on the bracketed choice; {@code cpumask} files (workqueue masks) hold a hex mask and
- * are compared as CPU sets with an expected CPU list.
+ * are compared as CPU sets with an expected CPU list, as are a NIC queue's {@code rps_cpus} and
+ * {@code xps_cpus}.
  */
 final class SysfsSetting implements SettingKind, Applied {
     @Override
@@ -24,7 +25,7 @@ final class SysfsSetting implements SettingKind, Applied {
         if (!v.isPresent()) {
             return SettingKinds.finding(spec, Severity.INFO, evidence, expected, "not available (" + v + ")", null, false);
         }
-        if (spec.key().endsWith("/cpumask")) return cpumask(ctx, spec, v, expected, evidence);
+        if (isMask(spec.key())) return cpumask(ctx, spec, v, expected, evidence);
         boolean ok = SettingKinds.sameValue(expected, v.value());
         Finding.Fix fix = new Finding.Fix("echo " + expected + " > /" + spec.key(),
                 "a tuned profile [sysfs] line /" + spec.key() + "=" + expected + ", or a systemd-tmpfiles line 'w /" + spec.key() + " - - - - " + expected + "'");
@@ -54,7 +55,7 @@ final class SysfsSetting implements SettingKind, Applied {
      */
     @Override
     public Changes changes(Desired d, ApplyContext c) {
-        Change.Compare compare = d.key().endsWith("/cpumask") ? Change.Compare.CPUMASK : Change.Compare.PLAIN;
+        Change.Compare compare = isMask(d.key()) ? Change.Compare.CPUMASK : Change.Compare.PLAIN;
         if (compare == Change.Compare.PLAIN && KernelValues.isSelection(c.host(), d.key())) compare = Change.Compare.SELECTION;
         List<String> first = d.key().equals("sys/kernel/mm/ksm/run") && d.value().equals("0") ? List.of("2") : List.of();
         return KernelValues.one(c.host(), d, d.key(), compare, first);
@@ -69,6 +70,12 @@ final class SysfsSetting implements SettingKind, Applied {
     /** The kernel reads and prints cpumask files as hex masks: the plan holds what apply writes. */
     @Override
     public String planValue(String key, String value, int cpus) {
-        return key.endsWith("/cpumask") ? CpuSet.parseList(value).toMask(cpus) : value;
+        if (!isMask(key)) return value;
+        return (value.isBlank() ? CpuSet.EMPTY : CpuSet.parseList(value)).toMask(cpus);
+    }
+
+    /** Files the kernel reads and prints as hex CPU masks: workqueue cpumask, a NIC queue's RPS and XPS CPUs. */
+    static boolean isMask(String key) {
+        return key.endsWith("/cpumask") || key.endsWith("/rps_cpus") || key.endsWith("/xps_cpus");
     }
 }

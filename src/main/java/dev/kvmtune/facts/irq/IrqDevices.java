@@ -36,7 +36,8 @@ public final class IrqDevices {
             String d = "sys/bus/pci/devices/" + dev;
             for (String irq : root.list(d + "/msi_irqs")) {
                 long n = Numbers.parseLong(irq, -1);
-                if (n >= 0) pciOf.put((int) n, dev);
+                // read, not only listed: the entry's mode (msi, msix) and, through capture, its place in a snapshot
+                if (n >= 0 && n <= Integer.MAX_VALUE && root.read(d + "/msi_irqs/" + irq).isPresent()) pciOf.put((int) n, dev);
             }
             root.read(d + "/irq").map(String::strip).map(s -> Numbers.parseLong(s, -1)).filter(n -> n > 0)
                     .ifPresent(n -> pciOf.putIfAbsent(n.intValue(), dev));

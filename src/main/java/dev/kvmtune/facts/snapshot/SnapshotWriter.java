@@ -57,6 +57,20 @@ public final class SnapshotWriter {
         for (String l : rec.links()) canonical(l, false);
     }
 
+    /**
+     * A file that is not a copy of one of the host's (a later reading, under {@link Capture#LATER}):
+     * kept under its own name, within --max-size like the others.
+     */
+    public void addOwn(String path, byte[] content) {
+        if (!path.startsWith("kvmtune/")) throw new IllegalArgumentException("own snapshot files live under kvmtune/: " + path);
+        if (bytes + content.length > maxBytes) {
+            omitted.add(path);
+            return;
+        }
+        bytes += content.length;
+        files.put(path, content);
+    }
+
     private void addFile(String path, byte[] content) {
         String real = canonical(path, true);
         if (real == null) return;
