@@ -109,6 +109,8 @@ public final class IrqReport {
         Map<Integer, double[]> cpuDev = new TreeMap<>();
         Map<Integer, Map<String, Double>> cpuSys = new TreeMap<>();
         TreeSet<Integer> cpus = new TreeSet<>(b != null ? b.cpus() : a.cpus());
+        Map<Integer, Integer> aColumn = new java.util.HashMap<>();
+        for (int i = 0; i < a.cpus().size(); i++) aColumn.putIfAbsent(a.cpus().get(i), i);
         Map<String, InterruptsReader.Row> earlier = new java.util.HashMap<>();
         if (b != null) for (InterruptsReader.Row r : a.rows()) earlier.putIfAbsent(r.irq(), r);
         for (InterruptsReader.Row r : (b != null ? b : a).rows()) {
@@ -121,8 +123,9 @@ public final class IrqReport {
                 if (only != null && !only.contains(cpu)) continue;
                 long v = r.counts()[i];
                 if (before != null) {
-                    int j = a.column(cpu);
-                    if (j < 0 || j >= before.counts().length) continue;
+                    Integer j = aColumn.get(cpu);
+                    if (j == null) continue;
+                    if (j >= before.counts().length) continue;
                     v -= before.counts()[j];
                     if (v < 0) v = 0; // a counter that went back: the IRQ was freed and requested again
                 }

@@ -59,53 +59,98 @@ public final class InterruptsReader {
     }
 
     public static Table parse(String text, String source) {
-        String[] lines = text.split("\n");
         List<Integer> cpus = new ArrayList<>();
-        int start = 0;
-        while (start < lines.length && lines[start].isBlank()) start++;
-        if (start < lines.length) {
-            for (String h : lines[start].trim().split("\\s+")) {
+        int len = text.length();
+        int pos = 0;
+        int lineNo = 1;
+        // the header: the first line that is not blank
+        while (pos < len) {
+            int end = lineEnd(text, pos);
+            if (!text.substring(pos, end).isBlank()) break;
+            pos = Math.min(len, end + 1);
+            lineNo++;
+        }
+        if (pos < len) {
+            int end = lineEnd(text, pos);
+            for (String h : text.substring(pos, end).trim().split("\\s+")) {
                 if (h.startsWith("CPU")) {
                     long n = Numbers.parseLong(h.substring(3), -1);
                     if (n >= 0) cpus.add((int) n);
                 }
             }
+            pos = Math.min(len, end + 1);
+            lineNo++;
         }
         List<Row> rows = new ArrayList<>();
         int malformed = 0;
         String firstMalformed = null;
-        for (int i = start + 1; i < lines.length; i++) {
-            String line = lines[i];
-            if (line.isBlank()) continue;
-            Row r = parseRow(line, cpus.size(), i + 1);
-            if (r == null) {
-                malformed++;
-                if (firstMalformed == null) firstMalformed = source + ":" + (i + 1);
-            } else {
-                rows.add(r);
+        // rows are read in place: a 1,152-CPU host's rows are 13 kB each, a thousand of them
+        for (; pos < len; lineNo++) {
+            int end = lineEnd(text, pos);
+            if (!blank(text, pos, end)) {
+                Row r = parseRow(text, pos, end, cpus.size(), lineNo);
+                if (r == null) {
+                    malformed++;
+                    if (firstMalformed == null) firstMalformed = source + ":" + lineNo;
+                } else {
+                    rows.add(r);
+                }
             }
+            pos = end + 1;
         }
         return new Table(source, List.copyOf(cpus), List.copyOf(rows), malformed, firstMalformed);
     }
 
+    private static int lineEnd(String text, int from) {
+        int nl = text.indexOf('\n', from);
+        return nl < 0 ? text.length() : nl;
+    }
+
+    private static boolean blank(String text, int from, int to) {
+        for (int i = from; i < to; i++) if (!Character.isWhitespace(text.charAt(i))) return false;
+        return true;
+    }
+
     static Row parseRow(String line, int ncpu, int lineNo) {
-        int colon = line.indexOf(':');
-        if (colon <= 0) return null;
-        String irq = line.substring(0, colon).strip();
+        return parseRow(line, 0, line.length(), ncpu, lineNo);
+    }
+
+    /** The row in {@code text} from {@code from} to {@code to} (exclusive, without its newline). */
+    static Row parseRow(String text, int from, int to, int ncpu, int lineNo) {
+        int colon = text.indexOf(':', from);
+        if (colon < 0 || colon >= to || colon == from) return null;
+        String irq = text.substring(from, colon).strip();
         if (irq.isEmpty() || irq.contains(" ")) return null;
-        String rest = line.substring(colon + 1);
-        String[] tok = rest.trim().split("\\s+");
-        if (tok.length == 1 && tok[0].isEmpty()) return new Row(irq, new long[0], null, null, null, List.of(), null, lineNo);
+        // the counts are scanned in place: a row of a 1,152-CPU host holds 1,152 of them
+        long[] counts = new long[Math.max(0, Math.min(ncpu, (to - colon) / 2))];
         int n = 0;
-        long[] counts = new long[Math.min(ncpu, tok.length)];
-        while (n < tok.length && n < ncpu) {
-            var v = Numbers.parseLong(tok[n]);
-            if (v.isEmpty()) break;
-            counts[n++] = v.getAsLong();
+        int pos = colon + 1;
+        while (n < counts.length) {
+            while (pos < to && Character.isWhitespace(text.charAt(pos))) pos++;
+            int startTok = pos;
+            long v = 0;
+            boolean ok = pos < to;
+            while (pos < to) {
+                char c = text.charAt(pos);
+                if (c == ' ' || Character.isWhitespace(c)) break;
+                if (c < '0' || c > '9' || v > (Long.MAX_VALUE - (c - '0')) / 10) {
+                    ok = false;
+                    break;
+                }
+                v = v * 10 + (c - '0');
+                pos++;
+            }
+            if (!ok) {
+                pos = startTok;
+                break;
+            }
+            counts[n++] = v;
         }
+        String rest = text.substring(pos, to).strip();
+        if (n == 0 && rest.isEmpty()) return new Row(irq, new long[0], null, null, null, List.of(), null, lineNo);
         if (n == 0) return null;
         if (n < counts.length) counts = java.util.Arrays.copyOf(counts, n);
-        List<String> tail = List.of(tok).subList(n, tok.length);
+        List<String> tail = rest.isEmpty() ? List.of() : List.of(rest.split("\\s+"));
         boolean numbered = Character.isDigit(irq.charAt(0));
         if (!numbered || tail.isEmpty()) {
             return new Row(irq, counts, null, null, null, List.of(), tail.isEmpty() ? null : String.join(" ", tail), lineNo);
