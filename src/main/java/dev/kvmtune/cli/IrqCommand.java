@@ -97,7 +97,16 @@ public final class IrqCommand implements Callable<Integer> {
         if (top != null && top <= 0) throw new BadInputException("--top must be positive");
         if (interval.isNegative()) throw new BadInputException("--interval must not be negative");
         IrqReport.Report report;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(3, r -> {
+            Thread t = new Thread(r, "irq-read");
+            t.setDaemon(true);
+            return t;
+        });
         try (Root root = parent.openRoot()) {
+            // what does not depend on the counters is read beside them (a many-CPU host has a thousand proc/irq directories)
+            var affinity = java.util.concurrent.CompletableFuture.supplyAsync(() -> IrqAffinityReader.read(root), pool);
+            var devices = java.util.concurrent.CompletableFuture.supplyAsync(() -> IrqDevices.read(root), pool);
+            var vcpuFuture = java.util.concurrent.CompletableFuture.supplyAsync(() -> vcpuCpus(root), pool);
             IrqReport.Reading first = IrqReport.Reading.of(root);
             if (first.interrupts() == null) throw new BadInputException(root.describe() + ": no proc/interrupts");
             if (first.interrupts().cpus().isEmpty()) {
@@ -115,8 +124,8 @@ public final class IrqCommand implements Callable<Integer> {
             }
             IsolationReader.Isolation iso = IsolationReader.read(root, null, -1);
             CpuSet nohz = iso.nohzFull() == null ? null : iso.nohzFull().value();
-            Map<Integer, List<String>> vcpus = vcpuCpus(root);
-            report = IrqReport.build(root.describe(), first, second, IrqAffinityReader.read(root), IrqDevices.read(root), iso.kernelIsolated(), nohz,
+            Map<Integer, List<String>> vcpus = join(vcpuFuture);
+            report = IrqReport.build(root.describe(), first, second, join(affinity), join(devices), iso.kernelIsolated(), nohz,
                     vcpus, plan ? null : cpus);
             if (plan) return plan(root, first, report, vcpus, iso, nohz);
             if (tree) {
@@ -124,6 +133,8 @@ public final class IrqCommand implements Callable<Integer> {
                 CpuSet on = online == null || online.value() == null ? null : online.value();
                 report = report.withTree(IrqTree.build(dev.kvmtune.facts.cpu.CpuTopologyReader.read(root, on), report.cpus()));
             }
+        } finally {
+            pool.shutdownNow();
         }
         IrqReport.Report shown = top == null ? report : new IrqReport.Report(report.source(), report.seconds(),
                 report.irqs().subList(0, Math.min(top, report.irqs().size())), report.cpus(), report.tree(), report.notes());
@@ -205,6 +216,17 @@ public final class IrqCommand implements Callable<Integer> {
         sb.append(p.settings().size()).append(" plan settings");
         sb.append(hint == null ? " (--out DIR writes plan.json for 'kvmtune apply')\n" : "; apply them: " + hint + "\n");
         return sb.toString();
+    }
+
+    /** The value, or the exception the reading threw, as it was thrown. */
+    private static <T> T join(java.util.concurrent.CompletableFuture<T> f) {
+        try {
+            return f.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            if (e.getCause() instanceof Error r) throw r;
+            throw e;
+        }
     }
 
     /** CPU to the VMs with a vCPU thread pinned to that CPU alone. */

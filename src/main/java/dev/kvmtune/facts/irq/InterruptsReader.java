@@ -3,6 +3,7 @@ package dev.kvmtune.facts.irq;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.kvmtune.facts.source.Root;
 import dev.kvmtune.util.Numbers;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -54,86 +55,126 @@ public final class InterruptsReader {
     private InterruptsReader() {
     }
 
+    /** Files larger than this are parsed on several threads, a row each. */
+    static final int PARALLEL_BYTES = 1 << 20;
+
     public static Table read(Root root) {
-        return root.read(PATH).map(t -> parse(t, PATH)).orElse(null);
+        return root.readBytes(PATH).map(t -> parse(t, PATH)).orElse(null);
     }
 
     public static Table parse(String text, String source) {
+        return parse(text.getBytes(StandardCharsets.UTF_8), source);
+    }
+
+    /**
+     * The table from the file's bytes. Rows are scanned in place, counts without copies: a 1,152-CPU
+     * host's rows are 13 kB each, a thousand of them; only the text after the counts is decoded.
+     */
+    public static Table parse(byte[] data, String source) {
         List<Integer> cpus = new ArrayList<>();
-        int len = text.length();
+        int len = data.length;
         int pos = 0;
         int lineNo = 1;
         // the header: the first line that is not blank
         while (pos < len) {
-            int end = lineEnd(text, pos);
-            if (!text.substring(pos, end).isBlank()) break;
-            pos = Math.min(len, end + 1);
+            int end = lineEnd(data, pos);
+            if (!blank(data, pos, end)) break;
+            pos = end + 1;
             lineNo++;
         }
         if (pos < len) {
-            int end = lineEnd(text, pos);
-            for (String h : text.substring(pos, end).trim().split("\\s+")) {
+            int end = lineEnd(data, pos);
+            for (String h : new String(data, pos, end - pos, StandardCharsets.UTF_8).trim().split("\\s+")) {
                 if (h.startsWith("CPU")) {
                     long n = Numbers.parseLong(h.substring(3), -1);
                     if (n >= 0) cpus.add((int) n);
                 }
             }
-            pos = Math.min(len, end + 1);
+            pos = end + 1;
             lineNo++;
         }
-        List<Row> rows = new ArrayList<>();
-        int malformed = 0;
-        String firstMalformed = null;
-        // rows are read in place: a 1,152-CPU host's rows are 13 kB each, a thousand of them
+        // the rows' bounds first, then the rows, in parallel when the file is large (a many-CPU host)
+        int[] starts = new int[16];
+        int[] ends = new int[16];
+        int[] numbers = new int[16];
+        int count = 0;
         for (; pos < len; lineNo++) {
-            int end = lineEnd(text, pos);
-            if (!blank(text, pos, end)) {
-                Row r = parseRow(text, pos, end, cpus.size(), lineNo);
-                if (r == null) {
-                    malformed++;
-                    if (firstMalformed == null) firstMalformed = source + ":" + lineNo;
-                } else {
-                    rows.add(r);
+            int end = lineEnd(data, pos);
+            if (!blank(data, pos, end)) {
+                if (count == starts.length) {
+                    starts = java.util.Arrays.copyOf(starts, count * 2);
+                    ends = java.util.Arrays.copyOf(ends, count * 2);
+                    numbers = java.util.Arrays.copyOf(numbers, count * 2);
                 }
+                starts[count] = pos;
+                ends[count] = end;
+                numbers[count++] = lineNo;
             }
             pos = end + 1;
+        }
+        int ncpu = cpus.size();
+        int[] s0 = starts;
+        int[] e0 = ends;
+        int[] l0 = numbers;
+        java.util.stream.IntStream idx = java.util.stream.IntStream.range(0, count);
+        if (len > PARALLEL_BYTES) idx = idx.parallel();
+        Row[] parsed = idx.mapToObj(i -> parseRow(data, s0[i], e0[i], ncpu, l0[i])).toArray(Row[]::new);
+        List<Row> rows = new ArrayList<>(count);
+        int malformed = 0;
+        String firstMalformed = null;
+        for (int i = 0; i < count; i++) {
+            if (parsed[i] != null) rows.add(parsed[i]);
+            else if (malformed++ == 0) firstMalformed = source + ":" + numbers[i];
         }
         return new Table(source, List.copyOf(cpus), List.copyOf(rows), malformed, firstMalformed);
     }
 
-    private static int lineEnd(String text, int from) {
-        int nl = text.indexOf('\n', from);
-        return nl < 0 ? text.length() : nl;
+    private static int lineEnd(byte[] data, int from) {
+        for (int i = from; i < data.length; i++) if (data[i] == '\n') return i;
+        return data.length;
     }
 
-    private static boolean blank(String text, int from, int to) {
-        for (int i = from; i < to; i++) if (!Character.isWhitespace(text.charAt(i))) return false;
+    /** Space, tab, CR, vertical tab, form feed: what separates the columns. */
+    private static boolean space(byte b) {
+        return b == ' ' || b == '\t' || b == '\r' || b == 0x0b || b == '\f';
+    }
+
+    private static boolean blank(byte[] data, int from, int to) {
+        for (int i = from; i < to; i++) if (!space(data[i])) return false;
         return true;
     }
 
     static Row parseRow(String line, int ncpu, int lineNo) {
-        return parseRow(line, 0, line.length(), ncpu, lineNo);
+        byte[] b = line.getBytes(StandardCharsets.UTF_8);
+        return parseRow(b, 0, b.length, ncpu, lineNo);
     }
 
-    /** The row in {@code text} from {@code from} to {@code to} (exclusive, without its newline). */
-    static Row parseRow(String text, int from, int to, int ncpu, int lineNo) {
-        int colon = text.indexOf(':', from);
-        if (colon < 0 || colon >= to || colon == from) return null;
-        String irq = text.substring(from, colon).strip();
+    /** The row in {@code data} from {@code from} to {@code to} (exclusive, without its newline). */
+    static Row parseRow(byte[] data, int from, int to, int ncpu, int lineNo) {
+        int colon = -1;
+        for (int i = from; i < to; i++) {
+            if (data[i] == ':') {
+                colon = i;
+                break;
+            }
+        }
+        if (colon <= from) return null;
+        String irq = new String(data, from, colon - from, StandardCharsets.UTF_8).strip();
         if (irq.isEmpty() || irq.contains(" ")) return null;
-        // the counts are scanned in place: a row of a 1,152-CPU host holds 1,152 of them
         long[] counts = new long[Math.max(0, Math.min(ncpu, (to - colon) / 2))];
         int n = 0;
         int pos = colon + 1;
         while (n < counts.length) {
-            while (pos < to && Character.isWhitespace(text.charAt(pos))) pos++;
+            while (pos < to && space(data[pos])) pos++;
             int startTok = pos;
             long v = 0;
+            int digits = 0;
             boolean ok = pos < to;
             while (pos < to) {
-                char c = text.charAt(pos);
-                if (c == ' ' || Character.isWhitespace(c)) break;
-                if (c < '0' || c > '9' || v > (Long.MAX_VALUE - (c - '0')) / 10) {
+                byte c = data[pos];
+                if (c == ' ' || space(c)) break;
+                // 18 digits cannot overflow a long: only longer numbers pay for the check
+                if (c < '0' || c > '9' || (++digits > 18 && v > (Long.MAX_VALUE - (c - '0')) / 10)) {
                     ok = false;
                     break;
                 }
@@ -146,7 +187,7 @@ public final class InterruptsReader {
             }
             counts[n++] = v;
         }
-        String rest = text.substring(pos, to).strip();
+        String rest = new String(data, pos, to - pos, StandardCharsets.UTF_8).strip();
         if (n == 0 && rest.isEmpty()) return new Row(irq, new long[0], null, null, null, List.of(), null, lineNo);
         if (n == 0) return null;
         if (n < counts.length) counts = java.util.Arrays.copyOf(counts, n);
