@@ -10,7 +10,8 @@
 #   make-guest.sh SCENARIO_DIR DEB_DIR
 #   make-guest.sh --recapture SCENARIO_DIR     # the snapshot again from the kept guest tree, no boot
 #
-# guest.conf is shell: ARCH (x86_64|aarch64), SMP, MEM, CPU, MACHINE, EXTRA (more QEMU arguments),
+# guest.conf is shell: ARCH (x86_64|aarch64), ACCEL (default tcg; tcg,thread=single for hundreds of vCPUs
+# on a small host, where one thread per vCPU starves the guest's RCU), SMP, MEM, CPU, MACHINE, EXTRA (more QEMU arguments),
 # APPEND (kernel arguments), PREP (busybox shell run in the guest before the copy), DTS_PATCH
 # (aarch64: a sed script applied to the machine's own device tree, for what QEMU cannot express).
 # Writes SCENARIO/guest-tree.tar.gz (the guest's copy: what kvmtune and lscpu may read),
@@ -32,7 +33,7 @@ if [ "${1:-}" = --recapture ]; then
   exit 0
 fi
 scen=$(cd "$1" && pwd) debs=$(cd "$2" && pwd)
-ARCH= SMP= MEM=4G CPU= MACHINE= EXTRA= APPEND= PREP=: DTS_PATCH=
+ARCH= ACCEL=tcg SMP= MEM=4G CPU= MACHINE= EXTRA= APPEND= PREP=: DTS_PATCH=
 # shellcheck source=/dev/null
 . "$scen/guest.conf"
 work=$(mktemp -d)
@@ -125,7 +126,7 @@ INIT
 chmod +x "$ird/init"
 (cd "$ird" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initrd.gz"
 mkdir -p "$work/out"
-args=(-accel tcg -nodefaults -display none -serial stdio -no-reboot -smp "$SMP" -m "$MEM"
+args=(-accel "$ACCEL" -nodefaults -display none -serial stdio -no-reboot -smp "$SMP" -m "$MEM"
       -kernel "$(ls "$work"/k/boot/vmlinu[xz]-"$kver")" -initrd "$work/initrd.gz"
       -append "console=$console rdinit=/init quiet $APPEND"
       -virtfs local,path="$work/out",mount_tag=out,security_model=none)

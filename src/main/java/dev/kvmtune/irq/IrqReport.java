@@ -113,34 +113,42 @@ public final class IrqReport {
         for (int i = 0; i < a.cpus().size(); i++) aColumn.putIfAbsent(a.cpus().get(i), i);
         Map<String, InterruptsReader.Row> earlier = new java.util.HashMap<>();
         if (b != null) for (InterruptsReader.Row r : a.rows()) earlier.putIfAbsent(r.irq(), r);
+        List<Integer> cols = b != null ? b.cpus() : a.cpus();
+        int[] colCpu = new int[cols.size()];
+        int[] colBefore = new int[cols.size()];
+        for (int i = 0; i < colCpu.length; i++) {
+            colCpu[i] = cols.get(i);
+            Integer j = aColumn.get(colCpu[i]);
+            colBefore[i] = j == null ? -1 : j;
+        }
         for (InterruptsReader.Row r : (b != null ? b : a).rows()) {
             InterruptsReader.Row before = earlier.get(r.irq());
-            List<Integer> cols = b != null ? b.cpus() : a.cpus();
             Map<Integer, Long> per = new TreeMap<>();
             long count = 0;
-            for (int i = 0; i < r.counts().length && i < cols.size(); i++) {
-                int cpu = cols.get(i);
+            long total = 0;
+            long[] now = r.counts();
+            long[] was = before == null ? null : before.counts();
+            for (int i = 0; i < now.length && i < colCpu.length; i++) {
+                int cpu = colCpu[i];
                 if (only != null && !only.contains(cpu)) continue;
-                long v = r.counts()[i];
-                if (before != null) {
-                    Integer j = aColumn.get(cpu);
-                    if (j == null) continue;
-                    if (j >= before.counts().length) continue;
-                    v -= before.counts()[j];
+                long v = now[i];
+                total += v;
+                if (was != null) {
+                    int j = colBefore[i];
+                    if (j < 0 || j >= was.length) continue;
+                    v -= was[j];
                     if (v < 0) v = 0; // a counter that went back: the IRQ was freed and requested again
                 }
                 if (v != 0) per.put(cpu, v);
                 count += v;
             }
             if (b != null && before == null && r.numbered()) notes.add("IRQ " + r.irq() + " appeared between the readings: counted from zero");
-            long total = 0;
-            for (int i = 0; i < r.counts().length && i < cols.size(); i++) if (only == null || only.contains(cols.get(i))) total += r.counts()[i];
             if (r.numbered()) {
                 for (var e : per.entrySet()) cpuDev.computeIfAbsent(e.getKey(), k -> new double[1])[0] += e.getValue();
             } else if (SYSTEM.contains(r.irq())) {
                 // a counter that did not move is 0 on every CPU it has a column for
-                for (int i = 0; i < r.counts().length && i < cols.size(); i++) {
-                    if (only == null || only.contains(cols.get(i))) cpuSys.computeIfAbsent(cols.get(i), k -> new LinkedHashMap<>()).putIfAbsent(r.irq(), 0.0);
+                for (int i = 0; i < now.length && i < colCpu.length; i++) {
+                    if (only == null || only.contains(colCpu[i])) cpuSys.computeIfAbsent(colCpu[i], k -> new LinkedHashMap<>()).putIfAbsent(r.irq(), 0.0);
                 }
                 for (var e : per.entrySet()) cpuSys.computeIfAbsent(e.getKey(), k -> new LinkedHashMap<>()).merge(r.irq(), (double) e.getValue(), Double::sum);
             }

@@ -94,18 +94,14 @@ public final class InterruptsReader {
             lineNo++;
         }
         // the rows' bounds first, then the rows, in parallel when the file is large (a many-CPU host)
-        int[] starts = new int[16];
-        int[] ends = new int[16];
-        int[] numbers = new int[16];
+        int[] nl = newlines(data, pos);
+        int[] starts = new int[nl.length + 1];
+        int[] ends = new int[nl.length + 1];
+        int[] numbers = new int[nl.length + 1];
         int count = 0;
-        for (; pos < len; lineNo++) {
-            int end = lineEnd(data, pos);
+        for (int k = 0; k <= nl.length && pos < len; k++, lineNo++) {
+            int end = k < nl.length ? nl[k] : len;
             if (!blank(data, pos, end)) {
-                if (count == starts.length) {
-                    starts = java.util.Arrays.copyOf(starts, count * 2);
-                    ends = java.util.Arrays.copyOf(ends, count * 2);
-                    numbers = java.util.Arrays.copyOf(numbers, count * 2);
-                }
                 starts[count] = pos;
                 ends[count] = end;
                 numbers[count++] = lineNo;
@@ -127,6 +123,37 @@ public final class InterruptsReader {
             else if (malformed++ == 0) firstMalformed = source + ":" + numbers[i];
         }
         return new Table(source, List.copyOf(cpus), List.copyOf(rows), malformed, firstMalformed);
+    }
+
+    /** Where the newlines from {@code from} on are, found on several threads in a large file. */
+    private static int[] newlines(byte[] data, int from) {
+        int len = data.length;
+        int parts = len - from > PARALLEL_BYTES ? Math.max(1, Math.min(16, Runtime.getRuntime().availableProcessors())) : 1;
+        int step = (len - from + parts - 1) / Math.max(1, parts);
+        java.util.stream.IntStream p = java.util.stream.IntStream.range(0, parts);
+        if (parts > 1) p = p.parallel();
+        int[][] found = p.mapToObj(k -> {
+            int a = from + k * step;
+            int b = Math.min(len, a + step);
+            int[] out = new int[64];
+            int n = 0;
+            for (int i = a; i < b; i++) {
+                if (data[i] == '\n') {
+                    if (n == out.length) out = java.util.Arrays.copyOf(out, n * 2);
+                    out[n++] = i;
+                }
+            }
+            return java.util.Arrays.copyOf(out, n);
+        }).toArray(int[][]::new);
+        int total = 0;
+        for (int[] f : found) total += f.length;
+        int[] all = new int[total];
+        int at = 0;
+        for (int[] f : found) {
+            System.arraycopy(f, 0, all, at, f.length);
+            at += f.length;
+        }
+        return all;
     }
 
     private static int lineEnd(byte[] data, int from) {

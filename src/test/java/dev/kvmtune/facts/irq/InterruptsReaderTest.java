@@ -35,6 +35,26 @@ class InterruptsReaderTest {
             Err:          0
             """;
 
+    /** A file past PARALLEL_BYTES is read on several threads: the table is the one the single-threaded read gives. */
+    @Test
+    void aLargeFileReadsAsTheSameTable() throws Exception {
+        String live = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/interrupts"));
+        // this host's own file, then enough blank lines and a row that cannot be read to cross the threshold
+        String padded = live + " \n".repeat(InterruptsReader.PARALLEL_BYTES / 2 + 1) + "garbage\n" + live.lines().skip(1).findFirst().orElse("") + "\n";
+        InterruptsReader.Table small = InterruptsReader.parse(live, "x");
+        InterruptsReader.Table large = InterruptsReader.parse(padded, "x");
+        assertThat(padded.length()).isGreaterThan(InterruptsReader.PARALLEL_BYTES);
+        assertThat(large.cpus()).isEqualTo(small.cpus());
+        assertThat(large.rows().size()).isEqualTo(small.rows().size() + 1);
+        for (int i = 0; i < small.rows().size(); i++) {
+            assertThat(large.rows().get(i)).usingRecursiveComparison().isEqualTo(small.rows().get(i));
+        }
+        int garbageLine = (int) live.lines().count() + InterruptsReader.PARALLEL_BYTES / 2 + 2;
+        assertThat(large.malformed()).isEqualTo(small.malformed() + 1);
+        assertThat(large.firstMalformed()).isEqualTo(small.malformed() > 0 ? small.firstMalformed() : "x:" + garbageLine);
+        assertThat(large.rows().get(large.rows().size() - 1).line()).isEqualTo(garbageLine + 1);
+    }
+
     @Test
     void readsX86Rows() {
         InterruptsReader.Table t = InterruptsReader.parse(X86, "proc/interrupts");
