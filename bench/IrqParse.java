@@ -9,7 +9,7 @@ import java.util.Arrays;
  */
 public class IrqParse {
     public static void main(String[] args) throws Exception {
-        String text = Files.readString(Path.of(args[0]));
+        byte[] text = Files.readAllBytes(Path.of(args[0]));
         int runs = args.length > 1 ? Integer.parseInt(args[1]) : 20;
         long t0 = System.nanoTime();
         InterruptsReader.Table first = InterruptsReader.parse(text, args[0]);
@@ -22,6 +22,6 @@ public class IrqParse {
         }
         Arrays.sort(warm);
         System.out.printf("%d CPUs, %d rows, %d bytes: first parse %.1f ms, median of %d more %.1f ms%n",
-                first.cpus().size(), first.rows().size(), text.length(), cold / 1e6, runs, warm[runs / 2] / 1e6);
+                first.cpus().size(), first.rows().size(), text.length, cold / 1e6, runs, warm[runs / 2] / 1e6);
     }
 }

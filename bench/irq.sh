@@ -10,7 +10,7 @@ tree=target/bench/irq-$cpus-$irqs
 [ -f "$tree/proc/interrupts" ] || python3 bench/gen-interrupts.py "$tree" "$cpus" "$irqs"
 ./kvmtune --version >/dev/null   # build, and the class-data archive, once
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-java -cp "target/kvmtune.jar:target/lib/*" bench/IrqParse.java "$tree/proc/interrupts" 20
+java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp "target/kvmtune.jar:target/lib/*" bench/IrqParse.java "$tree/proc/interrupts" 20
 for mode in report json tree; do
   case $mode in
     report) args=(irq --interval 0) ;;
