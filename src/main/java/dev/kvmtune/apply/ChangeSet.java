@@ -80,15 +80,7 @@ public final class ChangeSet {
         List<Changes> items = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         List<ProcessReader.Task> tasks = ProcessReader.allThreads(h.root());
-        Supplier<List<VmFacts>> vms = new Supplier<>() {
-            private List<VmFacts> found;
-
-            @Override
-            public List<VmFacts> get() {
-                if (found == null) found = VmDiscovery.discover(h.root(), tasks);
-                return found;
-            }
-        };
+        Supplier<List<VmFacts>> vms = ApplyContext.once(() -> VmDiscovery.discover(h.root(), tasks));
         ApplyContext ctx = new ApplyContext(h, plan.host().cpus(), tasks, vms, opt.allowSwapoff());
         List<String> cmdline = new ArrayList<>();
         for (PlannedSetting s : plan.settings()) {

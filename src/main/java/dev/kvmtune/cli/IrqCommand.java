@@ -150,9 +150,11 @@ public final class IrqCommand implements Callable<Integer> {
         List<IrqPlanner.Cpu> cpuList = new ArrayList<>();
         CpuSet online = facts.cpu().online();
         for (CpuTopology t : facts.cpu().cpus()) if (online.contains(t.cpu())) cpuList.add(new IrqPlanner.Cpu(t.cpu(), t.node()));
+        Map<String, InterruptsReader.Row> rows = new java.util.HashMap<>();
+        for (InterruptsReader.Row r : reading.interrupts().rows()) rows.putIfAbsent(r.irq(), r);
         List<IrqPlanner.Irq> irqs = new ArrayList<>();
         for (IrqReport.IrqRow r : report.irqs()) {
-            InterruptsReader.Row raw = reading.interrupts().row(r.irq());
+            InterruptsReader.Row raw = rows.get(r.irq());
             if (raw == null || !raw.numbered()) continue;
             long n = dev.kvmtune.util.Numbers.parseLong(r.irq(), -1);
             if (n < 0 || n > Integer.MAX_VALUE) continue;

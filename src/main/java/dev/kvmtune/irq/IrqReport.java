@@ -39,9 +39,9 @@ public final class IrqReport {
          */
         public static Reading later(Root root, Reading first) {
             var ns = root.read(Capture.LATER_INTERVAL).map(String::strip).map(v -> dev.kvmtune.util.Numbers.parseLong(v, -1)).orElse(-1L);
-            var text = root.read(Capture.LATER + InterruptsReader.PATH);
-            if (ns <= 0 || text.isEmpty()) return null;
-            InterruptsReader.Table i = InterruptsReader.parse(text.get(), root.describe() + ":" + Capture.LATER + InterruptsReader.PATH);
+            var data = root.readBytes(Capture.LATER + InterruptsReader.PATH);
+            if (ns <= 0 || data.isEmpty()) return null;
+            InterruptsReader.Table i = InterruptsReader.parse(data.get(), root.describe() + ":" + Capture.LATER + InterruptsReader.PATH);
             SoftirqsReader.Softirqs s = root.read(Capture.LATER + SoftirqsReader.PATH).map(SoftirqsReader::parse).orElse(null);
             CpuTimes c = root.read(Capture.LATER + CpuTimes.PATH).map(CpuTimes::parse).orElse(null);
             return new Reading(i, s, c, first.nanos() + ns);

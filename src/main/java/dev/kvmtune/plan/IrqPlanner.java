@@ -210,12 +210,15 @@ public final class IrqPlanner {
         Partition partition = new Partition(hk, banned, offline, rows, List.of(), List.of(), List.of());
         List<PlannedSetting> settings = new ArrayList<>();
         Applied sysfs = SettingKinds.APPLIED.get("sysfs");
+        // each move is titled with the IRQ's handlers as /proc/interrupts lists them: what apply compares before it moves the IRQ
+        Map<Integer, String> handlers = new TreeMap<>();
+        for (Irq i : in.irqs()) handlers.putIfAbsent(i.irq(), i.handlers());
         if (!banned.isEmpty()) {
             settings.add(new PlannedSetting("irq-affinity", "default", hk.toList(), null, "irq.plan.default", false,
                     "new IRQs start on housekeeping CPUs"));
         }
         for (Move m : r.moves()) {
-            settings.add(new PlannedSetting("irq-affinity", "irq/" + m.irq(), m.to(), null, "irq.plan", false, handlers(in, m.irq())));
+            settings.add(new PlannedSetting("irq-affinity", "irq/" + m.irq(), m.to(), null, "irq.plan", false, handlers.get(m.irq())));
         }
         for (MaskChange m : r.masks()) {
             settings.add(new PlannedSetting("sysfs", m.path(), sysfs.planValue(m.path(), m.to(), host.cpus()), null, "irq.plan." + m.kind(), false,
@@ -232,11 +235,6 @@ public final class IrqPlanner {
         return new Plan(Plan.SCHEMA, PROFILE, facts.root(), host, partition, settings, List.of(), notes);
     }
 
-    /** The IRQ's handlers as /proc/interrupts lists them, comma-joined: what apply compares before it moves the IRQ. */
-    private static String handlers(Input in, int irq) {
-        for (Irq i : in.irqs()) if (i.irq() == irq) return i.handlers();
-        return null;
-    }
 
     /** A NIC's queue IRQ: not its configuration (link change) vector, which fires rarely and stays with the other device IRQs. */
     static boolean queue(Irq i) {

@@ -23,7 +23,7 @@ public record ApplyContext(HostAccess host, int cpus, List<ProcessReader.Task> t
     }
 
     /** A value read when first asked for, then kept. */
-    static <T> Supplier<T> once(Supplier<T> s) {
+    public static <T> Supplier<T> once(Supplier<T> s) {
         return new Supplier<>() {
             private boolean done;
             private T value;

@@ -109,12 +109,9 @@ public final class InterruptsReader {
             pos = end + 1;
         }
         int ncpu = cpus.size();
-        int[] s0 = starts;
-        int[] e0 = ends;
-        int[] l0 = numbers;
         java.util.stream.IntStream idx = java.util.stream.IntStream.range(0, count);
         if (len > PARALLEL_BYTES) idx = idx.parallel();
-        Row[] parsed = idx.mapToObj(i -> parseRow(data, s0[i], e0[i], ncpu, l0[i])).toArray(Row[]::new);
+        Row[] parsed = idx.mapToObj(i -> parseRow(data, starts[i], ends[i], ncpu, numbers[i])).toArray(Row[]::new);
         List<Row> rows = new ArrayList<>(count);
         int malformed = 0;
         String firstMalformed = null;
@@ -169,11 +166,6 @@ public final class InterruptsReader {
     private static boolean blank(byte[] data, int from, int to) {
         for (int i = from; i < to; i++) if (!space(data[i])) return false;
         return true;
-    }
-
-    static Row parseRow(String line, int ncpu, int lineNo) {
-        byte[] b = line.getBytes(StandardCharsets.UTF_8);
-        return parseRow(b, 0, b.length, ncpu, lineNo);
     }
 
     /** The row in {@code data} from {@code from} to {@code to} (exclusive, without its newline). */
