@@ -100,13 +100,19 @@ final class VmText {
         return sb.toString();
     }
 
-    static String threads(List<VmFacts> vms) {
+    static String threads(List<VmFacts> vms, List<ThreadsCommand.VmThreads> delays) {
         if (vms.isEmpty()) return "No running QEMU process.\n";
         StringBuilder sb = new StringBuilder();
-        for (VmFacts f : vms) {
-            sb.append(f.label()).append("  pid ").append(f.vm().pid()).append('\n');
-            sb.append(String.format("  %-8s %-12s %-18s %-9s %4s  %-6s %4s %10s %10s%n", "TID", "ROLE", "NAME", "ALLOWED", "LAST", "POLICY",
-                    "PRIO", "VOLUNTARY", "INVOLUNT."));
+        for (int i = 0; i < vms.size(); i++) {
+            VmFacts f = vms.get(i);
+            ThreadsCommand.VmThreads d = delays.get(i);
+            Map<Integer, ThreadsCommand.RunDelay> byTid = new java.util.HashMap<>();
+            for (ThreadsCommand.RunDelay r : d.runDelay()) byTid.put(r.tid(), r);
+            sb.append(f.label()).append("  pid ").append(f.vm().pid());
+            sb.append(d.intervalNs() == null ? "  (run-queue wait since each thread started)"
+                    : String.format("  (run-queue wait over %.1f s)", d.intervalNs() / 1e9)).append('\n');
+            sb.append(String.format("  %-8s %-12s %-18s %-9s %4s  %-6s %4s %10s %10s %12s%n", "TID", "ROLE", "NAME", "ALLOWED", "LAST", "POLICY",
+                    "PRIO", "VOLUNTARY", "INVOLUNT.", "RUNQ WAIT"));
             for (VmThread t : f.threads()) {
                 String role = switch (t.role()) {
                     case "vcpu" -> "vcpu " + t.vcpu();
@@ -114,10 +120,12 @@ final class VmText {
                     default -> t.role();
                 };
                 if (t.roleFrom().equals("qmp")) role += "*";
-                sb.append(String.format("  %-8d %-12s %-18s %-9s %4d  %-6s %4d %10d %10d%n", t.tid(), role, t.comm(),
+                sb.append(String.format("  %-8d %-12s %-18s %-9s %4d  %-6s %4d %10d %10d %12s%n", t.tid(), role, t.comm(),
                         t.allowed() == null ? "?" : t.allowed().toList(), t.lastCpu(), t.policy(), t.priority(),
-                        t.voluntarySwitches(), t.involuntarySwitches()));
+                        t.voluntarySwitches(), t.involuntarySwitches(), wait(byTid.get(t.tid()))));
             }
+            d.runDelay().stream().filter(r -> r.missing() != null).findFirst()
+                    .ifPresent(r -> sb.append("  n/a: ").append(r.missing()).append('\n'));
             if (f.threads().stream().anyMatch(t -> t.roleFrom().equals("qmp"))) {
                 sb.append("  * role from QMP (QEMU runs without -name ...,debug-threads=on)\n");
             }
@@ -127,6 +135,13 @@ final class VmText {
             sb.append('\n');
         }
         return sb.toString();
+    }
+
+    /** Milliseconds waited, with the share of the interval when sampled; "n/a" when schedstat was absent or unparseable. */
+    private static String wait(ThreadsCommand.RunDelay r) {
+        if (r == null || r.waitNs() == null) return "n/a";
+        String ms = String.format(java.util.Locale.ROOT, "%.1f ms", r.waitNs() / 1e6);
+        return r.waitShare() == null ? ms : ms + String.format(java.util.Locale.ROOT, " %.1f%%", 100 * r.waitShare());
     }
 
     private static void line(StringBuilder sb, String key, String value) {
