@@ -27,6 +27,7 @@ class LayeringTest {
     void dependenciesPointDown() {
         layeredArchitecture().consideringOnlyDependenciesInLayers()
                 .layer("cli").definedBy("dev.kvmtune.cli..")
+                .layer("report").definedBy("dev.kvmtune.report..")
                 .layer("apply").definedBy("dev.kvmtune.apply..")
                 .layer("plan").definedBy("dev.kvmtune.plan..")
                 .layer("rules").definedBy("dev.kvmtune.rules", "dev.kvmtune.rules.checks..")
@@ -37,14 +38,15 @@ class LayeringTest {
                 .layer("util").definedBy("dev.kvmtune.util..")
                 .layer("base").definedBy("dev.kvmtune")
                 .whereLayer("cli").mayNotBeAccessedByAnyLayer()
+                .whereLayer("report").mayOnlyBeAccessedByLayers("cli")
                 .whereLayer("apply").mayOnlyBeAccessedByLayers("cli")
                 .whereLayer("plan").mayOnlyBeAccessedByLayers("apply", "cli")
                 .whereLayer("rules").mayOnlyBeAccessedByLayers("plan", "apply", "cli")
                 .whereLayer("settings").mayOnlyBeAccessedByLayers("rules", "plan", "apply", "cli")
                 .whereLayer("audit model").mayOnlyBeAccessedByLayers("settings", "rules", "plan", "apply", "cli")
-                .whereLayer("facts").mayOnlyBeAccessedByLayers("audit model", "settings", "rules", "plan", "apply", "analysis", "cli")
-                .whereLayer("analysis").mayOnlyBeAccessedByLayers("cli")
-                .whereLayer("util").mayOnlyBeAccessedByLayers("base", "facts", "audit model", "settings", "rules", "plan", "apply", "analysis", "cli")
+                .whereLayer("facts").mayOnlyBeAccessedByLayers("audit model", "settings", "rules", "plan", "apply", "analysis", "report", "cli")
+                .whereLayer("analysis").mayOnlyBeAccessedByLayers("report", "cli")
+                .whereLayer("util").mayOnlyBeAccessedByLayers("base", "facts", "audit model", "settings", "rules", "plan", "apply", "analysis", "report", "cli")
                 .check(classes);
     }
 

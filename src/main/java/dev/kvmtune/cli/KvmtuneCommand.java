@@ -61,6 +61,7 @@ public final class KvmtuneCommand implements Runnable {
         SUBCOMMANDS.put("mem", MemCommand.class);
         SUBCOMMANDS.put("irq", IrqCommand.class);
         SUBCOMMANDS.put("measure", MeasureCommand.class);
+        SUBCOMMANDS.put("report", ReportCommand.class);
     }
 
     /** The width help is laid out for; ArchitectureTest-style CliTest checks no authored line exceeds it. */
@@ -129,7 +130,8 @@ public final class KvmtuneCommand implements Runnable {
             Map.entry("mem", HOST_VIEW),
             Map.entry("threads", HOST_VIEW),
             Map.entry("qcow2", LIVE_OR_FILES),
-            Map.entry("measure", LIVE_OR_FILES));
+            Map.entry("measure", LIVE_OR_FILES),
+            Map.entry("report", LIVE_OR_FILES));
 
     /** Refuses a global option the command being run would ignore (exit 2, one line). */
     static void checkGlobalOptions(CommandLine.ParseResult parsed) {

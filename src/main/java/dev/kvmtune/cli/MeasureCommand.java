@@ -98,6 +98,9 @@ public final class MeasureCommand implements Callable<Integer> {
             description = "cyclictest's CPUs (default: isolated and vCPU-pinned CPUs, else all online).")
     CpuSet latencyCpus;
 
+    @Option(names = "--journal-dir", paramLabel = "DIR", description = "Where apply keeps its journals (default: /var/lib/kvmtune).")
+    Path journalDir;
+
     @Option(names = "--perf", defaultValue = "perf", hidden = true)
     String perf;
 
@@ -226,7 +229,9 @@ public final class MeasureCommand implements Callable<Integer> {
         add(Part.facts, null, List.of("--format", "json", "facts"), "facts.json", List.of("facts.json"));
         add(Part.audit, null, List.of("--format", "json", "audit", "--profile", profile), "audit.json", List.of("audit.json"));
         add(Part.mem, null, List.of("--format", "json", "mem", "--by", "vm"), "mem.json", List.of("mem.json"));
-        add(Part.journal, null, List.of("--format", "json", "apply", "--status"), "journal.json", List.of("journal.json"));
+        List<String> status = new ArrayList<>(List.of("--format", "json", "apply", "--status"));
+        if (journalDir != null) status.addAll(List.of("--journal-dir", journalDir.toString()));
+        add(Part.journal, null, status, "journal.json", List.of("journal.json"));
         add(Part.ticks, null, List.of("--format", "json", "ticks", "--interval", d), "ticks.json", List.of("ticks.json"));
         add(Part.irq, null, List.of("--format", "json", "irq", "--interval", d), "irq.json", List.of("irq.json"));
         for (Manifest.VmRef v : vmRefs) {
