@@ -30,6 +30,8 @@ public final class Bundle {
 
     private static final ObjectMapper MAPPER = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
+    private static final java.util.regex.Pattern SAFE_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,200}");
+
     private final Path dir;
     private final String label;
     private final Manifest manifest;
@@ -61,6 +63,15 @@ public final class Bundle {
             throw new BadInputException(m + ": not a measure manifest: " + e.getMessage());
         }
         if (manifest.steps() == null) throw new BadInputException(m + ": has no steps");
+        for (Manifest.Step st : manifest.steps()) {
+            if (st == null || st.part() == null || st.status() == null) throw new BadInputException(m + ": a step without a part or a status");
+        }
+        for (Manifest.VmRef v : manifest.vms() == null ? List.<Manifest.VmRef>of() : manifest.vms()) {
+            // the name files are found by: never a path that leads out of the bundle
+            if (v == null || v.fileName() == null || !SAFE_NAME.matcher(v.fileName()).matches()) {
+                throw new BadInputException(m + ": a VM's file name " + (v == null ? "is absent" : "'" + v.fileName() + "' is not a plain file name"));
+            }
+        }
         Path name = dir.toAbsolutePath().normalize().getFileName();
         return new Bundle(dir, name == null ? dir.toString() : name.toString(), manifest);
     }

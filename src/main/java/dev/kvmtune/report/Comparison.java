@@ -6,6 +6,7 @@ import dev.kvmtune.exits.ExitInputs;
 import dev.kvmtune.exits.ExitReport;
 import dev.kvmtune.exits.Warnings;
 import dev.kvmtune.latency.CyclictestRun;
+import dev.kvmtune.latency.PerfSchedLatency;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -98,7 +99,7 @@ public record Comparison(String format, String kind, List<Column> bundles, Chang
 
     /** One vCPU's run-queue wait share of the window per bundle. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record VcpuWait(String thread, List<Double> waitShare, List<Double> waitMs) {
+    public record VcpuWait(String thread, List<Double> waitShare, List<Double> waitMs, List<Double> perfAvgDelayMs, List<Double> perfMaxDelayMs) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -434,17 +435,27 @@ public record Comparison(String format, String kind, List<Column> bundles, Chang
             missing.add(b.label() + ": vCPU run delay " + b.missing("threads", vm));
             return;
         }
+        Map<Integer, VcpuWait> byTid = new java.util.HashMap<>();
         for (JsonNode v : t.get()) {
             for (JsonNode d : v.path("runDelay")) {
                 String role = d.path("role").asText();
                 if (!role.equals("vcpu") && !role.equals("iothread") && !role.equals("main")) continue;
                 String key = role.equals("vcpu") ? String.format(Locale.ROOT, "vCPU %3d", d.path("vcpu").asInt()) : role;
-                VcpuWait w = waits.computeIfAbsent(key, k -> new VcpuWait(k.replaceAll(" +", " "), new ArrayList<>(java.util.Collections.nCopies(n, null)),
-                        new ArrayList<>(java.util.Collections.nCopies(n, null))));
+                VcpuWait w = waits.computeIfAbsent(key, k -> new VcpuWait(k.replaceAll(" +", " "), nulls(n), nulls(n), nulls(n), nulls(n)));
                 if (d.has("waitShare")) w.waitShare().set(col, d.get("waitShare").asDouble());
                 if (d.has("waitNs")) w.waitMs().set(col, round(d.get("waitNs").asDouble() / 1e6));
+                byTid.put(d.path("tid").asInt(), w);
             }
         }
+        // seed 003's own view: perf sched latency's row for the same thread, when the run recorded it
+        b.text("perf-sched.txt").ifPresent(text -> {
+            for (PerfSchedLatency.Row r : PerfSchedLatency.parse(text).rows()) {
+                VcpuWait w = r.pid() == null ? null : byTid.get(r.pid());
+                if (w == null) continue;
+                w.perfAvgDelayMs().set(col, r.avgDelayMs());
+                w.perfMaxDelayMs().set(col, r.maxDelayMs());
+            }
+        });
     }
 
     private static MemoryColumn memory(Bundle b, String vm) {
@@ -526,6 +537,10 @@ public record Comparison(String format, String kind, List<Column> bundles, Chang
             if (s != null) m = m == null ? s : Math.max(m, s);
         }
         return m;
+    }
+
+    private static <T> List<T> nulls(int n) {
+        return new ArrayList<>(java.util.Collections.nCopies(n, null));
     }
 
     static Double round(double v) {

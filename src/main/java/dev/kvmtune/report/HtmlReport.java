@@ -349,14 +349,22 @@ public final class HtmlReport {
         for (Comparison.VmSection v : c.vms()) {
             if (v.vcpuWait().isEmpty()) continue;
             sb.append("<h3>").append(esc(v.name())).append("</h3>\n");
+            boolean perf = v.vcpuWait().stream().anyMatch(w -> w.perfMaxDelayMs().stream().anyMatch(Objects::nonNull));
             List<String> head = new ArrayList<>(List.of("thread"));
-            for (String l : labels()) head.addAll(List.of(l + " wait", "ms"));
+            for (String l : labels()) {
+                head.addAll(List.of(l + " wait", "ms"));
+                if (perf) head.addAll(List.of("perf sched avg ms", "max ms"));
+            }
             table(head, rows -> {
                 for (Comparison.VcpuWait w : v.vcpuWait()) {
                     List<String> row = new ArrayList<>(List.of(w.thread()));
                     for (int i = 0; i < w.waitShare().size(); i++) {
                         row.add(w.waitShare().get(i) == null ? "—" : String.format(Locale.ROOT, "%.2f%%", 100 * w.waitShare().get(i)));
                         row.add(w.waitMs().get(i) == null ? "—" : fmt(w.waitMs().get(i)));
+                        if (perf) {
+                            row.add(w.perfAvgDelayMs().get(i) == null ? "—" : String.format(Locale.ROOT, "%.3f", w.perfAvgDelayMs().get(i)));
+                            row.add(w.perfMaxDelayMs().get(i) == null ? "—" : String.format(Locale.ROOT, "%.3f", w.perfMaxDelayMs().get(i)));
+                        }
                     }
                     rows.add(row);
                 }

@@ -148,4 +148,35 @@ class ParsersFuzzTest {
             dev.kvmtune.irq.IrqReport.build("fuzz", a, null, List.of(), java.util.Map.of(), null, null, java.util.Map.of(), null);
         });
     }
+
+    /** perf sched latency's table and a thread's schedstat line. */
+    @FuzzTest(maxDuration = "10s")
+    void perfSched(byte[] data) throws Exception {
+        String t = text(data);
+        refusedOrParsed(() -> {
+            dev.kvmtune.latency.PerfSchedLatency.parse(t);
+            dev.kvmtune.facts.proc.SchedstatReader.parse(t);
+        });
+    }
+
+    /** A bundle whose manifest (and, the same bytes, its ticks and threads parts) is the input, compared and rendered. */
+    @FuzzTest(maxDuration = "10s")
+    void bundle(byte[] data) throws Exception {
+        Path dir = Files.createTempDirectory("kvmtune-fuzz-bundle");
+        try {
+            Files.write(dir.resolve("manifest.json"), data);
+            Files.write(dir.resolve("ticks.json"), data);
+            Files.write(dir.resolve("threads-x.json"), data);
+            refusedOrParsed(() -> {
+                var b = dev.kvmtune.report.Bundle.open(dir);
+                var c = dev.kvmtune.report.Comparison.of(List.of(b), false);
+                dev.kvmtune.report.HtmlReport.render(c, List.of(b));
+            });
+        } finally {
+            try (var s = Files.list(dir)) {
+                for (Path p : s.toList()) Files.delete(p);
+            }
+            Files.delete(dir);
+        }
+    }
 }

@@ -54,7 +54,7 @@ public final class SchedstatReader {
     }
 
     /** "RUN WAIT SLICES\n"; null when the text is not three non-negative numbers. */
-    static Schedstat parse(String text) {
+    public static Schedstat parse(String text) {
         String[] f = text.strip().split("\\s+");
         if (f.length != 3) return null;
         long[] v = new long[3];
