@@ -437,7 +437,7 @@ public final class MeasureCommand implements Callable<Integer> {
     }
 
     private void write(boolean ended) {
-        boolean complete = ended && steps.stream().allMatch(s -> s.status() != Status.pending && s.status() != Status.running);
+        boolean complete = ended && !stopping.get() && steps.stream().allMatch(s -> s.status() != Status.pending && s.status() != Status.running);
         Manifest m = new Manifest(Manifest.FORMAT, "kvmtune", KvmtuneCommand.version(), host, started, ended ? now() : null,
                 duration.toSeconds(), vmRefs, List.copyOf(steps), complete, stopping.get());
         OutputFile.writeDerived(dir.resolve("manifest.json"), Json.write(m), null);

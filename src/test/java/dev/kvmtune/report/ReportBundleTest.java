@@ -216,4 +216,31 @@ class ReportBundleTest {
         assertThat(SchedstatReader.parse("a b c\n")).isNull();
         assertThat(SchedstatReader.parse("-1 2 3")).isNull();
     }
+
+    /** Ctrl-C in the middle of the window: the quick parts stay done, the ones running are marked, later ones not run, and the bundle still reports. */
+    @Test
+    void ctrlCKeepsWhatFinishedAndRecordsWhatDidNot() throws Exception {
+        Path out = tmp.resolve("stopped-run");
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), "dev.kvmtune.cli.Main", "measure", "-o", out.toString(),
+                "--duration", "30s", "--skip", "snapshot,exits,flame").redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(tmp.resolve("stopped.err").toFile()).start();
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        while (System.nanoTime() < deadline && !Files.readString(tmp.resolve("stopped.err")).contains("measure window")) Thread.sleep(100);
+        Thread.sleep(1500);
+        new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
+        assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        JsonNode m = JSON.readTree(out.resolve("manifest.json").toFile());
+        assertThat(m.path("interrupted").asBoolean()).isTrue();
+        assertThat(m.path("complete").asBoolean()).isFalse();
+        java.util.Map<String, String> status = new java.util.HashMap<>();
+        m.path("steps").forEach(s -> status.put(s.path("part").asText(), s.path("status").asText()));
+        assertThat(status).containsEntry("facts", "done").containsEntry("audit", "done");
+        assertThat(status.get("ticks")).isIn("interrupted");
+        assertThat(status.get("latency")).isIn("not_run", "skipped");
+        assertThat(Files.readString(tmp.resolve("stopped.err"))).contains("manifest.json says what finished");
+        Cli.Result r = Cli.run("report", out.toString(), "--format", "json");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(JSON.readTree(r.out()).path("bundles").get(0).path("missing").path("ticks").asText()).startsWith("stopped by Ctrl-C");
+    }
 }
