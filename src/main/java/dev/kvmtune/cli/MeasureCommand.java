@@ -52,7 +52,8 @@ import picocli.CommandLine.Spec;
             "with --perf-sched); then a flame graph of each VM's QEMU; last, cyclictest on the isolated and vCPU CPUs",
             "(all online CPUs when there are none). manifest.json says what ran, the command that makes each file,",
             "and what was skipped or failed and why. Ctrl-C keeps what finished and records what did not.",
-            "Run it before and after a change, then 'kvmtune report BEFORE AFTER -o report.html'.",
+            "Run it before and after a change, then 'kvmtune report BEFORE AFTER -o report.html'. With --format json the",
+            "manifest is also printed.",
             "",
             "Examples:",
             "  sudo kvmtune measure -o before --vm rt1 --duration 60s",
@@ -161,6 +162,12 @@ public final class MeasureCommand implements Callable<Integer> {
         err.printf("kvmtune: next: kvmtune report %s -o %s%n", CommandHint.quote(output.toString()),
                 CommandHint.quote(output.resolve("report.html").toString()));
         err.flush();
+        if (parent.format == OutputFormat.json) {
+            // the manifest as written: what ran, skipped and failed, for a script to act on
+            PrintWriter out = spec.commandLine().getOut();
+            out.print(Files.readString(dir.resolve("manifest.json")));
+            out.flush();
+        }
         return ExitCodes.OK;
     }
 

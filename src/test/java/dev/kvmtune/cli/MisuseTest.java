@@ -70,6 +70,8 @@ class MisuseTest {
             new Reader("apply", PLAN, r -> List.of("apply", s(r.input()), "--root", s(r.work()), "--journal-dir", s(r.work().resolve("j")))),
             new Reader("rollback", PLAN, r -> List.of("rollback", s(r.input()), "--root", s(r.work()), "--journal-dir", s(r.work().resolve("j")))),
             new Reader("latency report", LATENCY, r -> List.of("latency", "report", s(r.input()))),
+            // a bundle is a directory; its damaged parts are in ReportBundleTest and the bundle fuzz target
+            new Reader("report", RES.resolve("report/bundle-spin/manifest.json"), r -> List.of("report", s(r.input()), "-o", s(r.out()))),
             new Reader("latency diff", LATENCY, r -> List.of("latency", "diff", s(LATENCY), s(r.input()), "-o", s(r.out()))),
             new Reader("exits report", EXITS, r -> List.of("exits", "report", s(r.input()))),
             new Reader("exits diff", EXITS, r -> List.of("exits", "diff", s(EXITS), s(r.input()), "-o", s(r.out()))),
@@ -87,7 +89,8 @@ class MisuseTest {
             "latency trace", "runs an ftrace tracer on the live host",
             "ticks", "samples the live /proc/interrupts",
             "exits record", "records a running VM",
-            "flame record", "profiles a running process");
+            "flame record", "profiles a running process",
+            "measure", "measures the live host into a new directory; its refusals are in ReportBundleTest");
 
     @TempDir
     static Path corpus;

@@ -67,8 +67,9 @@ class MeasureReportTest {
             Cli.Result apply = Cli.run("apply", plan.resolve("plan.json").toString(), "--yes", "--skip", "service", "--journal-dir", journals.toString());
             try {
                 assertThat(apply.exit()).as(apply.out() + apply.err()).isZero();
-                Cli.Result m2 = Cli.run("measure", "-o", after.toString(), "--vm", "spin1", "--duration", "2s", "--journal-dir", journals.toString());
+                Cli.Result m2 = Cli.run("--format", "json", "measure", "-o", after.toString(), "--vm", "spin1", "--duration", "2s", "--journal-dir", journals.toString());
                 assertThat(m2.exit()).as(m2.err()).isZero();
+                assertThat(JSON.readTree(m2.out())).isEqualTo(JSON.readTree(after.resolve("manifest.json").toFile()));
             } finally {
                 Cli.Result rb = Cli.run("rollback", "--journal-dir", journals.toString());
                 assertThat(rb.exit()).as(rb.out() + rb.err()).isZero();
