@@ -45,6 +45,8 @@ public final class LibvirtDomainRenderer {
             Document doc = given == null ? skeleton(vm, arch) : DomainXml.document(given.xml(), given.source());
             Element d = doc.getDocumentElement();
             if (!d.getTagName().equals("domain")) throw new BadInputException(given.source() + ": the document element is <" + d.getTagName() + ">, not <domain>");
+            // 'virsh dumpxml' of a running domain carries its run id; a definition has none
+            d.removeAttribute("id");
             d.insertBefore(doc.createComment(" " + (given == null ? "Minimal domain for" : "Patched from " + given.source() + " for") + " kvmtune plan "
                     + plan.profile() + ": " + summary(vm) + " "), d.getFirstChild());
             patch(doc, d, vm, inputs, given, arch.equals("x86_64"));
@@ -139,10 +141,18 @@ public final class LibvirtDomainRenderer {
 
         // Guest NUMA cells (kept if the domain has them; a minimal domain gets one cell, all on the host node).
         Element cpu = ensure(d, "cpu");
-        cpu.setAttribute("mode", "host-passthrough");
-        cpu.setAttribute("check", "none");
-        removeAll(cpu, "model");
-        removeAll(cpu, "vendor");
+        if ("qemu".equals(d.getAttribute("type"))) {
+            // type='qemu' is TCG: QEMU emulates the CPU and cannot pass the host's through ("host-passthrough" fails to start);
+            // the domain's own model stays, only the topology follows the plan
+            cpu.getParentNode().insertBefore(doc.createComment(" CPU model kept: a type='qemu' (TCG) domain cannot use host-passthrough; "
+                    + "with /dev/kvm, type='kvm' and mode='host-passthrough' give the guest the host's CPU "), cpu);
+            if (!cpu.hasAttribute("mode")) cpu.setAttribute("mode", "custom");
+        } else {
+            cpu.setAttribute("mode", "host-passthrough");
+            cpu.setAttribute("check", "none");
+            removeAll(cpu, "model");
+            removeAll(cpu, "vendor");
+        }
         Element topo = ensure(cpu, "topology");
         topo.setAttribute("sockets", "1");
         topo.setAttribute("dies", "1");

@@ -57,6 +57,7 @@ public final class Rules {
                 new VmRules.PinsApplied(),
                 new VmRules.EmulatorOffVcpus(),
                 new VmRules.VcpuFifoBelowKsoftirqd(),
+                new VmRules.RtGroupBudget(),
                 new VmRules.NotUnderstood())) {
             ALL.put(r.id(), r);
         }

@@ -781,6 +781,93 @@ final class VmRules {
         }
     }
 
+    /**
+     * With RT group scheduling (CONFIG_RT_GROUP_SCHED, cgroup v1's cpu.rt_runtime_us), a task may
+     * only become SCHED_FIFO/RR in a cgroup with an RT budget; libvirt puts each domain, and each of
+     * its vCPUs, in cgroups of their own under machine(.slice), created with cpu.rt_runtime_us 0, so
+     * a domain with a fifo vcpusched fails to start ("Cannot set scheduler parameters ...: Operation
+     * not permitted"). kernel.sched_rt_runtime_us=-1 turns RT bandwidth off, and with it the check.
+     */
+    static final class RtGroupBudget extends PerVm {
+        public String id() {
+            return "vm.vcpusched.rt_group_budget";
+        }
+
+        void check(AuditContext ctx, VmFacts vm, List<Finding> out) {
+            boolean wantsRt = vm.byRole("vcpu").stream().anyMatch(t -> t.policy() == SchedPolicy.FIFO || t.policy() == SchedPolicy.RR)
+                    || (vm.vm().pinning() != null && vm.vm().pinning().vcpusched().values().stream().anyMatch(x -> x.startsWith("fifo") || x.startsWith("rr")));
+            if (!wantsRt) return;
+            var root = ctx.root();
+            String mount = null;
+            for (String m : List.of("sys/fs/cgroup/cpu", "sys/fs/cgroup/cpu,cpuacct")) {
+                if (root.exists(m + "/cpu.rt_runtime_us")) {
+                    mount = m;
+                    break;
+                }
+            }
+            if (mount == null) return; // no RT group scheduling (or cgroup v2, which has none): nothing to budget
+            String limit = root.read("proc/sys/kernel/sched_rt_runtime_us").map(String::strip).orElse(null);
+            List<String> evidence = new ArrayList<>();
+            evidence.add(mount + "/cpu.rt_runtime_us = " + root.read(mount + "/cpu.rt_runtime_us").map(String::strip).orElse("?"));
+            evidence.add("proc/sys/kernel/sched_rt_runtime_us = " + (limit == null ? "unreadable" : limit));
+            // the groups between the root and the VM's vCPUs: the running QEMU's own, else libvirt's machine group
+            List<String> groups = new ArrayList<>();
+            Integer pid = vm.vm().pid();
+            String own = pid == null ? null : root.read("proc/" + pid + "/cgroup").map(VmRules::cpuGroup).orElse(null);
+            if (own != null && !own.equals("/")) {
+                String g = "";
+                for (String part : own.substring(1).split("/")) {
+                    g += "/" + part;
+                    groups.add(g);
+                }
+            } else {
+                for (String g : List.of("/machine.slice", "/machine")) if (root.exists(mount + g + "/cpu.rt_runtime_us")) groups.add(g);
+            }
+            List<String> zero = new ArrayList<>();
+            for (String g : groups) {
+                String v = root.read(mount + g + "/cpu.rt_runtime_us").map(String::strip).orElse(null);
+                if (v == null) continue;
+                evidence.add(mount + g + "/cpu.rt_runtime_us = " + v);
+                if (v.equals("0")) zero.add(mount + g);
+            }
+            boolean unthrottled = "-1".equals(limit);
+            boolean ok = unthrottled || (!groups.isEmpty() && zero.isEmpty());
+            Severity sev = ok ? Severity.PASS : groups.isEmpty() ? Severity.WARN : Severity.FAIL;
+            out.add(finding(vm, sev)
+                    .title("its SCHED_FIFO vCPUs can run under RT group scheduling")
+                    .why("This kernel schedules real-time tasks per cgroup (RT group scheduling): a thread may become SCHED_FIFO or "
+                            + "SCHED_RR only in a cgroup with an RT budget (cpu.rt_runtime_us above 0). libvirt puts each domain and each "
+                            + "of its vCPUs in cgroups of their own under its machine group, created with no budget, so the fifo "
+                            + "vcpusched of a realtime domain fails and the domain does not start (\"Cannot set scheduler parameters: "
+                            + "Operation not permitted\"). kernel.sched_rt_runtime_us=-1, which the realtime profiles set anyway, turns RT "
+                            + "bandwidth off and the check with it.")
+                    .evidence(evidence)
+                    .expected("kernel.sched_rt_runtime_us = -1, or an RT budget in every cgroup above the vCPUs")
+                    .actual(ok ? (unthrottled ? "RT bandwidth off (-1)" : "every group has a budget")
+                            : groups.isEmpty() ? "RT group scheduling on and libvirt's machine group not created yet: it will have no budget"
+                            : "no RT budget in " + String.join(", ", zero))
+                    .fix(ok ? null : new Finding.Fix("sysctl -w kernel.sched_rt_runtime_us=-1",
+                            "echo 'kernel.sched_rt_runtime_us = -1' > /etc/sysctl.d/90-kvmtune-rt.conf"))
+                    .reference("Documentation/scheduler/sched-rt-group.rst; libvirt formatdomain.html#cpu-tuning")
+                    .build());
+        }
+    }
+
+    /** The cpu controller's path in /proc/PID/cgroup ("4:cpu,cpuacct:/machine/qemu-1-vm.libvirt-qemu/emulator"), without the last part when it is a thread group libvirt adds. */
+    static String cpuGroup(String text) {
+        for (String line : text.split("\n")) {
+            String[] f = line.split(":", 3);
+            if (f.length < 3) continue;
+            for (String c : f[1].split(",")) {
+                if (c.equals("cpu")) {
+                    String path = f[2].strip();
+                    return path.replaceFirst("/(emulator|vcpu\\d+|iothread\\d+)$", "");
+                }
+            }
+        }
+        return null;
+    }
+
     static final class NotUnderstood extends PerVm {
         public String id() {
             return "vm.model.not_understood";
