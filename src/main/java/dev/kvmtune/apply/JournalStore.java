@@ -32,15 +32,34 @@ public final class JournalStore {
         return dir;
     }
 
-    /** Journals, oldest first. */
+    /**
+     * Journals, oldest first. Two applies in the same second of the same plan are apply-T-H.jsonl and
+     * apply-T-H-2.jsonl: by name alone the second sorts first ('-' before '.'), and rollback would pick
+     * the older journal, so the number after the base name orders them.
+     */
     public List<Path> journals() throws IOException {
         if (!Files.isDirectory(dir)) return List.of();
         try (Stream<Path> s = Files.list(dir)) {
             return s.filter(p -> {
                 String n = p.getFileName().toString();
                 return n.startsWith("apply-") && n.endsWith(".jsonl");
-            }).sorted().toList();
+            }).sorted(java.util.Comparator.comparing((Path p) -> baseName(p)).thenComparingLong(JournalStore::sequence)).toList();
         }
+    }
+
+    private static final java.util.regex.Pattern SEQUENCE = java.util.regex.Pattern.compile("^(apply-[^-]+-[^-.]+)(?:-(\\d{1,9}))?\\.jsonl$");
+
+    /** apply-TIME-HASH of apply-TIME-HASH[-N].jsonl. */
+    static String baseName(Path p) {
+        String n = p.getFileName().toString();
+        java.util.regex.Matcher m = SEQUENCE.matcher(n);
+        return m.matches() ? m.group(1) : n;
+    }
+
+    /** N of apply-TIME-HASH-N.jsonl; 1 for the first, which has no number. */
+    static long sequence(Path p) {
+        java.util.regex.Matcher m = SEQUENCE.matcher(p.getFileName().toString());
+        return m.matches() && m.group(2) != null ? Long.parseLong(m.group(2)) : 1;
     }
 
     /** The newest journal that blocks a new apply (a crash, or a rollback that could not finish). */

@@ -129,6 +129,96 @@ class LibvirtPlanTest {
         }
     }
 
+    /**
+     * apply on a running libvirt domain goes through libvirt: the plan's vCPU and emulator pins by
+     * virsh --live --config, so they are there at once and after a restart; a refused step undoes the
+     * others; rollback puts back the live and the defined pins.
+     */
+    @Test
+    void applyPinsARunningDomainThroughLibvirtAndRollbackPutsItBack() throws Exception {
+        Requires.root("defines, starts and pins a libvirt domain");
+        Requires.command("qemu-system-x86_64", "qemu-system-x86");
+        Requires.machine(Runtime.getRuntime().availableProcessors() >= 2, "one CPU: nothing to pin apart");
+        Libvirt.ensureRunning();
+        String name = NAME + "-apply";
+        Libvirt.virsh("destroy", name);
+        Libvirt.virsh("undefine", name);
+        Path base = tmp.resolve("apply-base.xml");
+        Files.writeString(base, "<domain type='qemu'><name>" + name + "</name><memory unit='MiB'>128</memory><vcpu>1</vcpu>"
+                + "<os><type arch='x86_64' machine='pc'>hvm</type></os><cpu mode='custom' match='exact'><model fallback='allow'>qemu64</model></cpu>"
+                + "<devices><emulator>/usr/bin/qemu-system-x86_64</emulator></devices></domain>");
+        Path rt = Path.of("/proc/sys/kernel/sched_rt_runtime_us");
+        String rtRuntime = proc(rt);
+        String online = proc(Path.of("/sys/devices/system/cpu/online"));
+        Path journals = tmp.resolve("journals");
+        try {
+            assertThat(Libvirt.virsh("define", base.toString()).exit()).isZero();
+            assertThat(Libvirt.virsh("start", name).exit()).isZero();
+            Path dumped = tmp.resolve("apply-dumped.xml");
+            Files.writeString(dumped, Libvirt.virsh("dumpxml", name).out());
+            Path out = tmp.resolve("apply-plan");
+            assertThat(Cli.run("plan", "--vm", "name=" + name + ",vcpus=1,memory=128M,rt", "--xml", name + "=" + dumped, "--out", out.toString()).exit()).isZero();
+            // the plan's VM settings only: the host-wide ones (sysctls, hugepages, kernel files) are other tests' business
+            com.fasterxml.jackson.databind.node.ObjectNode plan = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(out.resolve("plan.json").toFile());
+            com.fasterxml.jackson.databind.node.ArrayNode vmOnly = JSON.createArrayNode();
+            for (JsonNode st : plan.path("settings")) if (st.path("kind").asText().equals("vm-thread")) vmOnly.add(st);
+            assertThat(vmOnly).hasSize(2);
+            plan.set("settings", vmOnly);
+            plan.set("files", JSON.createArrayNode());
+            Path vmPlan = tmp.resolve("vm-plan.json");
+            Files.writeString(vmPlan, JSON.writeValueAsString(plan));
+            JsonNode vm = plan.path("partition").path("vms").get(0);
+            String vcpuCpu = vm.path("vcpuPins").get(0).asText();
+            String emulator = vm.path("emulatorCpus").asText();
+
+            boolean rtGroups = Files.exists(Path.of("/sys/fs/cgroup/cpu/cpu.rt_runtime_us")) || Files.exists(Path.of("/sys/fs/cgroup/cpu,cpuacct/cpu.rt_runtime_us"));
+            if (rtGroups && !rtRuntime.equals("-1")) {
+                // libvirt takes the pins, the kernel refuses the fifo vCPU: the apply fails and the pins are undone, live and defined
+                Cli.Result refused = Cli.run("apply", vmPlan.toString(), "--yes", "--journal-dir", journals.toString());
+                assertThat(refused.exit()).as(refused.out() + refused.err()).isEqualTo(4);
+                assertThat(Libvirt.virsh("vcpupin", name, "0", "--live").out()).containsPattern("0\\s+" + online);
+                assertThat(Libvirt.virsh("vcpupin", name, "0", "--config").out()).containsPattern("0\\s+" + online);
+                Files.writeString(rt, "-1");
+            }
+            Cli.Result apply = Cli.run("apply", vmPlan.toString(), "--yes", "--journal-dir", journals.toString());
+            assertThat(apply.exit()).as(apply.out() + apply.err()).isZero();
+            assertThat(apply.out()).contains("virsh -q -c qemu:///system vcpupin " + name + " 0 " + vcpuCpu + " --live --config");
+            // through libvirt, now and in the definition, and in /proc
+            assertThat(Libvirt.virsh("vcpupin", name, "0", "--live").out()).containsPattern("0\\s+" + vcpuCpu);
+            assertThat(Libvirt.virsh("vcpupin", name, "0", "--config").out()).containsPattern("0\\s+" + vcpuCpu);
+            assertThat(Libvirt.virsh("emulatorpin", name, "--config").out()).containsPattern("\\*:\\s+" + emulator);
+            assertThat(vcpuThread(name).path("allowed").asText()).isEqualTo(vcpuCpu);
+            assertThat(vcpuThread(name).path("policy").asText()).isEqualTo("FIFO");
+            // a restart keeps the pins: they are in the definition, not only on the threads
+            assertThat(Libvirt.virsh("destroy", name).exit()).isZero();
+            assertThat(Libvirt.virsh("start", name).exit()).isZero();
+            assertThat(vcpuThread(name).path("allowed").asText()).isEqualTo(vcpuCpu);
+            Cli.Result back = Cli.run("rollback", "--journal-dir", journals.toString());
+            assertThat(back.exit()).as(back.out() + back.err()).isZero();
+            assertThat(Libvirt.virsh("vcpupin", name, "0", "--live").out()).containsPattern("0\\s+" + online);
+            assertThat(Libvirt.virsh("vcpupin", name, "0", "--config").out()).containsPattern("0\\s+" + online);
+            assertThat(Libvirt.virsh("emulatorpin", name, "--config").out()).containsPattern("\\*:\\s+" + online);
+            assertThat(vcpuThread(name).path("allowed").asText()).isEqualTo(online);
+        } finally {
+            Libvirt.virsh("destroy", name);
+            Libvirt.virsh("undefine", name);
+            for (int i = 0; i < 100 && !proc(rt).equals(rtRuntime); i++) {
+                try {
+                    Files.writeString(rt, rtRuntime);
+                } catch (java.io.IOException busy) {
+                    Thread.sleep(100);
+                }
+            }
+            assertThat(proc(rt)).as("kernel.sched_rt_runtime_us put back").isEqualTo(rtRuntime);
+        }
+    }
+
+    private static JsonNode vcpuThread(String name) throws Exception {
+        JsonNode threads = JSON.readTree(Cli.run("threads", "--vm", name, "--format", "json").out());
+        for (JsonNode t : threads.get(0).path("threads")) if (t.path("role").asText().equals("vcpu")) return t;
+        throw new AssertionError("no vCPU thread of " + name + ": " + threads);
+    }
+
     /** A proc or sysfs file whole: a sysctl file answers only a read from offset 0, which Files.readString does not make. */
     static String proc(Path p) throws java.io.IOException {
         try (var in = Files.newInputStream(p)) {
