@@ -109,6 +109,18 @@ public final class PlanCommand implements Callable<Integer> {
         Profile p = ProfileLoader.load(profileName);
         PrintWriter err = spec.commandLine().getErr();
         try (Root root = parent.openRoot()) {
+            // a VM libvirt knows, named without --xml: its definition is the XML to patch (what 'virsh dumpxml --inactive' prints)
+            for (int i = 0; i < requests.size(); i++) {
+                VmRequest r = requests.get(i);
+                if (domains.containsKey(r.name()) || !r.name().matches("[A-Za-z0-9_.+-]{1,200}")) continue;
+                String path = dev.kvmtune.facts.vm.VmDiscovery.ETC_DIR + "/" + r.name() + ".xml";
+                var text = root.read(path);
+                if (text.isEmpty()) continue;
+                Vm model = DomainXml.parse(text.get(), path);
+                domains.put(r.name(), new RenderInputs.Domain("/" + path, text.get(), model));
+                requests.set(i, r.complete(model));
+                err.println("kvmtune: " + r.name() + ": patching libvirt's definition /" + path + " (give --xml to patch another)");
+            }
             HostFacts facts = HostFactsCollector.collect(root);
             long assumeKb = 0;
             if (assumeNodeMemory != null) {

@@ -154,10 +154,12 @@ class LibvirtPlanTest {
         try {
             assertThat(Libvirt.virsh("define", base.toString()).exit()).isZero();
             assertThat(Libvirt.virsh("start", name).exit()).isZero();
-            Path dumped = tmp.resolve("apply-dumped.xml");
-            Files.writeString(dumped, Libvirt.virsh("dumpxml", name).out());
             Path out = tmp.resolve("apply-plan");
-            assertThat(Cli.run("plan", "--vm", "name=" + name + ",vcpus=1,memory=128M,rt", "--xml", name + "=" + dumped, "--out", out.toString()).exit()).isZero();
+            // no --xml: the plan finds libvirt's definition of the domain by its name
+            Cli.Result planned = Cli.run("plan", "--vm", "name=" + name + ",vcpus=1,memory=128M,rt", "--out", out.toString());
+            assertThat(planned.exit()).as(planned.err()).isZero();
+            assertThat(planned.err()).contains("patching libvirt's definition /etc/libvirt/qemu/" + name + ".xml");
+            assertThat(Files.readString(out.resolve("libvirt/" + name + ".xml"))).contains("Patched from /etc/libvirt/qemu/" + name + ".xml");
             // the plan's VM settings only: the host-wide ones (sysctls, hugepages, kernel files) are other tests' business
             com.fasterxml.jackson.databind.node.ObjectNode plan = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(out.resolve("plan.json").toFile());
             com.fasterxml.jackson.databind.node.ArrayNode vmOnly = JSON.createArrayNode();
