@@ -169,6 +169,17 @@ class LibvirtPlanTest {
             plan.set("files", JSON.createArrayNode());
             Path vmPlan = tmp.resolve("vm-plan.json");
             Files.writeString(vmPlan, JSON.writeValueAsString(plan));
+            // a pin made with --live only, or behind libvirt with taskset, is lost at the next start: the audit says which layer differs
+            assertThat(Libvirt.virsh("vcpupin", name, "0", "1", "--live").exit()).isZero();
+            JsonNode layers = finding(Cli.run("audit", "--vm", name, "--format", "json").out(), "vm.vcpu.pin_layers_agree");
+            assertThat(layers.path("severity").asText()).isEqualTo("warn");
+            assertThat(layers.path("actual").asText()).contains("vCPU0 live 1 but defined " + online + " (lost at the next start)");
+            assertThat(Libvirt.virsh("vcpupin", name, "0", online, "--live").exit()).isZero();
+            Libvirt.Result behind = Libvirt.run(List.of("taskset", "-pc", "1", vcpuThread(name).path("tid").asText()));
+            assertThat(behind.exit()).as(behind.out()).isZero();
+            layers = finding(Cli.run("audit", "--vm", name, "--format", "json").out(), "vm.vcpu.pin_layers_agree");
+            assertThat(layers.path("actual").asText()).contains("thread allowed 1 but libvirt pins " + online + " (set behind libvirt)");
+            assertThat(Libvirt.run(List.of("taskset", "-pc", online, vcpuThread(name).path("tid").asText())).exit()).isZero();
             JsonNode vm = plan.path("partition").path("vms").get(0);
             String vcpuCpu = vm.path("vcpuPins").get(0).asText();
             String emulator = vm.path("emulatorCpus").asText();
@@ -191,6 +202,7 @@ class LibvirtPlanTest {
             assertThat(Libvirt.virsh("emulatorpin", name, "--config").out()).containsPattern("\\*:\\s+" + emulator);
             assertThat(vcpuThread(name).path("allowed").asText()).isEqualTo(vcpuCpu);
             assertThat(vcpuThread(name).path("policy").asText()).isEqualTo("FIFO");
+            assertThat(finding(Cli.run("audit", "--vm", name, "--format", "json").out(), "vm.vcpu.pin_layers_agree").path("severity").asText()).isEqualTo("pass");
             // a restart keeps the pins: they are in the definition, not only on the threads
             assertThat(Libvirt.virsh("destroy", name).exit()).isZero();
             assertThat(Libvirt.virsh("start", name).exit()).isZero();
@@ -229,9 +241,13 @@ class LibvirtPlanTest {
     }
 
     private static JsonNode finding(String auditJson) throws Exception {
+        return finding(auditJson, "vm.vcpusched.rt_group_budget");
+    }
+
+    private static JsonNode finding(String auditJson, String id) throws Exception {
         for (JsonNode f : JSON.readTree(auditJson).path("findings")) {
-            if (f.path("id").asText().equals("vm.vcpusched.rt_group_budget")) return f;
+            if (f.path("id").asText().equals(id)) return f;
         }
-        throw new AssertionError("no vm.vcpusched.rt_group_budget finding in " + auditJson);
+        throw new AssertionError("no " + id + " finding in " + auditJson);
     }
 }

@@ -55,6 +55,7 @@ public final class Rules {
                 new VmRules.Qcow2L2Cache(),
                 new VmRules.VcpuPinnedIsolated(),
                 new VmRules.PinsApplied(),
+                new VmRules.PinLayersAgree(),
                 new VmRules.EmulatorOffVcpus(),
                 new VmRules.VcpuFifoBelowKsoftirqd(),
                 new VmRules.RtGroupBudget(),

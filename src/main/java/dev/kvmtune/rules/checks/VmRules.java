@@ -782,6 +782,93 @@ final class VmRules {
     }
 
     /**
+     * The four places a libvirt domain's vCPU pins live: its definition (etc/libvirt/qemu/NAME.xml:
+     * what the next start uses), libvirt's live state (run/libvirt/qemu/NAME.xml), the vCPU's cpuset
+     * cgroup (cpuset.cpus of libvirt's vcpuN group) and the thread's own affinity. A change made
+     * behind libvirt (taskset, a tool writing the thread) shows in the last two only and is gone at the
+     * next start; one made with --live only is gone too.
+     */
+    static final class PinLayersAgree extends PerVm {
+        public String id() {
+            return "vm.vcpu.pin_layers_agree";
+        }
+
+        void check(AuditContext ctx, VmFacts vm, List<Finding> out) {
+            String live = vm.vm().domainXml();
+            if (vm.vm().pid() == null || live == null || !live.startsWith(dev.kvmtune.facts.vm.VmDiscovery.RUN_DIR + "/")) return;
+            var root = ctx.root();
+            String etc = dev.kvmtune.facts.vm.VmDiscovery.ETC_DIR + "/" + vm.vm().name() + ".xml";
+            Optional<String> definition = root.read(etc);
+            // a definition without <cputune> pins nothing: every vCPU may run on every CPU
+            Vm.Pinning defined = definition.map(x -> {
+                try {
+                    return dev.kvmtune.facts.vm.DomainXml.parse(x, etc).pinning();
+                } catch (BadInputException e) {
+                    return null;
+                }
+            }).orElse(null);
+            boolean hasDefinition = definition.isPresent();
+            Vm.Pinning running = vm.vm().pinning();
+            CpuSet all = ctx.facts().cpu().online();
+            List<String> evidence = new ArrayList<>();
+            List<String> differ = new ArrayList<>();
+            for (VmThread t : vm.byRole("vcpu")) {
+                if (t.vcpu() == null) continue;
+                CpuSet d = pinOf(defined, t.vcpu(), all);
+                CpuSet l = pinOf(running, t.vcpu(), all);
+                CpuSet cg = root.read("proc/" + vm.vm().pid() + "/task/" + t.tid() + "/cgroup").map(VmRules::cpusetGroup)
+                        .flatMap(g -> root.read(g.mount() + g.path() + "/cpuset.cpus")).map(String::strip).filter(x -> !x.isEmpty())
+                        .map(CpuSet::parseList).orElse(null);
+                CpuSet th = t.allowed();
+                evidence.add("vCPU" + t.vcpu() + ": defined " + (!hasDefinition ? "?" : d.toList()) + ", live " + l.toList() + ", cgroup "
+                        + (cg == null ? "?" : cg.toList()) + ", thread " + (th == null ? "?" : th.toList()));
+                if (hasDefinition && !d.equals(l)) differ.add("vCPU" + t.vcpu() + " live " + l.toList() + " but defined " + d.toList() + " (lost at the next start)");
+                if (cg != null && !cg.equals(l)) differ.add("vCPU" + t.vcpu() + " cgroup cpuset " + cg.toList() + " but libvirt says " + l.toList());
+                if (th != null && !th.equals(cg != null ? th.intersect(cg) : th)) differ.add("vCPU" + t.vcpu() + " thread allowed " + th.toList() + " outside its cgroup");
+                if (th != null && !th.equals(l) && l.containsAll(th)) {
+                    differ.add("vCPU" + t.vcpu() + " thread allowed " + th.toList() + " but libvirt pins " + l.toList() + " (set behind libvirt)");
+                }
+            }
+            if (evidence.isEmpty()) return;
+            boolean ok = differ.isEmpty();
+            out.add(finding(vm, ok ? Severity.PASS : Severity.WARN)
+                    .title("its vCPU pins agree in the definition, libvirt's live state, the cgroup and the threads")
+                    .why("libvirt keeps a domain's pins in its definition (used at the next start) and its live state, and enforces them "
+                            + "with a cpuset cgroup per vCPU. A pin set behind libvirt (taskset, a script) or with --live only holds until "
+                            + "the domain restarts; a thread's affinity outside its cgroup's cpuset cannot take effect.")
+                    .evidence(evidence)
+                    .expected("the same CPUs in all four")
+                    .actual(ok ? "the same" : String.join("; ", differ))
+                    .fix(ok ? null : new Finding.Fix("virsh vcpupin " + vm.vm().name() + " VCPU CPULIST --live --config",
+                            "virsh vcpupin " + vm.vm().name() + " VCPU CPULIST --config"))
+                    .reference("libvirt formatdomain.html#cpu-tuning; virsh(1) vcpupin")
+                    .build());
+        }
+
+        private static CpuSet pinOf(Vm.Pinning p, int vcpu, CpuSet all) {
+            if (p == null) return all;
+            if (p.vcpupin().containsKey(vcpu)) return p.vcpupin().get(vcpu);
+            return p.vcpuDefault() != null ? p.vcpuDefault() : all;
+        }
+    }
+
+    /** Where the cpuset controller is mounted and a task's group in it. */
+    record CgroupPath(String mount, String path) {
+    }
+
+    /** The cpuset group of /proc/PID/task/TID/cgroup: v1 "N:cpuset:/path" under sys/fs/cgroup/cpuset, or v2 "0::/path" under sys/fs/cgroup. */
+    static CgroupPath cpusetGroup(String text) {
+        String v2 = null;
+        for (String line : text.split("\n")) {
+            String[] f = line.split(":", 3);
+            if (f.length < 3) continue;
+            for (String c : f[1].split(",")) if (c.equals("cpuset")) return new CgroupPath("sys/fs/cgroup/cpuset", f[2].strip());
+            if (f[0].equals("0") && f[1].isEmpty()) v2 = f[2].strip();
+        }
+        return v2 == null ? null : new CgroupPath("sys/fs/cgroup", v2);
+    }
+
+    /**
      * With RT group scheduling (CONFIG_RT_GROUP_SCHED, cgroup v1's cpu.rt_runtime_us), a task may
      * only become SCHED_FIFO/RR in a cgroup with an RT budget; libvirt puts each domain, and each of
      * its vCPUs, in cgroups of their own under machine(.slice), created with cpu.rt_runtime_us 0, so
