@@ -160,22 +160,24 @@ class MeasureReportTest {
 
             // the flame graphs: each an SVG document of its own, its script answering clicks
             assertThat(ch.eval("document.querySelectorAll('#flames object').length", null).asInt()).isEqualTo(2);
-            Integer ctx = null;
+            List<Integer> contexts = new ArrayList<>();
             for (JsonNode e : ch.eventsNamed("Runtime.executionContextCreated")) {
                 JsonNode c = e.path("params").path("context");
                 if (c.path("auxData").path("isDefault").asBoolean() && !c.path("auxData").path("frameId").asText().isEmpty()) {
                     try {
-                        if (ch.eval("!!document.getElementById('frames')", c.path("id").asInt()).asBoolean()) ctx = c.path("id").asInt();
+                        if (ch.eval("!!document.getElementById('frames')", c.path("id").asInt()).asBoolean()) contexts.add(c.path("id").asInt());
                     } catch (IllegalStateException gone) {
                         // a context of a document that was replaced
                     }
                 }
             }
-            assertThat(ctx).as("a flame graph's own script context").isNotNull();
-            JsonNode zoom = ch.eval(ZOOM, ctx);
-            assertThat(zoom.path("before").asDouble()).isLessThan(zoom.path("after").asDouble());
-            assertThat(zoom.path("after").asDouble()).isEqualTo(1180.0);
-            assertThat(zoom.path("unzoomVisible").asBoolean()).isTrue();
+            assertThat(contexts).as("each flame graph's own script context").hasSize(2);
+            for (int ctx : contexts) {
+                JsonNode zoom = ch.eval(ZOOM, ctx);
+                assertThat(zoom.path("before").asDouble()).isLessThanOrEqualTo(zoom.path("after").asDouble());
+                assertThat(zoom.path("after").asDouble()).isEqualTo(1180.0);
+                assertThat(zoom.path("unzoomVisible").asBoolean()).isTrue();
+            }
 
             // a narrow window: the page does not overflow sideways (wide tables scroll in their own box)
             ch.resize(420, 900);
@@ -186,11 +188,13 @@ class MeasureReportTest {
         }
     }
 
-    /** Clicks the widest frame that is narrower than the whole graph; its width grows to the graph's full 1180 px. */
+    /** Clicks the widest frame that is narrower than the whole graph (any when none is); its width becomes the graph's full 1180 px. */
     static final String ZOOM = """
             (() => {
               const w = g => +g.querySelector('rect').getAttribute('width');
-              const gs = Array.from(document.querySelectorAll('#frames > g')).filter(g => +g.dataset.d >= 1 && w(g) < 1179);
+              // the widest frame narrower than the graph; when every sample has the same stack, any frame below the root
+              let gs = Array.from(document.querySelectorAll('#frames > g')).filter(g => +g.dataset.d >= 1 && w(g) < 1179);
+              if (gs.length === 0) gs = Array.from(document.querySelectorAll('#frames > g')).filter(g => +g.dataset.d >= 1);
               gs.sort((a, b) => w(b) - w(a));
               const rect = gs[0].querySelector('rect');
               const before = +rect.getAttribute('width');
