@@ -31,7 +31,6 @@ class LibvirtPlanTest {
         Requires.command("qemu-system-x86_64", "qemu-system-x86");
         Requires.machine(Runtime.getRuntime().availableProcessors() >= 2, "one CPU: a realtime vCPU needs a CPU of its own");
         Libvirt.ensureRunning();
-        Libvirt.ensureHugetlbfs();
         Libvirt.virsh("destroy", NAME);
         Libvirt.virsh("undefine", NAME);
         Path base = tmp.resolve("base.xml");
@@ -68,6 +67,19 @@ class LibvirtPlanTest {
             if (pages > 0) Files.writeString(hp, Long.toString(Long.parseLong(hugepages) + pages));
             Libvirt.Result def = Libvirt.virsh("define", xml.toString());
             assertThat(def.exit()).as(def.out()).isZero();
+            // hugepage memory needs a hugetlbfs mount that libvirtd saw when it started
+            boolean mounted = proc(Path.of("/proc/mounts")).lines().anyMatch(l -> l.split(" ").length > 2 && l.split(" ")[2].equals("hugetlbfs"));
+            JsonNode hugetlbfs = finding(Cli.run("audit", "--vm", NAME, "--format", "json").out(), "vm.memory.hugetlbfs_mounted");
+            assertThat(hugetlbfs.path("severity").asText()).isEqualTo(mounted ? "pass" : "fail");
+            if (!mounted) {
+                Libvirt.Result noMount = Libvirt.virsh("start", NAME);
+                assertThat(noMount.exit()).isNotZero();
+                // libvirtd started without the mount says so; one that saw an earlier mount fails in QEMU, on the missing backing file
+                assertThat(noMount.out()).containsAnyOf("hugetlbfs", "/dev/hugepages");
+            }
+            Libvirt.ensureHugetlbfs();
+            assertThat(finding(Cli.run("audit", "--vm", NAME, "--format", "json").out(), "vm.memory.hugetlbfs_mounted").path("severity").asText())
+                    .isEqualTo("pass");
 
             boolean rtGroups = Files.exists(Path.of("/sys/fs/cgroup/cpu/cpu.rt_runtime_us")) || Files.exists(Path.of("/sys/fs/cgroup/cpu,cpuacct/cpu.rt_runtime_us"));
             assertThat(patched).as("a realtime plan asks for fifo vCPUs").contains("<vcpusched");

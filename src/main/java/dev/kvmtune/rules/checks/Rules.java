@@ -46,6 +46,7 @@ public final class Rules {
                 new VmRules.Hugepages("vm.memory.hugepages", Severity.FAIL),
                 new VmRules.Hugepages("vm.memory.hugepages_preferred", Severity.INFO),
                 new VmRules.Locked(),
+                new VmRules.HugetlbfsMounted(),
                 new VmMemoryRules.NumaLocal(),
                 new VmMemoryRules.HugetlbMatchesRam(),
                 new VmMemoryRules.KsmOffWithRealtime(),

@@ -782,6 +782,40 @@ final class VmRules {
     }
 
     /**
+     * libvirt backs hugepage memory with a file on a hugetlbfs mount it found when it started; with
+     * none, a hugepage-backed domain does not start ("hugetlbfs filesystem is not mounted or
+     * disabled by administrator config"). systemd mounts /dev/hugepages on most hosts; a host
+     * without it, or a container, may have none.
+     */
+    static final class HugetlbfsMounted extends PerVm {
+        public String id() {
+            return "vm.memory.hugetlbfs_mounted";
+        }
+
+        void check(AuditContext ctx, VmFacts vm, List<Finding> out) {
+            Vm.Memory m = vm.vm().memory();
+            if (m == null || !Boolean.TRUE.equals(m.hugepages()) || vm.state().equals("running")) return;
+            Optional<String> mounts = ctx.root().read("proc/mounts");
+            if (mounts.isEmpty()) return;
+            List<String> huge = mounts.get().lines().filter(l -> l.split(" ").length > 2 && l.split(" ")[2].equals("hugetlbfs"))
+                    .map(l -> l.split(" ")[1]).toList();
+            boolean ok = !huge.isEmpty();
+            out.add(finding(vm, ok ? Severity.PASS : Severity.FAIL)
+                    .title("a hugetlbfs mount backs its hugepage memory")
+                    .why("libvirt puts a hugepage-backed guest's memory in a file on a hugetlbfs mount, and reads the mounts when "
+                            + "libvirtd starts. With none the domain does not start (\"hugetlbfs filesystem is not mounted or disabled by "
+                            + "administrator config\"); a mount made later counts only after libvirtd restarts.")
+                    .evidence(List.of("proc/mounts: " + (ok ? "hugetlbfs on " + String.join(", ", huge) : "no hugetlbfs")))
+                    .expected("a hugetlbfs mount (usually /dev/hugepages)")
+                    .actual(ok ? "mounted on " + String.join(", ", huge) : "none")
+                    .fix(ok ? null : new Finding.Fix("mkdir -p /dev/hugepages && mount -t hugetlbfs hugetlbfs /dev/hugepages, then restart libvirtd",
+                            "systemctl enable --now dev-hugepages.mount, or an fstab line: hugetlbfs /dev/hugepages hugetlbfs defaults 0 0"))
+                    .reference("Documentation/admin-guide/mm/hugetlbpage.rst; libvirt formatdomain.html#memory-backing")
+                    .build());
+        }
+    }
+
+    /**
      * The four places a libvirt domain's vCPU pins live: its definition (etc/libvirt/qemu/NAME.xml:
      * what the next start uses), libvirt's live state (run/libvirt/qemu/NAME.xml), the vCPU's cpuset
      * cgroup (cpuset.cpus of libvirt's vcpuN group) and the thread's own affinity. A change made
