@@ -212,4 +212,22 @@ public final class FileHostAccess implements HostAccess {
             throw new IOException(String.join(" ", argv) + ": interrupted");
         }
     }
+
+    @Override
+    public Answer ask(List<String> argv) throws IOException {
+        if (!live) throw new IOException("commands run on the live host only, not in " + base);
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        try {
+            byte[] out = p.getInputStream().readNBytes(1 << 16);
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IOException(String.join(" ", argv) + ": no answer within 60 s");
+            }
+            return new Answer(p.exitValue(), new String(out, java.nio.charset.StandardCharsets.UTF_8));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            p.destroyForcibly();
+            throw new IOException(String.join(" ", argv) + ": interrupted");
+        }
+    }
 }

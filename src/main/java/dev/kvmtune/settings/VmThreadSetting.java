@@ -6,6 +6,7 @@ import dev.kvmtune.facts.vm.Vm;
 import dev.kvmtune.facts.vm.VmFacts;
 import dev.kvmtune.facts.vm.VmThread;
 import dev.kvmtune.settings.change.Change;
+import dev.kvmtune.settings.change.HostAccess;
 import dev.kvmtune.util.CpuSet;
 import dev.kvmtune.util.Numbers;
 import java.util.ArrayList;
@@ -59,6 +60,7 @@ final class VmThreadSetting implements Applied {
         List<Change> out = new ArrayList<>();
         if (cpus != null && libvirtManaged(vm, c)) {
             // a libvirt domain is changed through libvirt, live and in its definition, so that the pins last past a restart
+            reachable(d, vmName, c);
             out.addAll(virshPins(d, vm, role, cpus, c));
             if (policy != null) {
                 // libvirt has no live vcpusched change: the policy is set on the threads; the rendered XML (virsh define) keeps it
@@ -92,6 +94,27 @@ final class VmThreadSetting implements Applied {
         String x = vm.vm().domainXml();
         return c.host().live() && x != null && x.startsWith(dev.kvmtune.facts.vm.VmDiscovery.RUN_DIR + "/")
                 && dev.kvmtune.util.Executables.found("virsh");
+    }
+
+    /**
+     * The domain answers through libvirt, or the apply stops before it changes anything: pinning its
+     * threads behind a libvirtd that is down would not last, and a virsh step would fail halfway.
+     */
+    private static void reachable(Desired d, String name, ApplyContext c) {
+        HostAccess.Answer a;
+        try {
+            a = c.host().ask(virshArgv(List.of("domstate", name)));
+        } catch (java.io.IOException e) {
+            throw new BadInputException("plan setting vm-thread '" + d.key() + "': cannot ask libvirt about " + name + ": " + e.getMessage());
+        }
+        if (a.exit() == 0) return;
+        String said = a.output().strip().lines().filter(l -> !l.isBlank()).findFirst().orElse("exit " + a.exit());
+        String why = said.contains("failed to connect") || said.contains("Failed to connect")
+                ? "libvirtd does not answer on " + URI + " (start it: systemctl start libvirtd, or virtlogd -d; libvirtd -d)"
+                : said.contains("failed to get domain") || said.contains("Domain not found")
+                ? "libvirt on " + URI + " does not know domain " + name + " (virsh list --all)"
+                : "virsh domstate " + name + " failed";
+        throw new BadInputException("VM " + name + " is a libvirt domain, but " + why + "; nothing was changed (virsh: " + said + ")");
     }
 
     /**

@@ -107,4 +107,9 @@ abstract class DelegatingHost implements HostAccess {
     public int run(List<String> argv) throws IOException {
         return inner.run(argv);
     }
+
+    @Override
+    public Answer ask(List<String> argv) throws IOException {
+        return inner.ask(argv);
+    }
 }

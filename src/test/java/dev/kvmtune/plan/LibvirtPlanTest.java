@@ -225,7 +225,18 @@ class LibvirtPlanTest {
             assertThat(Libvirt.virsh("vcpupin", name, "0", "--config").out()).containsPattern("0\\s+" + online);
             assertThat(Libvirt.virsh("emulatorpin", name, "--config").out()).containsPattern("\\*:\\s+" + online);
             assertThat(vcpuThread(name).path("allowed").asText()).isEqualTo(online);
+
+            // libvirtd down, the domain's QEMU still running: apply stops before it changes anything, and says why
+            assertThat(Libvirt.run(List.of("pkill", "-x", "libvirtd")).exit()).isZero();
+            for (int i = 0; i < 100 && Libvirt.run(List.of("pgrep", "-x", "libvirtd")).exit() == 0; i++) Thread.sleep(100);
+            Cli.Result down = Cli.run("apply", vmPlan.toString(), "--yes", "--journal-dir", journals.toString());
+            assertThat(down.exit()).as(down.out() + down.err()).isEqualTo(2);
+            assertThat(down.err()).contains("VM " + name + " is a libvirt domain, but libvirtd does not answer on qemu:///system")
+                    .contains("nothing was changed");
+            assertThat(vcpuThread(name).path("allowed").asText()).isEqualTo(online);
+            Libvirt.ensureRunning();
         } finally {
+            Libvirt.ensureRunning();
             Libvirt.virsh("destroy", name);
             Libvirt.virsh("undefine", name);
             for (int i = 0; i < 100 && !proc(rt).equals(rtRuntime); i++) {

@@ -59,6 +59,15 @@ public interface HostAccess {
     /** Runs a command on the live host, returning its exit code; output goes to the error stream. */
     int run(List<String> argv) throws IOException;
 
+    /** A command's exit code and its output (stdout and stderr together), for a read-only question to a tool (virsh domstate). */
+    record Answer(int exit, String output) {
+    }
+
+    /** Asks a read-only question of a tool on the live host; a tree, or a host that cannot run it, throws. */
+    default Answer ask(List<String> argv) throws IOException {
+        throw new IOException(String.join(" ", argv) + ": commands run on the live host only");
+    }
+
     /** The temporary name {@link #install} writes first, so that a crash between the two can be cleaned up. */
     static String tempFor(String path) {
         int slash = path.lastIndexOf('/');
