@@ -4,7 +4,6 @@ import dev.kvmtune.apply.LiveThreadScheduler;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * A command that a printed hint tells the user to run, exactly: it names the same --root and
@@ -15,7 +14,6 @@ import java.util.regex.Pattern;
  * @param journalDir the --journal-dir given, or null for the root's default
  */
 record CommandHint(Path rootDir, Path journalDir) {
-    private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9_@%+=:,./-]+");
 
     /** {@code kvmtune SUBCOMMAND ARGS... [--root DIR] [--journal-dir DIR]}, ready to paste. */
     String command(String subcommand, String... args) {
@@ -46,7 +44,6 @@ record CommandHint(Path rootDir, Path journalDir) {
     }
 
     static String quote(String arg) {
-        if (!arg.isEmpty() && PLAIN.matcher(arg).matches()) return arg;
-        return "'" + arg.replace("'", "'\\''") + "'";
+        return dev.kvmtune.util.ShellWords.quote(arg);
     }
 }

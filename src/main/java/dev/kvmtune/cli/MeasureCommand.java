@@ -25,10 +25,8 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -108,8 +106,30 @@ public final class MeasureCommand implements Callable<Integer> {
     @Option(names = "--cyclictest", defaultValue = "cyclictest", hidden = true)
     String cyclictest;
 
+    /**
+     * One step of the run: what it runs, and its manifest entry as it stands (guarded by this
+     * command's lock, which the step threads and the Ctrl-C hook share).
+     */
+    private static final class Slot {
+        final Part part;
+        final List<String> args;
+        final String stdoutFile;
+        Step step;
+
+        Slot(Part part, List<String> args, String stdoutFile, Step step) {
+            this.part = part;
+            this.args = args;
+            this.stdoutFile = stdoutFile;
+            this.step = step;
+        }
+
+        Status status() {
+            return step.status();
+        }
+    }
+
     private Path dir;
-    private final List<Step> steps = new ArrayList<>();
+    private final List<Slot> slots = new ArrayList<>();
     private final AtomicBoolean stopping = new AtomicBoolean();
     private Manifest.Host host;
     private List<Manifest.VmRef> vmRefs = List.of();
@@ -135,7 +155,7 @@ public final class MeasureCommand implements Callable<Integer> {
         started = now();
         host = new Manifest.Host(read(live, "proc/sys/kernel/hostname"), read(live, "proc/sys/kernel/osrelease"), arch(), read(live, "proc/cmdline"));
         vmRefs = refs(vms);
-        plan(skipped, live);
+        plan(skipped, live, vms);
         Thread hook = new Thread(this::interrupted, "kvmtune-measure-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
@@ -155,10 +175,8 @@ public final class MeasureCommand implements Callable<Integer> {
                 // the hook is running: it writes the manifest
             }
         }
-        long failed = steps.stream().filter(s -> s.status() == Status.failed).count();
-        long skippedCount = steps.stream().filter(s -> s.status() == Status.skipped).count();
         err.printf("kvmtune: bundle %s: %d parts done, %d failed, %d skipped (manifest.json says why)%n", output,
-                steps.stream().filter(s -> s.status() == Status.done).count(), failed, skippedCount);
+                count(Status.done), count(Status.failed), count(Status.skipped));
         err.printf("kvmtune: next: kvmtune report %s -o %s%n", CommandHint.quote(output.toString()),
                 CommandHint.quote(output.resolve("report.html").toString()));
         err.flush();
@@ -223,14 +241,7 @@ public final class MeasureCommand implements Callable<Integer> {
 
     // ---- the steps ----
 
-    /** What a step runs: the kvmtune arguments, and where its stdout goes (null: the command writes its own files). */
-    private record Run(Step step, List<String> args, String stdoutFile) {
-    }
-
-    private final Map<Step, Run> runs = new LinkedHashMap<>();
-    private final Map<Step, Part> partOf = new LinkedHashMap<>();
-
-    private void plan(Set<Part> skipped, Root live) {
+    private void plan(Set<Part> skipped, Root live, List<VmFacts> vms) {
         String d = duration.toSeconds() + "s";
         add(Part.snapshot, null, List.of("capture", "-o", f("snapshot.tar.gz")), null, List.of("snapshot.tar.gz"));
         add(Part.facts, null, List.of("--format", "json", "facts"), "facts.json", List.of("facts.json"));
@@ -252,23 +263,19 @@ public final class MeasureCommand implements Callable<Integer> {
                     List.of("flame-" + n + ".svg", "flame-" + n + ".folded"));
         }
         add(Part.perf_sched, null, List.of(), "perf-sched.txt", List.of("perf-sched.txt"));
-        CpuSet cpus = latencyCpus != null ? latencyCpus : latencyCpus(live);
+        CpuSet cpus = latencyCpus != null ? latencyCpus : latencyCpus(live, vms);
         add(Part.latency, null, List.of("--format", "json", "latency", "run", "--cpus", cpus.toList(), "--duration", d,
                 "--cyclictest", cyclictest, "-o", f("latency")), null, List.of("latency.txt", "latency.json"));
         if (vmRefs.isEmpty()) {
             for (Part p : List.of(Part.exits, Part.threads, Part.flame)) {
-                Step s = new Step(p.label(), null, Status.skipped, null, List.of(), null, null,
-                        vmNames.isEmpty() ? "no running QEMU VM on this host" : "no VM", null);
-                steps.add(s);
-                partOf.put(s, p);
+                slots.add(new Slot(p, List.of(), null, new Step(p.label(), null, Status.skipped, null, List.of(), null, null,
+                        vmNames.isEmpty() ? "no running QEMU VM on this host" : "no VM", null)));
             }
         }
-        for (int i = 0; i < steps.size(); i++) {
-            Step s = steps.get(i);
-            Part p = partOf.get(s);
+        for (Slot s : slots) {
             if (s.status() != Status.pending) continue;
-            String why = skipped.contains(p) ? (p == Part.perf_sched ? "not asked (--perf-sched)" : "--skip " + p.label()) : unavailable(p);
-            if (why != null) replace(s, s.with(Status.skipped, null, null, why));
+            String why = skipped.contains(s.part) ? (s.part == Part.perf_sched ? "not asked (--perf-sched)" : "--skip " + s.part.label()) : unavailable(s.part);
+            if (why != null) s.step = s.step.with(Status.skipped, null, null, why);
         }
     }
 
@@ -287,10 +294,7 @@ public final class MeasureCommand implements Callable<Integer> {
         String cmd = p == Part.perf_sched
                 ? perf + " sched record -o " + f("perf-sched.data") + " -- sleep " + duration.toSeconds() + " && " + perf + " sched latency -i " + f("perf-sched.data")
                 : "kvmtune " + String.join(" ", args.stream().map(CommandHint::quote).toList()) + (stdoutFile == null ? "" : " > " + CommandHint.quote(f(stdoutFile)));
-        Step s = new Step(p.label(), vm == null ? null : vm.name(), Status.pending, cmd, files, null, null, null, log);
-        steps.add(s);
-        partOf.put(s, p);
-        runs.put(s, new Run(s, args, stdoutFile));
+        slots.add(new Slot(p, args, stdoutFile, new Step(p.label(), vm == null ? null : vm.name(), Status.pending, cmd, files, null, null, null, log)));
     }
 
     private String f(String name) {
@@ -298,17 +302,17 @@ public final class MeasureCommand implements Callable<Integer> {
     }
 
     private void phase(String title, List<Part> parts, boolean timed) throws InterruptedException {
-        List<Step> todo = new ArrayList<>();
+        List<Slot> todo = new ArrayList<>();
         synchronized (this) {
-            for (Step s : steps) if (parts.contains(partOf.get(s)) && s.status() == Status.pending) todo.add(s);
+            for (Slot s : slots) if (parts.contains(s.part) && s.status() == Status.pending) todo.add(s);
         }
         if (todo.isEmpty() || stopping.get()) return;
-        err.printf("kvmtune: measure %s: %s%s%n", title, String.join(", ", todo.stream().map(s -> s.part() + (s.vm() == null ? "" : " " + s.vm())).toList()),
+        err.printf("kvmtune: measure %s: %s%s%n", title, String.join(", ", todo.stream().map(s -> s.step.part() + (s.step.vm() == null ? "" : " " + s.step.vm())).toList()),
                 timed ? " for " + duration.toSeconds() + "s" : "");
         err.flush();
         List<Thread> threads = new ArrayList<>();
-        for (Step s : todo) {
-            Thread t = new Thread(() -> runStep(s), "kvmtune-measure-" + s.part());
+        for (Slot s : todo) {
+            Thread t = new Thread(() -> runStep(s), "kvmtune-measure-" + s.step.part());
             threads.add(t);
             t.start();
         }
@@ -328,14 +332,10 @@ public final class MeasureCommand implements Callable<Integer> {
         if (progress != null) progress.done();
     }
 
-    private void runStep(Step step) {
-        Run r;
-        Part part;
+    private void runStep(Slot slot) {
         synchronized (this) {
-            r = runs.get(step);
-            part = partOf.get(step);
             if (stopping.get()) return;
-            replace(step, step.with(Status.running, null, null, null));
+            slot.step = slot.step.with(Status.running, null, null, null);
             write(false);
         }
         long t0 = System.nanoTime();
@@ -344,12 +344,13 @@ public final class MeasureCommand implements Callable<Integer> {
         int exit;
         String reason = null;
         try {
-            if (part == Part.perf_sched) {
+            if (slot.part == Part.perf_sched) {
                 exit = perfSched(out, log);
             } else {
-                exit = KvmtuneCommand.newCommandLine(r.args().toArray(String[]::new), new PrintWriter(out), log).execute(r.args().toArray(String[]::new));
+                String[] args = slot.args.toArray(String[]::new);
+                exit = KvmtuneCommand.newCommandLine(args, new PrintWriter(out), log).execute(args);
             }
-            if (r.stdoutFile() != null && (exit == ExitCodes.OK || exit == ExitCodes.FINDINGS)) OutputFile.writeDerived(dir.resolve(r.stdoutFile()), out.toString(), null);
+            if (slot.stdoutFile != null && (exit == ExitCodes.OK || exit == ExitCodes.FINDINGS)) OutputFile.writeDerived(dir.resolve(slot.stdoutFile), out.toString(), null);
         } catch (RuntimeException | IOException e) {
             exit = ExitCodes.INTERNAL_ERROR;
             reason = e.getMessage();
@@ -360,7 +361,7 @@ public final class MeasureCommand implements Callable<Integer> {
         }
         double secs = Math.round((System.nanoTime() - t0) / 1e7) / 100.0;
         try {
-            OutputFile.writeDerived(dir.resolve(step.log()), log.toString(), null);
+            OutputFile.writeDerived(dir.resolve(slot.step.log()), log.toString(), null);
         } catch (RuntimeException e) {
             // the log is help, not data: a failure to keep it must not lose the step
         }
@@ -375,7 +376,7 @@ public final class MeasureCommand implements Callable<Integer> {
             if (reason == null) reason = lastLine(log.toString());
         }
         synchronized (this) {
-            replace(current(step), step.with(st, exit, secs, reason));
+            slot.step = slot.step.with(st, exit, secs, reason);
             write(false);
         }
     }
@@ -406,16 +407,8 @@ public final class MeasureCommand implements Callable<Integer> {
         return l.isEmpty() ? "no message" : l.replaceFirst("^kvmtune: ", "");
     }
 
-    private Step current(Step original) {
-        for (Step s : steps) if (s.part().equals(original.part()) && java.util.Objects.equals(s.vm(), original.vm())) return s;
-        return original;
-    }
-
-    private void replace(Step old, Step now) {
-        int i = steps.indexOf(old);
-        steps.set(i, now);
-        partOf.put(now, partOf.remove(old));
-        runs.put(now, runs.remove(old));
+    private synchronized long count(Status st) {
+        return slots.stream().filter(s -> s.status() == st).count();
     }
 
     /** Ctrl-C: the steps' own hooks stop cyclictest, perf and the trace instance; wait for them, then record what ended how. */
@@ -423,9 +416,7 @@ public final class MeasureCommand implements Callable<Integer> {
         stopping.set(true);
         long deadline = System.nanoTime() + 15_000_000_000L;
         while (System.nanoTime() < deadline) {
-            synchronized (this) {
-                if (steps.stream().noneMatch(s -> s.status() == Status.running)) break;
-            }
+            if (count(Status.running) == 0) break;
             try {
                 Thread.sleep(100);
             } catch (InterruptedException e) {
@@ -433,9 +424,9 @@ public final class MeasureCommand implements Callable<Integer> {
             }
         }
         synchronized (this) {
-            for (Step s : List.copyOf(steps)) {
-                if (s.status() == Status.running) replace(s, s.with(Status.interrupted, null, null, "still running when Ctrl-C stopped the run"));
-                else if (s.status() == Status.pending) replace(s, s.with(Status.not_run, null, null, "Ctrl-C stopped the run before it"));
+            for (Slot s : slots) {
+                if (s.status() == Status.running) s.step = s.step.with(Status.interrupted, null, null, "still running when Ctrl-C stopped the run");
+                else if (s.status() == Status.pending) s.step = s.step.with(Status.not_run, null, null, "Ctrl-C stopped the run before it");
             }
             write(true);
         }
@@ -444,45 +435,35 @@ public final class MeasureCommand implements Callable<Integer> {
     }
 
     private void write(boolean ended) {
+        List<Step> steps = slots.stream().map(s -> s.step).toList();
         boolean complete = ended && !stopping.get() && steps.stream().allMatch(s -> s.status() != Status.pending && s.status() != Status.running);
         Manifest m = new Manifest(Manifest.FORMAT, "kvmtune", KvmtuneCommand.version(), host, started, ended ? now() : null,
-                duration.toSeconds(), vmRefs, List.copyOf(steps), complete, stopping.get());
+                duration.toSeconds(), vmRefs, steps, complete, stopping.get());
         OutputFile.writeDerived(dir.resolve("manifest.json"), Json.write(m), null);
     }
 
-    private CpuSet latencyCpus(Root live) {
+    /** The isolated and nohz_full CPUs and the CPUs the watched VMs' vCPU threads are pinned to; all online CPUs when there are none. */
+    private static CpuSet latencyCpus(Root live, List<VmFacts> vms) {
         CpuSet set = IsolationReader.kernelIsolated(live);
-        for (Manifest.VmRef v : vmRefs) {
-            // vCPU threads pinned to fewer CPUs than all: the CPUs the guest's latency depends on
-            set = set.union(pinnedVcpuCpus(live, v.pid()));
-        }
-        if (!set.isEmpty()) return set;
         String online = read(live, "sys/devices/system/cpu/online");
-        return online == null ? CpuSet.of(0) : CpuSet.parseList(online);
-    }
-
-    private static CpuSet pinnedVcpuCpus(Root live, int pid) {
-        CpuSet all = CpuSet.parseList(java.util.Objects.requireNonNullElse(read(live, "sys/devices/system/cpu/online"), "0"));
-        CpuSet out = CpuSet.EMPTY;
-        for (var t : dev.kvmtune.facts.proc.ProcessReader.tids(live, pid)) {
-            var task = dev.kvmtune.facts.proc.ProcessReader.task(live, pid, t);
-            if (task.isEmpty() || !task.get().comm().matches("CPU \\d+/\\w+")) continue;
-            CpuSet a = task.get().allowed();
-            if (a != null && !a.equals(all)) out = out.union(a);
+        CpuSet all = online == null ? CpuSet.of(0) : CpuSet.parseList(online);
+        for (VmFacts v : vms) {
+            for (var t : v.byRole("vcpu")) {
+                // a vCPU thread allowed on fewer CPUs than all: a CPU the guest's latency depends on
+                if (t.allowed() != null && !t.allowed().equals(all)) set = set.union(t.allowed());
+            }
         }
-        return out;
+        return set.isEmpty() ? all : set;
     }
 
     private static String read(Root root, String path) {
         return root.read(path).map(String::strip).filter(s -> !s.isEmpty()).orElse(null);
     }
 
+    /** uname -m's name: the JDK says amd64 for x86_64. */
     private static String arch() {
         String a = System.getProperty("os.arch");
-        return switch (a) {
-            case "amd64" -> "x86_64";
-            default -> a;
-        };
+        return a.equals("amd64") ? "x86_64" : a;
     }
 
     private static String now() {

@@ -119,7 +119,8 @@ public final class PlanCommand implements Callable<Integer> {
                 Vm model = DomainXml.parse(text.get(), path);
                 domains.put(r.name(), new RenderInputs.Domain("/" + path, text.get(), model));
                 requests.set(i, r.complete(model));
-                err.println("kvmtune: " + r.name() + ": patching libvirt's definition /" + path + " (give --xml to patch another)");
+                err.println("kvmtune: " + r.name() + ": patching libvirt's definition " + (root.isLive() ? "/" + path : path + " of " + root.describe())
+                        + " (give --xml to patch another)");
             }
             HostFacts facts = HostFactsCollector.collect(root);
             long assumeKb = 0;

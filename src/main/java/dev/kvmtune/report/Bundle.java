@@ -8,7 +8,6 @@ import dev.kvmtune.BadInputException;
 import dev.kvmtune.latency.CyclictestParser;
 import dev.kvmtune.latency.CyclictestRun;
 import dev.kvmtune.util.SmallFiles;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -35,6 +34,7 @@ public final class Bundle {
     private final Path dir;
     private final String label;
     private final Manifest manifest;
+    private final Map<String, Optional<JsonNode>> parts = new java.util.HashMap<>();
 
     private Bundle(Path dir, String label, Manifest manifest) {
         this.dir = dir;
@@ -89,11 +89,12 @@ public final class Bundle {
         return manifest;
     }
 
-    /** A JSON part, when the file is there. */
+    /** A JSON part, when the file is there; each is read once, however many sections use it. */
     public Optional<JsonNode> json(String file) {
-        Path p = dir.resolve(file);
-        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) return Optional.empty();
-        return Optional.of(json(p));
+        return parts.computeIfAbsent(file, f -> {
+            Path p = dir.resolve(f);
+            return Files.exists(p, LinkOption.NOFOLLOW_LINKS) ? Optional.of(json(p)) : Optional.empty();
+        });
     }
 
     /** cyclictest's own text output of the latency part, parsed. */
@@ -159,7 +160,7 @@ public final class Bundle {
             throw new BadInputException(p + at + ": not valid JSON (" + msg.replaceAll("[\\p{Cntrl}]", "?")
                     + "); the bundle is damaged");
         } catch (java.io.IOException e) {
-            throw new BadInputException(p + ": " + new String(String.valueOf(e.getMessage()).getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8));
+            throw BadInputException.reading(p, e);
         }
     }
 }

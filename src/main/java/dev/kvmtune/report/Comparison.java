@@ -7,6 +7,7 @@ import dev.kvmtune.exits.ExitReport;
 import dev.kvmtune.exits.Warnings;
 import dev.kvmtune.latency.CyclictestRun;
 import dev.kvmtune.latency.PerfSchedLatency;
+import dev.kvmtune.util.ShellWords;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -173,9 +174,14 @@ public record Comparison(String format, String kind, List<Column> bundles, Chang
                 String t = e.path("time").asText(null);
                 // the applies made between the two runs: after the first began
                 if (from != null && t != null && t.compareTo(from) < 0) continue;
+                // the same command apply printed: the journal, its root, and its directory when that is not the root's default
                 String root = e.path("root").asText("/");
-                String rollback = "sudo kvmtune rollback " + quote(e.path("journal").asText())
-                        + (root.equals("/") || root.isEmpty() ? "" : " --root " + quote(root));
+                String journal = e.path("journal").asText();
+                Path jdir = Path.of(journal).getParent();
+                Path defaultDir = Path.of(root.isEmpty() ? "/" : root).resolve("var/lib/kvmtune");
+                String rollback = "sudo kvmtune rollback " + ShellWords.quote(journal)
+                        + (root.equals("/") || root.isEmpty() ? "" : " --root " + ShellWords.quote(root))
+                        + (jdir == null || jdir.equals(defaultDir) ? "" : " --journal-dir " + ShellWords.quote(jdir.toString()));
                 journals.add(new JournalEntry(e.path("journal").asText(), e.path("status").asText(), t, e.path("plan").asText(null),
                         e.path("steps").asInt(), rollback));
             }
@@ -209,10 +215,6 @@ public record Comparison(String format, String kind, List<Column> bundles, Chang
         if (n.isMissingNode()) return null;
         if (n.has("value")) return n.get("value").asText().isEmpty() ? "(none)" : n.get("value").asText();
         return "(" + n.path("status").asText("unread") + ")";
-    }
-
-    static String quote(String s) {
-        return s.matches("[A-Za-z0-9_./:=,+-]+") ? s : "'" + s.replace("'", "'\\''") + "'";
     }
 
     // ---- audit ----

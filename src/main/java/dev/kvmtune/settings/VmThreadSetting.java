@@ -138,8 +138,8 @@ final class VmThreadSetting implements Applied {
         if (vcpus == 0 && vm.vm().smp() != null) vcpus = Math.max(vm.vm().smp().cpus(), 0);
         for (int i = 0; i < vcpus; i++) {
             if (!role.equals("vcpus") && !role.equals("vcpu" + i)) continue;
-            CpuSet l = pin(live, i, all);
-            CpuSet f = pin(config, i, all);
+            CpuSet l = Vm.Pinning.vcpu(live, i, all);
+            CpuSet f = Vm.Pinning.vcpu(config, i, all);
             String idx = Integer.toString(i);
             out.add(virsh(d, List.of("vcpupin", name, idx, cpus.toList()), List.of("vcpupin", name, idx), l, f, cpus,
                     "vCPU " + i + " on " + l.toList() + (f.equals(l) ? "" : " (defined " + f.toList() + ")")));
@@ -162,12 +162,6 @@ final class VmThreadSetting implements Applied {
         a.addAll(args);
         a.addAll(List.of(flags));
         return a;
-    }
-
-    private static CpuSet pin(Vm.Pinning p, int vcpu, CpuSet all) {
-        if (p == null) return all;
-        if (p.vcpupin().containsKey(vcpu)) return p.vcpupin().get(vcpu);
-        return p.vcpuDefault() != null ? p.vcpuDefault() : all;
     }
 
     /** The pins of the domain's definition (what the next start uses), or null when it has none on this host. */

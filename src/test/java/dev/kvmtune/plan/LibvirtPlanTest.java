@@ -31,12 +31,7 @@ class LibvirtPlanTest {
         Requires.command("qemu-system-x86_64", "qemu-system-x86");
         Requires.machine(Runtime.getRuntime().availableProcessors() >= 2, "one CPU: a realtime vCPU needs a CPU of its own");
         Libvirt.ensureRunning();
-        Libvirt.virsh("destroy", NAME);
-        Libvirt.virsh("undefine", NAME);
-        Path base = tmp.resolve("base.xml");
-        Files.writeString(base, "<domain type='qemu'><name>" + NAME + "</name><memory unit='MiB'>128</memory><vcpu>1</vcpu>"
-                + "<os><type arch='x86_64' machine='pc'>hvm</type></os><cpu mode='custom' match='exact'><model fallback='allow'>qemu64</model></cpu>"
-                + "<devices><emulator>/usr/bin/qemu-system-x86_64</emulator></devices></domain>");
+        Path base = minimalDomain(NAME);
         Path hp = Path.of("/sys/devices/system/node/node0/hugepages/hugepages-2048kB/nr_hugepages");
         String hugepages = proc(hp);
         Path rt = Path.of("/proc/sys/kernel/sched_rt_runtime_us");
@@ -81,7 +76,7 @@ class LibvirtPlanTest {
             assertThat(finding(Cli.run("audit", "--vm", NAME, "--format", "json").out(), "vm.memory.hugetlbfs_mounted").path("severity").asText())
                     .isEqualTo("pass");
 
-            boolean rtGroups = Files.exists(Path.of("/sys/fs/cgroup/cpu/cpu.rt_runtime_us")) || Files.exists(Path.of("/sys/fs/cgroup/cpu,cpuacct/cpu.rt_runtime_us"));
+            boolean rtGroups = rtGroupScheduling();
             assertThat(patched).as("a realtime plan asks for fifo vCPUs").contains("<vcpusched");
             if (rtGroups && !rtRuntime.equals("-1")) {
                 // the trap: libvirt's cgroups have no RT budget, so the fifo vcpusched is refused and the domain does not start;
@@ -129,15 +124,7 @@ class LibvirtPlanTest {
             Libvirt.virsh("destroy", NAME);
             Libvirt.virsh("undefine", NAME);
             if (!proc(hp).equals(hugepages)) Files.writeString(hp, hugepages);
-            // the kernel takes the budget back (EBUSY until then) once the destroyed QEMU's FIFO vCPU has left its group
-            for (int i = 0; i < 100 && !proc(rt).equals(rtRuntime); i++) {
-                try {
-                    Files.writeString(rt, rtRuntime);
-                } catch (java.io.IOException busy) {
-                    Thread.sleep(100);
-                }
-            }
-            assertThat(proc(rt)).as("kernel.sched_rt_runtime_us put back").isEqualTo(rtRuntime);
+            putBack(rt, rtRuntime);
         }
     }
 
@@ -153,12 +140,7 @@ class LibvirtPlanTest {
         Requires.machine(Runtime.getRuntime().availableProcessors() >= 2, "one CPU: nothing to pin apart");
         Libvirt.ensureRunning();
         String name = NAME + "-apply";
-        Libvirt.virsh("destroy", name);
-        Libvirt.virsh("undefine", name);
-        Path base = tmp.resolve("apply-base.xml");
-        Files.writeString(base, "<domain type='qemu'><name>" + name + "</name><memory unit='MiB'>128</memory><vcpu>1</vcpu>"
-                + "<os><type arch='x86_64' machine='pc'>hvm</type></os><cpu mode='custom' match='exact'><model fallback='allow'>qemu64</model></cpu>"
-                + "<devices><emulator>/usr/bin/qemu-system-x86_64</emulator></devices></domain>");
+        Path base = minimalDomain(name);
         Path rt = Path.of("/proc/sys/kernel/sched_rt_runtime_us");
         String rtRuntime = proc(rt);
         String online = proc(Path.of("/sys/devices/system/cpu/online"));
@@ -196,7 +178,7 @@ class LibvirtPlanTest {
             String vcpuCpu = vm.path("vcpuPins").get(0).asText();
             String emulator = vm.path("emulatorCpus").asText();
 
-            boolean rtGroups = Files.exists(Path.of("/sys/fs/cgroup/cpu/cpu.rt_runtime_us")) || Files.exists(Path.of("/sys/fs/cgroup/cpu,cpuacct/cpu.rt_runtime_us"));
+            boolean rtGroups = rtGroupScheduling();
             if (rtGroups && !rtRuntime.equals("-1")) {
                 // libvirt takes the pins, the kernel refuses the fifo vCPU: the apply fails and the pins are undone, live and defined
                 Cli.Result refused = Cli.run("apply", vmPlan.toString(), "--yes", "--journal-dir", journals.toString());
@@ -239,14 +221,7 @@ class LibvirtPlanTest {
             Libvirt.ensureRunning();
             Libvirt.virsh("destroy", name);
             Libvirt.virsh("undefine", name);
-            for (int i = 0; i < 100 && !proc(rt).equals(rtRuntime); i++) {
-                try {
-                    Files.writeString(rt, rtRuntime);
-                } catch (java.io.IOException busy) {
-                    Thread.sleep(100);
-                }
-            }
-            assertThat(proc(rt)).as("kernel.sched_rt_runtime_us put back").isEqualTo(rtRuntime);
+            putBack(rt, rtRuntime);
         }
     }
 
@@ -254,6 +229,34 @@ class LibvirtPlanTest {
         JsonNode threads = JSON.readTree(Cli.run("threads", "--vm", name, "--format", "json").out());
         for (JsonNode t : threads.get(0).path("threads")) if (t.path("role").asText().equals("vcpu")) return t;
         throw new AssertionError("no vCPU thread of " + name + ": " + threads);
+    }
+
+    /** A one-vCPU TCG domain with nothing tuned, as a user would define it; any earlier one of that name is gone first. */
+    private Path minimalDomain(String name) throws Exception {
+        Libvirt.virsh("destroy", name);
+        Libvirt.virsh("undefine", name);
+        Path base = tmp.resolve(name + "-base.xml");
+        Files.writeString(base, "<domain type='qemu'><name>" + name + "</name><memory unit='MiB'>128</memory><vcpu>1</vcpu>"
+                + "<os><type arch='x86_64' machine='pc'>hvm</type></os><cpu mode='custom' match='exact'><model fallback='allow'>qemu64</model></cpu>"
+                + "<devices><emulator>/usr/bin/qemu-system-x86_64</emulator></devices></domain>");
+        return base;
+    }
+
+    /** RT group scheduling: cgroup v1's cpu controller has an RT budget. */
+    private static boolean rtGroupScheduling() {
+        return Files.exists(Path.of("/sys/fs/cgroup/cpu/cpu.rt_runtime_us")) || Files.exists(Path.of("/sys/fs/cgroup/cpu,cpuacct/cpu.rt_runtime_us"));
+    }
+
+    /** The sysctl as it was: the kernel refuses a budget (EBUSY) until the destroyed QEMU's FIFO vCPU has left its group. */
+    private static void putBack(Path rt, String value) throws Exception {
+        for (int i = 0; i < 100 && !proc(rt).equals(value); i++) {
+            try {
+                Files.writeString(rt, value);
+            } catch (java.io.IOException busy) {
+                Thread.sleep(100);
+            }
+        }
+        assertThat(proc(rt)).as("kernel.sched_rt_runtime_us put back").isEqualTo(value);
     }
 
     /** A proc or sysfs file whole: a sysctl file answers only a read from offset 0, which Files.readString does not make. */

@@ -123,6 +123,16 @@ public record Vm(
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Pinning(Map<Integer, CpuSet> vcpupin, CpuSet emulatorpin, Map<String, CpuSet> iothreadpin,
                           Map<Integer, String> vcpusched, CpuSet vcpuDefault) {
+        /** Where vCPU {@code vcpu} may run: its vcpupin, else the vcpu element's cpuset, else {@code all}. */
+        public CpuSet vcpu(int vcpu, CpuSet all) {
+            if (vcpupin.containsKey(vcpu)) return vcpupin.get(vcpu);
+            return vcpuDefault != null ? vcpuDefault : all;
+        }
+
+        /** As {@link #vcpu} for pins that may be absent altogether (no cputune): {@code all}. */
+        public static CpuSet vcpu(Pinning p, int vcpu, CpuSet all) {
+            return p == null ? all : p.vcpu(vcpu, all);
+        }
     }
 
     /** A domain file that could not be read: only where it is and why. */

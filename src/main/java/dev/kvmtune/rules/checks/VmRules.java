@@ -848,9 +848,9 @@ final class VmRules {
             List<String> differ = new ArrayList<>();
             for (VmThread t : vm.byRole("vcpu")) {
                 if (t.vcpu() == null) continue;
-                CpuSet d = pinOf(defined, t.vcpu(), all);
-                CpuSet l = pinOf(running, t.vcpu(), all);
-                CpuSet cg = root.read("proc/" + vm.vm().pid() + "/task/" + t.tid() + "/cgroup").map(VmRules::cpusetGroup)
+                CpuSet d = Vm.Pinning.vcpu(defined, t.vcpu(), all);
+                CpuSet l = Vm.Pinning.vcpu(running, t.vcpu(), all);
+                CpuSet cg = root.read("proc/" + vm.vm().pid() + "/task/" + t.tid() + "/cgroup").map(x -> cgroupOf(x, "cpuset"))
                         .flatMap(g -> root.read(g.mount() + g.path() + "/cpuset.cpus")).map(String::strip).filter(x -> !x.isEmpty())
                         .map(CpuSet::parseList).orElse(null);
                 CpuSet th = t.allowed();
@@ -878,25 +878,22 @@ final class VmRules {
                     .reference("libvirt formatdomain.html#cpu-tuning; virsh(1) vcpupin")
                     .build());
         }
-
-        private static CpuSet pinOf(Vm.Pinning p, int vcpu, CpuSet all) {
-            if (p == null) return all;
-            if (p.vcpupin().containsKey(vcpu)) return p.vcpupin().get(vcpu);
-            return p.vcpuDefault() != null ? p.vcpuDefault() : all;
-        }
     }
 
-    /** Where the cpuset controller is mounted and a task's group in it. */
+    /** Where a cgroup controller is mounted (root-relative) and a task's group in it. */
     record CgroupPath(String mount, String path) {
     }
 
-    /** The cpuset group of /proc/PID/task/TID/cgroup: v1 "N:cpuset:/path" under sys/fs/cgroup/cpuset, or v2 "0::/path" under sys/fs/cgroup. */
-    static CgroupPath cpusetGroup(String text) {
+    /**
+     * A task's group for one controller from /proc/PID/task/TID/cgroup: v1 "N:cpu,cpuacct:/path" under
+     * sys/fs/cgroup/cpu,cpuacct (the controllers as the line lists them), or v2 "0::/path" under sys/fs/cgroup.
+     */
+    static CgroupPath cgroupOf(String text, String controller) {
         String v2 = null;
         for (String line : text.split("\n")) {
             String[] f = line.split(":", 3);
             if (f.length < 3) continue;
-            for (String c : f[1].split(",")) if (c.equals("cpuset")) return new CgroupPath("sys/fs/cgroup/cpuset", f[2].strip());
+            for (String c : f[1].split(",")) if (c.equals(controller)) return new CgroupPath("sys/fs/cgroup/" + f[1], f[2].strip());
             if (f[0].equals("0") && f[1].isEmpty()) v2 = f[2].strip();
         }
         return v2 == null ? null : new CgroupPath("sys/fs/cgroup", v2);
@@ -934,7 +931,10 @@ final class VmRules {
             // the groups between the root and the VM's vCPUs: the running QEMU's own, else libvirt's machine group
             List<String> groups = new ArrayList<>();
             Integer pid = vm.vm().pid();
-            String own = pid == null ? null : root.read("proc/" + pid + "/cgroup").map(VmRules::cpuGroup).orElse(null);
+            // the QEMU's group without the emulator/vcpuN/iothreadN group libvirt puts its main thread in
+            String own = pid == null ? null : root.read("proc/" + pid + "/cgroup").map(x -> cgroupOf(x, "cpu"))
+                    .filter(g -> !g.mount().equals("sys/fs/cgroup")).map(g -> g.path().replaceFirst("/(emulator|vcpu\\d+|iothread\\d+)$", ""))
+                    .orElse(null);
             if (own != null && !own.equals("/")) {
                 String g = "";
                 for (String part : own.substring(1).split("/")) {
@@ -972,21 +972,6 @@ final class VmRules {
                     .reference("Documentation/scheduler/sched-rt-group.rst; libvirt formatdomain.html#cpu-tuning")
                     .build());
         }
-    }
-
-    /** The cpu controller's path in /proc/PID/cgroup ("4:cpu,cpuacct:/machine/qemu-1-vm.libvirt-qemu/emulator"), without the last part when it is a thread group libvirt adds. */
-    static String cpuGroup(String text) {
-        for (String line : text.split("\n")) {
-            String[] f = line.split(":", 3);
-            if (f.length < 3) continue;
-            for (String c : f[1].split(",")) {
-                if (c.equals("cpu")) {
-                    String path = f[2].strip();
-                    return path.replaceFirst("/(emulator|vcpu\\d+|iothread\\d+)$", "");
-                }
-            }
-        }
-        return null;
     }
 
     static final class NotUnderstood extends PerVm {
