@@ -16,7 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A realtime plan for a domain libvirt knows, defined and started by a real libvirtd (TCG: type
  * 'qemu'), its pins read back through libvirt and /proc. On the way, the traps libvirt sets that
- * the schema does not show: host-passthrough under TCG, hugetlbfs, and RT group scheduling.
+ * the schema does not show: host-passthrough under TCG, hugetlbfs, and RT group scheduling. Each
+ * test has a libvirtd of its own ({@link Libvirt}), its state under the test's directory, and runs
+ * kvmtune beside it as a user of that host would.
  */
 class LibvirtPlanTest {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -30,19 +32,19 @@ class LibvirtPlanTest {
         Requires.root("defines and starts a libvirt domain, sets hugepages and a sysctl");
         Requires.command("qemu-system-x86_64", "qemu-system-x86");
         Requires.machine(Runtime.getRuntime().availableProcessors() >= 2, "one CPU: a realtime vCPU needs a CPU of its own");
-        Libvirt.ensureRunning();
-        Path base = minimalDomain(NAME);
+        Libvirt lv = Libvirt.start(tmp.resolve("libvirt"));
+        Path base = minimalDomain(lv, NAME);
         Path hp = Path.of("/sys/devices/system/node/node0/hugepages/hugepages-2048kB/nr_hugepages");
         String hugepages = proc(hp);
         Path rt = Path.of("/proc/sys/kernel/sched_rt_runtime_us");
         String rtRuntime = proc(rt);
         try {
-            assertThat(Libvirt.virsh("define", base.toString()).exit()).isZero();
+            assertThat(lv.virsh("define", base.toString()).exit()).isZero();
             Path dumped = tmp.resolve("dumped.xml");
-            Libvirt.Result dump = Libvirt.virsh("dumpxml", NAME);
+            Libvirt.Result dump = lv.virsh("dumpxml", NAME);
             Files.writeString(dumped, dump.out());
             Path out = tmp.resolve("plan");
-            Cli.Result plan = Cli.run("plan", "--vm", "name=" + NAME + ",vcpus=1,memory=128M,rt", "--xml", NAME + "=" + dumped, "--out", out.toString());
+            Cli.Result plan = lv.kvmtune("plan", "--vm", "name=" + NAME + ",vcpus=1,memory=128M,rt", "--xml", NAME + "=" + dumped, "--out", out.toString());
             assertThat(plan.exit()).as(plan.err()).isZero();
             Path xml = out.resolve("libvirt/" + NAME + ".xml");
             String patched = Files.readString(xml);
@@ -60,20 +62,20 @@ class LibvirtPlanTest {
             }
             long pages = p.path("partition").path("vms").get(0).path("hugepageCount").asLong(0);
             if (pages > 0) Files.writeString(hp, Long.toString(Long.parseLong(hugepages) + pages));
-            Libvirt.Result def = Libvirt.virsh("define", xml.toString());
+            Libvirt.Result def = lv.virsh("define", xml.toString());
             assertThat(def.exit()).as(def.out()).isZero();
             // hugepage memory needs a hugetlbfs mount that libvirtd saw when it started
-            boolean mounted = proc(Path.of("/proc/mounts")).lines().anyMatch(l -> l.split(" ").length > 2 && l.split(" ")[2].equals("hugetlbfs"));
-            JsonNode hugetlbfs = finding(Cli.run("audit", "--vm", NAME, "--format", "json").out(), "vm.memory.hugetlbfs_mounted");
+            boolean mounted = lv.hugetlbfsMounted();
+            JsonNode hugetlbfs = finding(lv.kvmtune("audit", "--vm", NAME, "--format", "json").out(), "vm.memory.hugetlbfs_mounted");
             assertThat(hugetlbfs.path("severity").asText()).isEqualTo(mounted ? "pass" : "fail");
             if (!mounted) {
-                Libvirt.Result noMount = Libvirt.virsh("start", NAME);
+                Libvirt.Result noMount = lv.virsh("start", NAME);
                 assertThat(noMount.exit()).isNotZero();
                 // libvirtd started without the mount says so; one that saw an earlier mount fails in QEMU, on the missing backing file
                 assertThat(noMount.out()).containsAnyOf("hugetlbfs", "/dev/hugepages");
             }
-            Libvirt.ensureHugetlbfs();
-            assertThat(finding(Cli.run("audit", "--vm", NAME, "--format", "json").out(), "vm.memory.hugetlbfs_mounted").path("severity").asText())
+            if (!mounted) lv.mountHugetlbfs();
+            assertThat(finding(lv.kvmtune("audit", "--vm", NAME, "--format", "json").out(), "vm.memory.hugetlbfs_mounted").path("severity").asText())
                     .isEqualTo("pass");
 
             boolean rtGroups = rtGroupScheduling();
@@ -81,25 +83,25 @@ class LibvirtPlanTest {
             if (rtGroups && !rtRuntime.equals("-1")) {
                 // the trap: libvirt's cgroups have no RT budget, so the fifo vcpusched is refused and the domain does not start;
                 // the audit says so, with the fix
-                Libvirt.Result refused = Libvirt.virsh("start", NAME);
+                Libvirt.Result refused = lv.virsh("start", NAME);
                 assertThat(refused.exit()).isNotZero();
                 assertThat(refused.out()).contains("Operation not permitted");
-                JsonNode finding = finding(Cli.run("audit", "--profile", "realtime-virtual-host", "--vm", NAME, "--format", "json").out());
+                JsonNode finding = finding(lv.kvmtune("audit", "--profile", "realtime-virtual-host", "--vm", NAME, "--format", "json").out());
                 assertThat(finding.path("severity").asText()).isEqualTo("fail");
                 assertThat(finding.path("actual").asText()).contains("no RT budget in");
                 assertThat(finding.path("fix").path("runtime").asText()).isEqualTo("sysctl -w kernel.sched_rt_runtime_us=-1");
                 // the finding's own fix, as printed; put back afterwards
-                Libvirt.Result fixed = Libvirt.run(List.of("sh", "-c", finding.path("fix").path("runtime").asText()));
+                Libvirt.Result fixed = lv.inside(List.of("sh", "-c", finding.path("fix").path("runtime").asText()));
                 assertThat(fixed.exit()).as(fixed.out()).isZero();
             }
-            Libvirt.Result start = Libvirt.virsh("start", NAME);
+            Libvirt.Result start = lv.virsh("start", NAME);
             assertThat(start.exit()).as(start.out()).isZero();
 
             // read back through libvirt, through kvmtune's model of the running domain, and through /proc
-            assertThat(Libvirt.virsh("vcpupin", NAME, "0").out()).containsPattern("0\\s+" + vcpuCpu);
+            assertThat(lv.virsh("vcpupin", NAME, "0").out()).containsPattern("0\\s+" + vcpuCpu);
             String emulator = p.path("partition").path("vms").get(0).path("emulatorCpus").asText();
-            assertThat(Libvirt.virsh("emulatorpin", NAME).out()).containsPattern("\\*:\\s+" + emulator);
-            JsonNode threads = JSON.readTree(Cli.run("threads", "--vm", NAME, "--format", "json").out());
+            assertThat(lv.virsh("emulatorpin", NAME).out()).containsPattern("\\*:\\s+" + emulator);
+            JsonNode threads = JSON.readTree(lv.kvmtune("threads", "--vm", NAME, "--format", "json").out());
             JsonNode vcpu = null;
             JsonNode main = null;
             for (JsonNode t : threads.get(0).path("threads")) {
@@ -112,17 +114,16 @@ class LibvirtPlanTest {
             assertThat(vcpu.path("policy").asText()).isEqualTo("FIFO");
             assertThat(vcpu.path("priority").asInt()).isEqualTo(1);
             if (rtGroups) {
-                JsonNode now = finding(Cli.run("audit", "--profile", "realtime-virtual-host", "--vm", NAME, "--format", "json").out());
+                JsonNode now = finding(lv.kvmtune("audit", "--profile", "realtime-virtual-host", "--vm", NAME, "--format", "json").out());
                 assertThat(now.path("severity").asText()).isEqualTo("pass");
             }
             assertThat(proc(Path.of("/proc/" + threads.get(0).path("pid").asInt() + "/task/" + vcpu.path("tid").asInt() + "/status")))
                     .contains("Cpus_allowed_list:\t" + vcpuCpu + "\n");
-            JsonNode vms = JSON.readTree(Cli.run("vms", "--vm", NAME, "--format", "json").out());
+            JsonNode vms = JSON.readTree(lv.kvmtune("vms", "--vm", NAME, "--format", "json").out());
             assertThat(vms.get(0).path("state").asText()).isEqualTo("running");
             assertThat(vms.get(0).path("vm").path("pinning").path("vcpupin").path("0").asText()).isEqualTo(vcpuCpu);
         } finally {
-            Libvirt.virsh("destroy", NAME);
-            Libvirt.virsh("undefine", NAME);
+            lv.close();
             if (!proc(hp).equals(hugepages)) Files.writeString(hp, hugepages);
             putBack(rt, rtRuntime);
         }
@@ -138,19 +139,19 @@ class LibvirtPlanTest {
         Requires.root("defines, starts and pins a libvirt domain");
         Requires.command("qemu-system-x86_64", "qemu-system-x86");
         Requires.machine(Runtime.getRuntime().availableProcessors() >= 2, "one CPU: nothing to pin apart");
-        Libvirt.ensureRunning();
+        Libvirt lv = Libvirt.start(tmp.resolve("libvirt"));
         String name = NAME + "-apply";
-        Path base = minimalDomain(name);
+        Path base = minimalDomain(lv, name);
         Path rt = Path.of("/proc/sys/kernel/sched_rt_runtime_us");
         String rtRuntime = proc(rt);
         String online = proc(Path.of("/sys/devices/system/cpu/online"));
         Path journals = tmp.resolve("journals");
         try {
-            assertThat(Libvirt.virsh("define", base.toString()).exit()).isZero();
-            assertThat(Libvirt.virsh("start", name).exit()).isZero();
+            assertThat(lv.virsh("define", base.toString()).exit()).isZero();
+            assertThat(lv.virsh("start", name).exit()).isZero();
             Path out = tmp.resolve("apply-plan");
             // no --xml: the plan finds libvirt's definition of the domain by its name
-            Cli.Result planned = Cli.run("plan", "--vm", "name=" + name + ",vcpus=1,memory=128M,rt", "--out", out.toString());
+            Cli.Result planned = lv.kvmtune("plan", "--vm", "name=" + name + ",vcpus=1,memory=128M,rt", "--out", out.toString());
             assertThat(planned.exit()).as(planned.err()).isZero();
             assertThat(planned.err()).contains("patching libvirt's definition /etc/libvirt/qemu/" + name + ".xml");
             assertThat(Files.readString(out.resolve("libvirt/" + name + ".xml"))).contains("Patched from /etc/libvirt/qemu/" + name + ".xml");
@@ -164,16 +165,16 @@ class LibvirtPlanTest {
             Path vmPlan = tmp.resolve("vm-plan.json");
             Files.writeString(vmPlan, JSON.writeValueAsString(plan));
             // a pin made with --live only, or behind libvirt with taskset, is lost at the next start: the audit says which layer differs
-            assertThat(Libvirt.virsh("vcpupin", name, "0", "1", "--live").exit()).isZero();
-            JsonNode layers = finding(Cli.run("audit", "--vm", name, "--format", "json").out(), "vm.vcpu.pin_layers_agree");
+            assertThat(lv.virsh("vcpupin", name, "0", "1", "--live").exit()).isZero();
+            JsonNode layers = finding(lv.kvmtune("audit", "--vm", name, "--format", "json").out(), "vm.vcpu.pin_layers_agree");
             assertThat(layers.path("severity").asText()).isEqualTo("warn");
             assertThat(layers.path("actual").asText()).contains("vCPU0 live 1 but defined " + online + " (lost at the next start)");
-            assertThat(Libvirt.virsh("vcpupin", name, "0", online, "--live").exit()).isZero();
-            Libvirt.Result behind = Libvirt.run(List.of("taskset", "-pc", "1", vcpuThread(name).path("tid").asText()));
+            assertThat(lv.virsh("vcpupin", name, "0", online, "--live").exit()).isZero();
+            Libvirt.Result behind = Libvirt.run(List.of("taskset", "-pc", "1", vcpuThread(lv, name).path("tid").asText()));
             assertThat(behind.exit()).as(behind.out()).isZero();
-            layers = finding(Cli.run("audit", "--vm", name, "--format", "json").out(), "vm.vcpu.pin_layers_agree");
+            layers = finding(lv.kvmtune("audit", "--vm", name, "--format", "json").out(), "vm.vcpu.pin_layers_agree");
             assertThat(layers.path("actual").asText()).contains("thread allowed 1 but libvirt pins " + online + " (set behind libvirt)");
-            assertThat(Libvirt.run(List.of("taskset", "-pc", online, vcpuThread(name).path("tid").asText())).exit()).isZero();
+            assertThat(Libvirt.run(List.of("taskset", "-pc", online, vcpuThread(lv, name).path("tid").asText())).exit()).isZero();
             JsonNode vm = plan.path("partition").path("vms").get(0);
             String vcpuCpu = vm.path("vcpuPins").get(0).asText();
             String emulator = vm.path("emulatorCpus").asText();
@@ -181,60 +182,55 @@ class LibvirtPlanTest {
             boolean rtGroups = rtGroupScheduling();
             if (rtGroups && !rtRuntime.equals("-1")) {
                 // libvirt takes the pins, the kernel refuses the fifo vCPU: the apply fails and the pins are undone, live and defined
-                Cli.Result refused = Cli.run("apply", vmPlan.toString(), "--yes", "--journal-dir", journals.toString());
+                Cli.Result refused = lv.kvmtune("apply", vmPlan.toString(), "--yes", "--journal-dir", journals.toString());
                 assertThat(refused.exit()).as(refused.out() + refused.err()).isEqualTo(4);
-                assertThat(Libvirt.virsh("vcpupin", name, "0", "--live").out()).containsPattern("0\\s+" + online);
-                assertThat(Libvirt.virsh("vcpupin", name, "0", "--config").out()).containsPattern("0\\s+" + online);
+                assertThat(lv.virsh("vcpupin", name, "0", "--live").out()).containsPattern("0\\s+" + online);
+                assertThat(lv.virsh("vcpupin", name, "0", "--config").out()).containsPattern("0\\s+" + online);
                 Files.writeString(rt, "-1");
             }
-            Cli.Result apply = Cli.run("apply", vmPlan.toString(), "--yes", "--journal-dir", journals.toString());
+            Cli.Result apply = lv.kvmtune("apply", vmPlan.toString(), "--yes", "--journal-dir", journals.toString());
             assertThat(apply.exit()).as(apply.out() + apply.err()).isZero();
             assertThat(apply.out()).contains("virsh -q -c qemu:///system vcpupin " + name + " 0 " + vcpuCpu + " --live --config");
             // through libvirt, now and in the definition, and in /proc
-            assertThat(Libvirt.virsh("vcpupin", name, "0", "--live").out()).containsPattern("0\\s+" + vcpuCpu);
-            assertThat(Libvirt.virsh("vcpupin", name, "0", "--config").out()).containsPattern("0\\s+" + vcpuCpu);
-            assertThat(Libvirt.virsh("emulatorpin", name, "--config").out()).containsPattern("\\*:\\s+" + emulator);
-            assertThat(vcpuThread(name).path("allowed").asText()).isEqualTo(vcpuCpu);
-            assertThat(vcpuThread(name).path("policy").asText()).isEqualTo("FIFO");
-            assertThat(finding(Cli.run("audit", "--vm", name, "--format", "json").out(), "vm.vcpu.pin_layers_agree").path("severity").asText()).isEqualTo("pass");
+            assertThat(lv.virsh("vcpupin", name, "0", "--live").out()).containsPattern("0\\s+" + vcpuCpu);
+            assertThat(lv.virsh("vcpupin", name, "0", "--config").out()).containsPattern("0\\s+" + vcpuCpu);
+            assertThat(lv.virsh("emulatorpin", name, "--config").out()).containsPattern("\\*:\\s+" + emulator);
+            assertThat(vcpuThread(lv, name).path("allowed").asText()).isEqualTo(vcpuCpu);
+            assertThat(vcpuThread(lv, name).path("policy").asText()).isEqualTo("FIFO");
+            assertThat(finding(lv.kvmtune("audit", "--vm", name, "--format", "json").out(), "vm.vcpu.pin_layers_agree").path("severity").asText()).isEqualTo("pass");
             // a restart keeps the pins: they are in the definition, not only on the threads
-            assertThat(Libvirt.virsh("destroy", name).exit()).isZero();
-            assertThat(Libvirt.virsh("start", name).exit()).isZero();
-            assertThat(vcpuThread(name).path("allowed").asText()).isEqualTo(vcpuCpu);
-            Cli.Result back = Cli.run("rollback", "--journal-dir", journals.toString());
+            assertThat(lv.virsh("destroy", name).exit()).isZero();
+            assertThat(lv.virsh("start", name).exit()).isZero();
+            assertThat(vcpuThread(lv, name).path("allowed").asText()).isEqualTo(vcpuCpu);
+            Cli.Result back = lv.kvmtune("rollback", "--journal-dir", journals.toString());
             assertThat(back.exit()).as(back.out() + back.err()).isZero();
-            assertThat(Libvirt.virsh("vcpupin", name, "0", "--live").out()).containsPattern("0\\s+" + online);
-            assertThat(Libvirt.virsh("vcpupin", name, "0", "--config").out()).containsPattern("0\\s+" + online);
-            assertThat(Libvirt.virsh("emulatorpin", name, "--config").out()).containsPattern("\\*:\\s+" + online);
-            assertThat(vcpuThread(name).path("allowed").asText()).isEqualTo(online);
+            assertThat(lv.virsh("vcpupin", name, "0", "--live").out()).containsPattern("0\\s+" + online);
+            assertThat(lv.virsh("vcpupin", name, "0", "--config").out()).containsPattern("0\\s+" + online);
+            assertThat(lv.virsh("emulatorpin", name, "--config").out()).containsPattern("\\*:\\s+" + online);
+            assertThat(vcpuThread(lv, name).path("allowed").asText()).isEqualTo(online);
 
             // libvirtd down, the domain's QEMU still running: apply stops before it changes anything, and says why
-            assertThat(Libvirt.run(List.of("pkill", "-x", "libvirtd")).exit()).isZero();
-            for (int i = 0; i < 100 && Libvirt.run(List.of("pgrep", "-x", "libvirtd")).exit() == 0; i++) Thread.sleep(100);
-            Cli.Result down = Cli.run("apply", vmPlan.toString(), "--yes", "--journal-dir", journals.toString());
+            lv.stopDaemon();
+            Cli.Result down = lv.kvmtune("apply", vmPlan.toString(), "--yes", "--journal-dir", journals.toString());
             assertThat(down.exit()).as(down.out() + down.err()).isEqualTo(2);
             assertThat(down.err()).contains("VM " + name + " is a libvirt domain, but libvirtd does not answer on qemu:///system")
                     .contains("nothing was changed");
-            assertThat(vcpuThread(name).path("allowed").asText()).isEqualTo(online);
-            Libvirt.ensureRunning();
+            assertThat(vcpuThread(lv, name).path("allowed").asText()).isEqualTo(online);
+            lv.startDaemon();
         } finally {
-            Libvirt.ensureRunning();
-            Libvirt.virsh("destroy", name);
-            Libvirt.virsh("undefine", name);
+            lv.close();
             putBack(rt, rtRuntime);
         }
     }
 
-    private static JsonNode vcpuThread(String name) throws Exception {
-        JsonNode threads = JSON.readTree(Cli.run("threads", "--vm", name, "--format", "json").out());
+    private static JsonNode vcpuThread(Libvirt lv, String name) throws Exception {
+        JsonNode threads = JSON.readTree(lv.kvmtune("threads", "--vm", name, "--format", "json").out());
         for (JsonNode t : threads.get(0).path("threads")) if (t.path("role").asText().equals("vcpu")) return t;
         throw new AssertionError("no vCPU thread of " + name + ": " + threads);
     }
 
-    /** A one-vCPU TCG domain with nothing tuned, as a user would define it; any earlier one of that name is gone first. */
-    private Path minimalDomain(String name) throws Exception {
-        Libvirt.virsh("destroy", name);
-        Libvirt.virsh("undefine", name);
+    /** A one-vCPU TCG domain with nothing tuned, as a user would define it. */
+    private Path minimalDomain(Libvirt lv, String name) throws Exception {
         Path base = tmp.resolve(name + "-base.xml");
         Files.writeString(base, "<domain type='qemu'><name>" + name + "</name><memory unit='MiB'>128</memory><vcpu>1</vcpu>"
                 + "<os><type arch='x86_64' machine='pc'>hvm</type></os><cpu mode='custom' match='exact'><model fallback='allow'>qemu64</model></cpu>"
