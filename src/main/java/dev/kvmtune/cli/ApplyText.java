@@ -117,7 +117,7 @@ final class ApplyText {
     }
 
     private static String display(Change c) {
-        return c instanceof Change.Thread || c instanceof Change.Command ? c.target() : "/" + c.target();
+        return c instanceof Change.Thread || c instanceof Change.Command || c instanceof Change.Define ? c.target() : "/" + c.target();
     }
 
     /** @param applyHint the command that applies what the dry run shows */

@@ -65,7 +65,7 @@ public final class AuditCommand implements Callable<Integer> {
             if (vm.given()) {
                 var chosen = facts.vms().stream().filter(vm::matches).toList();
                 if (chosen.isEmpty()) {
-                    throw new dev.kvmtune.BadInputException("no VM " + vm.describe() + " on " + root.describe());
+                    throw vm.notFound(facts.vms(), root.describe());
                 }
                 facts = facts.withVms(chosen);
             }

@@ -43,7 +43,7 @@ public final class VmSelection {
             out.add(!noQmp && root.isLive() ? VmProbe.probe(v, qmpTimeout) : v);
         }
         if (out.isEmpty() && only.given()) {
-            throw new BadInputException("no VM " + only.describe() + " on " + root.describe());
+            throw only.notFound(all, root.describe());
         }
         return out;
     }

@@ -26,6 +26,15 @@ public final class VmTarget {
         return (name == null || name.equals(v.vm().name())) && (pid == null || pid.equals(v.vm().pid()));
     }
 
+    /** The refusal when no VM matches: what there is instead (running QEMUs, libvirt domains), and where to look. */
+    BadInputException notFound(java.util.List<VmFacts> all, String where) {
+        java.util.List<String> names = all.stream().filter(v -> v.vm().name() != null)
+                .map(v -> v.vm().name() + (v.vm().pid() != null ? " (pid " + v.vm().pid() + ")" : " (" + v.state() + ")")).distinct().toList();
+        return new BadInputException("no VM " + describe() + " on " + where + (names.isEmpty() ? ": no QEMU runs and libvirt defines no domain there"
+                : ": there are " + String.join(", ", names)) + "; kvmtune vms lists them (a libvirt domain by its name in etc/libvirt/qemu "
+                + "and run/libvirt/qemu)");
+    }
+
     /** "named web1" / "with pid 4242", for messages. */
     String describe() {
         return name != null ? "named " + name : "with pid " + pid;

@@ -64,13 +64,24 @@ final class VmThreadSetting implements Applied {
             out.addAll(virshPins(d, vm, role, cpus, c));
             if (policy != null) {
                 // libvirt has no live vcpusched change: the policy is set on the threads; the rendered XML (virsh define) keeps it
+                List<Change> fifo = new ArrayList<>();
                 for (VmThread t : vm.threads()) {
                     if (!t.role().equals("vcpu") || !(role.equals("vcpus") || role.equals("vcpu" + t.vcpu()))) continue;
-                    out.add(new Change.Thread(d.label(), vmName + " " + t.comm() + " (" + t.tid() + ")", pid, t.tid(), policy, prio, null));
+                    fifo.add(new Change.Thread(d.label(), vmName + " " + t.comm() + " (" + t.tid() + ")", pid, t.tid(), policy, prio, null));
                 }
+                List<Change> budget = RtGroupBudget.changes(d, vmName, pidTids(fifo), c.host().root());
+                out.addAll(budget);
+                out.addAll(fifo);
+                String why = nextStartCannotRunFifo(c);
+                if (why == null) {
+                    out.add(vcpusched(d, vm, role, policy, prio, c));
+                    return Changes.of(d, out, "fifo is set on the running vCPU threads now, and virsh define puts it in the definition: "
+                            + "it takes effect there at the next start");
+                }
+                return Changes.of(d, out, "fifo is set on the running vCPU threads" + (budget.isEmpty() ? "" : ", in cgroups given an RT budget")
+                        + "; the definition keeps no vcpusched: " + why);
             }
-            return Changes.of(d, out, policy == null ? null
-                    : "fifo is set on the running vCPU threads; 'virsh define' of the plan's libvirt/" + vmName + ".xml keeps it for the next start");
+            return Changes.of(d, out, null);
         }
         for (VmThread t : vm.threads()) {
             boolean mine = switch (role) {
@@ -83,7 +94,99 @@ final class VmThreadSetting implements Applied {
             int owner = "kernel".equals(t.roleFrom()) ? t.tid() : pid;
             out.add(new Change.Thread(d.label(), vmName + " " + t.comm() + " (" + t.tid() + ")", owner, t.tid(), policy, prio, cpus));
         }
+        if (policy != null) out.addAll(0, RtGroupBudget.changes(d, vmName, pidTids(out), c.host().root()));
         return Changes.of(d, out, out.isEmpty() ? "VM " + vmName + " has no " + role + " thread" : null);
+    }
+
+    /**
+     * Why a fifo vcpusched in the definition would stop the domain's next start, or null: with RT
+     * group scheduling and RT bandwidth on, libvirt makes the domain's new cgroups with no RT budget
+     * and fails to start it ("Cannot set scheduler parameters").
+     */
+    private static String nextStartCannotRunFifo(ApplyContext c) {
+        var root = c.host().root();
+        if (dev.kvmtune.facts.proc.Cgroups.rtGroupMount(root).isEmpty()) return null;
+        String limit = root.read("proc/sys/kernel/sched_rt_runtime_us").map(String::strip).orElse("-1");
+        if (limit.equals("-1")) return null;
+        return "this kernel has RT group scheduling and RT bandwidth on (kernel.sched_rt_runtime_us = " + limit + "), so libvirt would start the "
+                + "domain in new cgroups without an RT budget and the start would fail; with kernel.sched_rt_runtime_us = -1 "
+                + "(the realtime profile's sysctl) an apply defines it";
+    }
+
+    /** virsh define of the domain's definition with a vcpusched for the vCPUs of this setting; not needed when it has them. */
+    private static Change vcpusched(Desired d, VmFacts vm, String role, SchedPolicy policy, int prio, ApplyContext c) {
+        String name = vm.vm().name();
+        String xml;
+        try {
+            xml = Change.Define.dumpInactive(c.host(), URI, name);
+        } catch (java.io.IOException e) {
+            throw new BadInputException("VM " + name + ": cannot read its libvirt definition: " + e.getMessage() + "; nothing was changed");
+        }
+        int vcpus = vm.byRole("vcpu").size();
+        if (vcpus == 0 && vm.vm().smp() != null) vcpus = Math.max(vm.vm().smp().cpus(), 0);
+        List<Integer> which = new ArrayList<>();
+        for (int i = 0; i < vcpus; i++) if (role.equals("vcpus") || role.equals("vcpu" + i)) which.add(i);
+        String sched = policy.name().toLowerCase(java.util.Locale.ROOT);
+        String source = "virsh dumpxml --inactive " + name;
+        Vm.Pinning now = dev.kvmtune.facts.vm.DomainXml.parse(xml, source).pinning();
+        boolean has = now != null && which.stream().allMatch(i -> (sched + ":" + prio).equals(now.vcpusched().get(i)));
+        String current = now == null || now.vcpusched().isEmpty() ? "no vcpusched" : "vcpusched " + now.vcpusched();
+        String wanted = which.isEmpty() ? "" : "vcpusched " + sched + ":" + prio + " for vCPU " + CpuSet.of(which.stream().mapToInt(Integer::intValue).toArray()).toList();
+        // the edit is made on the definition as it is when the step runs, after the pins of this apply went into it
+        return new Change.Define(d.label(), URI, name, x -> withVcpusched(x, source, which, sched, prio), wanted, current, !has);
+    }
+
+    /** The domain XML with {@code <vcpusched vcpus='N' scheduler='S' priority='P'/>} for each vCPU, replacing what it had for them. */
+    static String withVcpusched(String xml, String source, List<Integer> vcpus, String scheduler, int prio) {
+        org.w3c.dom.Document doc = dev.kvmtune.facts.vm.DomainXml.document(xml, source);
+        org.w3c.dom.Element domain = doc.getDocumentElement();
+        org.w3c.dom.Element cputune = null;
+        for (org.w3c.dom.Node n = domain.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n instanceof org.w3c.dom.Element e && e.getTagName().equals("cputune")) cputune = e;
+        }
+        if (cputune == null) cputune = (org.w3c.dom.Element) domain.appendChild(doc.createElement("cputune"));
+        List<org.w3c.dom.Element> old = new ArrayList<>();
+        for (org.w3c.dom.Node n = cputune.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n instanceof org.w3c.dom.Element e && e.getTagName().equals("vcpusched")) old.add(e);
+        }
+        for (org.w3c.dom.Element e : old) {
+            // a vcpusched naming other vCPUs too keeps them, without the ones set here
+            CpuSet rest;
+            try {
+                rest = CpuSet.parseList(e.getAttribute("vcpus"));
+            } catch (IllegalArgumentException bad) {
+                throw new BadInputException(source + ": <vcpusched vcpus='" + e.getAttribute("vcpus") + "'>: " + bad.getMessage() + "; nothing was changed");
+            }
+            CpuSet mine = CpuSet.of(vcpus.stream().mapToInt(Integer::intValue).toArray());
+            CpuSet left = rest.minus(mine);
+            if (left.isEmpty()) cputune.removeChild(e);
+            else e.setAttribute("vcpus", left.toList());
+        }
+        for (int v : vcpus) {
+            org.w3c.dom.Element s = doc.createElement("vcpusched");
+            s.setAttribute("vcpus", Integer.toString(v));
+            s.setAttribute("scheduler", scheduler);
+            s.setAttribute("priority", Integer.toString(prio));
+            cputune.appendChild(s);
+        }
+        try {
+            javax.xml.transform.TransformerFactory tf = javax.xml.transform.TransformerFactory.newInstance();
+            tf.setAttribute(javax.xml.XMLConstants.ACCESS_EXTERNAL_DTD, "");
+            tf.setAttribute(javax.xml.XMLConstants.ACCESS_EXTERNAL_STYLESHEET, "");
+            javax.xml.transform.Transformer t = tf.newTransformer();
+            t.setOutputProperty(javax.xml.transform.OutputKeys.OMIT_XML_DECLARATION, "yes");
+            java.io.StringWriter w = new java.io.StringWriter();
+            t.transform(new javax.xml.transform.dom.DOMSource(doc), new javax.xml.transform.stream.StreamResult(w));
+            return w.toString();
+        } catch (javax.xml.transform.TransformerException e) {
+            throw new IllegalStateException("cannot write domain XML", e);
+        }
+    }
+
+    private static List<int[]> pidTids(List<Change> threads) {
+        List<int[]> out = new ArrayList<>();
+        for (Change ch : threads) if (ch instanceof Change.Thread t) out.add(new int[] {t.pid(), t.tid()});
+        return out;
     }
 
     /**

@@ -164,6 +164,12 @@ class LibvirtPlanTest {
             plan.set("files", JSON.createArrayNode());
             Path vmPlan = tmp.resolve("vm-plan.json");
             Files.writeString(vmPlan, JSON.writeValueAsString(plan));
+            // a domain libvirt does not know: one line naming the ones there are
+            for (String cmd : List.of("audit", "threads")) {
+                Cli.Result unknown = lv.kvmtune(cmd, "--vm", "kvmtune-no-such-domain");
+                assertThat(unknown.exit()).as(unknown.err()).isEqualTo(2);
+                assertThat(unknown.err()).contains("no VM named kvmtune-no-such-domain on /: there are " + name + " (pid ");
+            }
             // a pin made with --live only, or behind libvirt with taskset, is lost at the next start: the audit says which layer differs
             assertThat(lv.virsh("vcpupin", name, "0", "1", "--live").exit()).isZero();
             JsonNode layers = finding(lv.kvmtune("audit", "--vm", name, "--format", "json").out(), "vm.vcpu.pin_layers_agree");
@@ -179,34 +185,75 @@ class LibvirtPlanTest {
             String vcpuCpu = vm.path("vcpuPins").get(0).asText();
             String emulator = vm.path("emulatorCpus").asText();
 
+            // libvirt refuses a step (a pin outside the host's CPUs): the steps before it are undone, live and defined
+            com.fasterxml.jackson.databind.node.ObjectNode bad = vmPlan(plan, vmOnly, tmp.resolve("bad-plan.json"), "cpus=0-63");
+            Cli.Result refusedPin = lv.kvmtune("apply", bad.path("path").asText(), "--yes", "--journal-dir", tmp.resolve("bad-journals").toString());
+            assertThat(refusedPin.exit()).as(refusedPin.out() + refusedPin.err()).isEqualTo(4);
+            assertPins(lv, name, online, online, online);
+
             boolean rtGroups = rtGroupScheduling();
             if (rtGroups && !rtRuntime.equals("-1")) {
-                // libvirt takes the pins, the kernel refuses the fifo vCPU: the apply fails and the pins are undone, live and defined
-                Cli.Result refused = lv.kvmtune("apply", vmPlan.toString(), "--yes", "--journal-dir", journals.toString());
-                assertThat(refused.exit()).as(refused.out() + refused.err()).isEqualTo(4);
-                assertThat(lv.virsh("vcpupin", name, "0", "--live").out()).containsPattern("0\\s+" + online);
-                assertThat(lv.virsh("vcpupin", name, "0", "--config").out()).containsPattern("0\\s+" + online);
+                // RT group scheduling with RT bandwidth on: a fifo vCPU needs a budget in each cgroup above it. With every
+                // microsecond of the top group held by another group, apply says which and stops before any change
+                Path hog = Path.of(cpuMount(), "kvmtune-test-hog");
+                Files.createDirectories(hog);
+                try {
+                    Files.writeString(hog.resolve("cpu.rt_runtime_us"), proc(Path.of(cpuMount(), "cpu.rt_runtime_us")));
+                    Cli.Result noBudget = lv.kvmtune("apply", vmPlan.toString(), "--yes", "--journal-dir", journals.toString());
+                    assertThat(noBudget.exit()).as(noBudget.out() + noBudget.err()).isEqualTo(2);
+                    assertThat(noBudget.err()).contains("has none left").contains("/kvmtune-test-hog").contains("nothing was changed");
+                    assertPins(lv, name, online, online, online);
+                } finally {
+                    Files.writeString(hog.resolve("cpu.rt_runtime_us"), "0");
+                    Files.delete(hog);
+                }
+                // with the budget free, apply gives the machine, domain and vCPU groups a budget; the definition keeps no
+                // fifo, since the next start would make new groups without one
+                Cli.Result budgeted = lv.kvmtune("apply", vmPlan.toString(), "--yes", "--journal-dir", journals.toString());
+                assertThat(budgeted.exit()).as(budgeted.out() + budgeted.err()).isZero();
+                assertThat(budgeted.out()).contains("cpu.rt_runtime_us").contains("the definition keeps no vcpusched");
+                JsonNode t = vcpuThread(lv, name);
+                assertThat(t.path("policy").asText()).isEqualTo("FIFO");
+                assertThat(t.path("allowed").asText()).isEqualTo(vcpuCpu);
+                String group = vcpuCgroup(lv, name);
+                assertThat(group).endsWith("/vcpu0");
+                for (String g = group; g.lastIndexOf('/') > 0; g = g.substring(0, g.lastIndexOf('/'))) {
+                    assertThat(Long.parseLong(proc(Path.of(cpuMount() + g, "cpu.rt_runtime_us")))).as(g).isPositive();
+                }
+                assertThat(lv.virsh("dumpxml", "--inactive", name).out()).doesNotContain("vcpusched");
+                assertPins(lv, name, vcpuCpu, vcpuCpu, emulator);
+                // the pins last past a restart; fifo does not (it was never defined)
+                assertThat(lv.virsh("destroy", name).exit()).isZero();
+                assertThat(lv.virsh("start", name).exit()).isZero();
+                assertThat(vcpuThread(lv, name).path("allowed").asText()).isEqualTo(vcpuCpu);
+                assertThat(vcpuThread(lv, name).path("policy").asText()).isEqualTo("OTHER");
+                Cli.Result undone = lv.kvmtune("rollback", "--journal-dir", journals.toString());
+                assertThat(undone.exit()).as(undone.out() + undone.err()).isZero();
+                assertPins(lv, name, online, online, online);
+                String top = group.substring(0, group.indexOf('/', 1));
+                assertThat(proc(Path.of(cpuMount() + top, "cpu.rt_runtime_us"))).as(top + " budget taken back").isEqualTo("0");
                 Files.writeString(rt, "-1");
             }
+            // RT bandwidth off: fifo now and, through virsh define, at the next start
             Cli.Result apply = lv.kvmtune("apply", vmPlan.toString(), "--yes", "--journal-dir", journals.toString());
             assertThat(apply.exit()).as(apply.out() + apply.err()).isZero();
-            assertThat(apply.out()).contains("virsh -q -c qemu:///system vcpupin " + name + " 0 " + vcpuCpu + " --live --config");
+            assertThat(apply.out()).contains("virsh -q -c qemu:///system vcpupin " + name + " 0 " + vcpuCpu + " --live --config")
+                    .contains("virsh define " + name);
             // through libvirt, now and in the definition, and in /proc
-            assertThat(lv.virsh("vcpupin", name, "0", "--live").out()).containsPattern("0\\s+" + vcpuCpu);
-            assertThat(lv.virsh("vcpupin", name, "0", "--config").out()).containsPattern("0\\s+" + vcpuCpu);
-            assertThat(lv.virsh("emulatorpin", name, "--config").out()).containsPattern("\\*:\\s+" + emulator);
+            assertPins(lv, name, vcpuCpu, vcpuCpu, emulator);
+            assertThat(lv.virsh("dumpxml", "--inactive", name).out()).contains("<vcpusched vcpus='0' scheduler='fifo' priority='1'/>");
             assertThat(vcpuThread(lv, name).path("allowed").asText()).isEqualTo(vcpuCpu);
             assertThat(vcpuThread(lv, name).path("policy").asText()).isEqualTo("FIFO");
             assertThat(finding(lv.kvmtune("audit", "--vm", name, "--format", "json").out(), "vm.vcpu.pin_layers_agree").path("severity").asText()).isEqualTo("pass");
-            // a restart keeps the pins: they are in the definition, not only on the threads
+            // a restart keeps the pins and the fifo vCPU: they are in the definition, not only on the threads
             assertThat(lv.virsh("destroy", name).exit()).isZero();
             assertThat(lv.virsh("start", name).exit()).isZero();
             assertThat(vcpuThread(lv, name).path("allowed").asText()).isEqualTo(vcpuCpu);
+            assertThat(vcpuThread(lv, name).path("policy").asText()).isEqualTo("FIFO");
             Cli.Result back = lv.kvmtune("rollback", "--journal-dir", journals.toString());
             assertThat(back.exit()).as(back.out() + back.err()).isZero();
-            assertThat(lv.virsh("vcpupin", name, "0", "--live").out()).containsPattern("0\\s+" + online);
-            assertThat(lv.virsh("vcpupin", name, "0", "--config").out()).containsPattern("0\\s+" + online);
-            assertThat(lv.virsh("emulatorpin", name, "--config").out()).containsPattern("\\*:\\s+" + online);
+            assertPins(lv, name, online, online, online);
+            assertThat(lv.virsh("dumpxml", "--inactive", name).out()).doesNotContain("vcpusched");
             assertThat(vcpuThread(lv, name).path("allowed").asText()).isEqualTo(online);
 
             // libvirtd down, the domain's QEMU still running: apply stops before it changes anything, and says why
@@ -221,6 +268,39 @@ class LibvirtPlanTest {
             lv.close();
             putBack(rt, rtRuntime);
         }
+    }
+
+    /** vCPU 0's live and defined pins and the defined emulator pin, as virsh reads them. */
+    private static void assertPins(Libvirt lv, String name, String live, String defined, String emulator) throws Exception {
+        assertThat(lv.virsh("vcpupin", name, "0", "--live").out()).as("live pin").containsPattern("0\\s+" + live);
+        assertThat(lv.virsh("vcpupin", name, "0", "--config").out()).as("defined pin").containsPattern("0\\s+" + defined);
+        assertThat(lv.virsh("emulatorpin", name, "--config").out()).as("defined emulator pin").containsPattern("\\*:\\s+" + emulator);
+    }
+
+    /** The plan with only its VM settings, the last one's value replaced; its path in "path". */
+    private static com.fasterxml.jackson.databind.node.ObjectNode vmPlan(com.fasterxml.jackson.databind.node.ObjectNode plan,
+            com.fasterxml.jackson.databind.node.ArrayNode settings, Path to, String lastValue) throws Exception {
+        com.fasterxml.jackson.databind.node.ObjectNode copy = plan.deepCopy();
+        com.fasterxml.jackson.databind.node.ArrayNode st = settings.deepCopy();
+        ((com.fasterxml.jackson.databind.node.ObjectNode) st.get(st.size() - 1)).put("value", lastValue);
+        copy.set("settings", st);
+        Files.writeString(to, JSON.writeValueAsString(copy));
+        return JSON.createObjectNode().put("path", to.toString());
+    }
+
+    /** The cpu cgroup of the domain's vCPU 0 thread, e.g. /machine/qemu-1-NAME.libvirt-qemu/vcpu0. */
+    private static String vcpuCgroup(Libvirt lv, String name) throws Exception {
+        JsonNode threads = JSON.readTree(lv.kvmtune("threads", "--vm", name, "--format", "json").out());
+        int pid = threads.get(0).path("pid").asInt();
+        for (String l : proc(Path.of("/proc/" + pid + "/task/" + vcpuThread(lv, name).path("tid").asText() + "/cgroup")).split("\n")) {
+            String[] f = l.split(":", 3);
+            if (f.length == 3 && List.of(f[1].split(",")).contains("cpu")) return f[2];
+        }
+        throw new AssertionError("no cpu cgroup for the vCPU thread of " + name);
+    }
+
+    private static String cpuMount() {
+        return Files.exists(Path.of("/sys/fs/cgroup/cpu/cpu.rt_runtime_us")) ? "/sys/fs/cgroup/cpu" : "/sys/fs/cgroup/cpu,cpuacct";
     }
 
     private static JsonNode vcpuThread(Libvirt lv, String name) throws Exception {

@@ -5,6 +5,7 @@ import dev.kvmtune.facts.cpu.CoreClasses;
 import dev.kvmtune.facts.cpu.CpuTopology;
 import dev.kvmtune.facts.numa.HugepagePool;
 import dev.kvmtune.facts.numa.NumaNode;
+import dev.kvmtune.facts.proc.Cgroups;
 import dev.kvmtune.facts.proc.SchedPolicy;
 import dev.kvmtune.facts.proc.ThreadsReader;
 import dev.kvmtune.facts.vm.Qcow2;
@@ -850,8 +851,8 @@ final class VmRules {
                 if (t.vcpu() == null) continue;
                 CpuSet d = Vm.Pinning.vcpu(defined, t.vcpu(), all);
                 CpuSet l = Vm.Pinning.vcpu(running, t.vcpu(), all);
-                CpuSet cg = root.read("proc/" + vm.vm().pid() + "/task/" + t.tid() + "/cgroup").map(x -> cgroupOf(x, "cpuset"))
-                        .flatMap(g -> root.read(g.mount() + g.path() + "/cpuset.cpus")).map(String::strip).filter(x -> !x.isEmpty())
+                CpuSet cg = root.read("proc/" + vm.vm().pid() + "/task/" + t.tid() + "/cgroup").map(x -> Cgroups.of(x, "cpuset"))
+                        .flatMap(g -> root.read(g.file("cpuset.cpus"))).map(String::strip).filter(x -> !x.isEmpty())
                         .map(CpuSet::parseList).orElse(null);
                 CpuSet th = t.allowed();
                 evidence.add("vCPU" + t.vcpu() + ": defined " + (!hasDefinition ? "?" : d.toList()) + ", live " + l.toList() + ", cgroup "
@@ -880,25 +881,6 @@ final class VmRules {
         }
     }
 
-    /** Where a cgroup controller is mounted (root-relative) and a task's group in it. */
-    record CgroupPath(String mount, String path) {
-    }
-
-    /**
-     * A task's group for one controller from /proc/PID/task/TID/cgroup: v1 "N:cpu,cpuacct:/path" under
-     * sys/fs/cgroup/cpu,cpuacct (the controllers as the line lists them), or v2 "0::/path" under sys/fs/cgroup.
-     */
-    static CgroupPath cgroupOf(String text, String controller) {
-        String v2 = null;
-        for (String line : text.split("\n")) {
-            String[] f = line.split(":", 3);
-            if (f.length < 3) continue;
-            for (String c : f[1].split(",")) if (c.equals(controller)) return new CgroupPath("sys/fs/cgroup/" + f[1], f[2].strip());
-            if (f[0].equals("0") && f[1].isEmpty()) v2 = f[2].strip();
-        }
-        return v2 == null ? null : new CgroupPath("sys/fs/cgroup", v2);
-    }
-
     /**
      * With RT group scheduling (CONFIG_RT_GROUP_SCHED, cgroup v1's cpu.rt_runtime_us), a task may
      * only become SCHED_FIFO/RR in a cgroup with an RT budget; libvirt puts each domain, and each of
@@ -916,13 +898,7 @@ final class VmRules {
                     || (vm.vm().pinning() != null && vm.vm().pinning().vcpusched().values().stream().anyMatch(x -> x.startsWith("fifo") || x.startsWith("rr")));
             if (!wantsRt) return;
             var root = ctx.root();
-            String mount = null;
-            for (String m : List.of("sys/fs/cgroup/cpu", "sys/fs/cgroup/cpu,cpuacct")) {
-                if (root.exists(m + "/cpu.rt_runtime_us")) {
-                    mount = m;
-                    break;
-                }
-            }
+            String mount = Cgroups.rtGroupMount(root).orElse(null);
             if (mount == null) return; // no RT group scheduling (or cgroup v2, which has none): nothing to budget
             String limit = root.read("proc/sys/kernel/sched_rt_runtime_us").map(String::strip).orElse(null);
             List<String> evidence = new ArrayList<>();
@@ -932,7 +908,7 @@ final class VmRules {
             List<String> groups = new ArrayList<>();
             Integer pid = vm.vm().pid();
             // the QEMU's group without the emulator/vcpuN/iothreadN group libvirt puts its main thread in
-            String own = pid == null ? null : root.read("proc/" + pid + "/cgroup").map(x -> cgroupOf(x, "cpu"))
+            String own = pid == null ? null : root.read("proc/" + pid + "/cgroup").map(x -> Cgroups.of(x, "cpu"))
                     .filter(g -> !g.mount().equals("sys/fs/cgroup")).map(g -> g.path().replaceFirst("/(emulator|vcpu\\d+|iothread\\d+)$", ""))
                     .orElse(null);
             if (own != null && !own.equals("/")) {

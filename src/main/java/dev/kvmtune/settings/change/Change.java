@@ -324,6 +324,65 @@ public sealed interface Change {
         }
     }
 
+    /**
+     * A libvirt domain's definition replaced (virsh define), for what only takes effect when it next
+     * starts (vcpusched). The XML is the domain's definition as libvirt gave it, changed only where
+     * the plan says.
+     */
+    record Define(String setting, String uri, String domain, java.util.function.UnaryOperator<String> edit, String desired, String current,
+                  boolean needed) implements Change {
+        @Override
+        public String target() {
+            return "virsh define " + domain;
+        }
+
+        @Override
+        public Status status(HostAccess h) {
+            return new Status(current, !needed);
+        }
+
+        @Override
+        public JournalRecord.Step prepare(HostAccess h, int n) throws IOException {
+            String before = dumpInactive(h, uri, domain);
+            return new JournalRecord.DefineStep(n, setting, target(), uri, domain, Base64.getEncoder().encodeToString(before.getBytes(StandardCharsets.UTF_8)));
+        }
+
+        @Override
+        public void apply(HostAccess h) throws IOException {
+            define(h, uri, domain, edit.apply(dumpInactive(h, uri, domain)));
+        }
+
+        @Override
+        public void verify(HostAccess h) throws IOException {
+            String now0 = dumpInactive(h, uri, domain);
+            var want = dev.kvmtune.facts.vm.DomainXml.parse(edit.apply(now0), "the XML defined").pinning();
+            var now = dev.kvmtune.facts.vm.DomainXml.parse(now0, "virsh dumpxml --inactive " + domain).pinning();
+            if (want != null && (now == null || !want.vcpusched().equals(now.vcpusched()))) {
+                throw new IOException("domain " + domain + " is defined with vcpusched " + (now == null ? "{}" : now.vcpusched()) + ", not " + want.vcpusched());
+            }
+        }
+
+        /** The XML libvirt would start the domain from next; a domain libvirt does not give is an error. */
+        public static String dumpInactive(HostAccess h, String uri, String domain) throws IOException {
+            HostAccess.Answer a = h.ask(List.of("virsh", "-q", "-c", uri, "dumpxml", "--inactive", "--security-info", domain));
+            if (a.exit() != 0) throw new IOException("virsh dumpxml --inactive " + domain + ": " + a.output().strip());
+            if (a.output().length() >= (1 << 16) - 1) throw new IOException("virsh dumpxml --inactive " + domain + ": the definition is over 64 KiB");
+            return a.output();
+        }
+
+        /** {@code virsh define} of this XML, from a private temporary file removed afterwards. */
+        public static void define(HostAccess h, String uri, String domain, String xml) throws IOException {
+            java.nio.file.Path tmp = java.nio.file.Files.createTempFile("kvmtune-" + domain.replaceAll("[^A-Za-z0-9_.-]", "_") + "-", ".xml");
+            try {
+                java.nio.file.Files.writeString(tmp, xml);
+                int rc = h.run(List.of("virsh", "-q", "-c", uri, "define", tmp.toString()));
+                if (rc != 0) throw new IOException("virsh define of domain " + domain + " exited with " + rc);
+            } finally {
+                java.nio.file.Files.deleteIfExists(tmp);
+            }
+        }
+    }
+
     static String text(byte[] b) {
         return new String(b, StandardCharsets.UTF_8);
     }

@@ -151,7 +151,7 @@ public sealed interface JournalRecord {
             return "step";
         }
 
-        /** value, file, mkdir, thread, command. */
+        /** value, file, mkdir, thread, command, define. */
         @JsonProperty("action")
         String action();
 
@@ -192,7 +192,7 @@ public sealed interface JournalRecord {
             byte[] was = before.getBytes(StandardCharsets.UTF_8);
             // In a tree a value is written through a temporary file that a crash can leave behind.
             if (!h.live()) h.delete(HostAccess.tempFor(target));
-            if (!h.exists(target)) return "/" + target + " no longer exists (its module or device went away); nothing to restore";
+            if (!h.exists(target)) return "/" + target + " no longer exists (its module, device or cgroup went away); nothing to restore";
             byte[] now = h.readBytes(target);
             if (h.live()) {
                 if (shownEqual(now)) return null;
@@ -354,11 +354,38 @@ public sealed interface JournalRecord {
         }
     }
 
+    /**
+     * A libvirt domain's definition replaced by {@code virsh define} (what takes effect at its next
+     * start); undone by defining the XML it had.
+     *
+     * @param before the definition before, base64 of {@code virsh dumpxml --inactive --security-info}
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"type", "n", "action", "setting", "target"})
+    record DefineStep(Integer n, String setting, String target, String uri, String domain, String before) implements Step {
+        @Override
+        public String action() {
+            return "define";
+        }
+
+        @Override
+        public String undo(HostAccess h) throws IOException {
+            Change.Define.define(h, uri, domain, new String(Base64.getDecoder().decode(before), StandardCharsets.UTF_8));
+            return null;
+        }
+
+        @Override
+        public String manual() {
+            return "define domain " + domain + " from the XML this journal keeps in step " + n + " ('before', base64): jq -r 'select(.n == " + n
+                    + " and .type == \"step\") | .before' JOURNAL | base64 -d > " + domain + ".xml && virsh -c " + uri + " define " + domain + ".xml";
+        }
+    }
+
     /** The record type of each line type, and of each step action. */
     Map<String, Class<? extends JournalRecord>> TYPES = Map.of("begin", Begin.class, "done", Mark.class, "skip", Mark.class, "fail", Mark.class,
             "undone", Mark.class, "undo-failed", UndoFailed.class, "end", End.class);
     Map<String, Class<? extends Step>> ACTIONS = Map.of("value", ValueStep.class, "file", FileStep.class, "mkdir", MkdirStep.class,
-            "thread", ThreadStep.class, "command", CommandStep.class);
+            "thread", ThreadStep.class, "command", CommandStep.class, "define", DefineStep.class);
 
     /**
      * One parsed line as its record; an unknown type or action is refused with what was found.
