@@ -235,6 +235,15 @@ final class VmThreadSetting implements Applied {
             CpuSet f = config == null || config.emulatorpin() == null ? all : config.emulatorpin();
             out.add(virsh(d, List.of("emulatorpin", name, cpus.toList()), List.of("emulatorpin", name), l, f, cpus,
                     "emulator on " + l.toList() + (f.equals(l) ? "" : " (defined " + f.toList() + ")")));
+            // libvirt keeps iothreads apart from the emulator (cgroups of their own, iothreadpin); without libvirt they are emulator threads
+            for (String io : vm.vm().iothreads()) {
+                if (!io.matches("iothread\\d{1,6}")) continue;
+                String id = io.substring("iothread".length());
+                CpuSet li = live == null || live.iothreadpin().get(io) == null ? all : live.iothreadpin().get(io);
+                CpuSet fi = config == null || config.iothreadpin().get(io) == null ? all : config.iothreadpin().get(io);
+                out.add(virsh(d, List.of("iothreadpin", name, id, cpus.toList()), List.of("iothreadpin", name, id), li, fi, cpus,
+                        io + " on " + li.toList() + (fi.equals(li) ? "" : " (defined " + fi.toList() + ")")));
+            }
             return out;
         }
         int vcpus = vm.byRole("vcpu").size();

@@ -275,6 +275,11 @@ class LibvirtPlanTest {
         assertThat(lv.virsh("vcpupin", name, "0", "--live").out()).as("live pin").containsPattern("0\\s+" + live);
         assertThat(lv.virsh("vcpupin", name, "0", "--config").out()).as("defined pin").containsPattern("0\\s+" + defined);
         assertThat(lv.virsh("emulatorpin", name, "--config").out()).as("defined emulator pin").containsPattern("\\*:\\s+" + emulator);
+        if (name.endsWith("-apply")) {
+            // its iothread goes with the emulator, through virsh iothreadpin
+            assertThat(lv.virsh("iothreadinfo", name, "--config").out()).as("defined iothread pin").containsPattern("\\n\\s*1\\s+" + emulator + "\\s");
+            assertThat(lv.virsh("iothreadinfo", name, "--live").out()).as("live iothread pin").containsPattern("\\n\\s*1\\s+" + emulator + "\\s");
+        }
     }
 
     /** The plan with only its VM settings, the last one's value replaced; its path in "path". */
@@ -313,6 +318,7 @@ class LibvirtPlanTest {
     private Path minimalDomain(Libvirt lv, String name) throws Exception {
         Path base = tmp.resolve(name + "-base.xml");
         Files.writeString(base, "<domain type='qemu'><name>" + name + "</name><memory unit='MiB'>128</memory><vcpu>1</vcpu>"
+                + (name.endsWith("-apply") ? "<iothreads>1</iothreads>" : "")
                 + "<os><type arch='x86_64' machine='pc'>hvm</type></os><cpu mode='custom' match='exact'><model fallback='allow'>qemu64</model></cpu>"
                 + "<devices><emulator>/usr/bin/qemu-system-x86_64</emulator></devices></domain>");
         return base;
