@@ -28,6 +28,7 @@ class LayeringTest {
         layeredArchitecture().consideringOnlyDependenciesInLayers()
                 .layer("cli").definedBy("dev.kvmtune.cli..")
                 .layer("report").definedBy("dev.kvmtune.report..")
+                .layer("exporter").definedBy("dev.kvmtune.exporter..")
                 .layer("apply").definedBy("dev.kvmtune.apply..")
                 .layer("plan").definedBy("dev.kvmtune.plan..")
                 .layer("rules").definedBy("dev.kvmtune.rules", "dev.kvmtune.rules.checks..")
@@ -39,14 +40,15 @@ class LayeringTest {
                 .layer("base").definedBy("dev.kvmtune")
                 .whereLayer("cli").mayNotBeAccessedByAnyLayer()
                 .whereLayer("report").mayOnlyBeAccessedByLayers("cli")
+                .whereLayer("exporter").mayOnlyBeAccessedByLayers("cli")
                 .whereLayer("apply").mayOnlyBeAccessedByLayers("cli")
                 .whereLayer("plan").mayOnlyBeAccessedByLayers("apply", "cli")
-                .whereLayer("rules").mayOnlyBeAccessedByLayers("plan", "apply", "cli")
+                .whereLayer("rules").mayOnlyBeAccessedByLayers("plan", "apply", "exporter", "cli")
                 .whereLayer("settings").mayOnlyBeAccessedByLayers("rules", "plan", "apply", "cli")
                 .whereLayer("audit model").mayOnlyBeAccessedByLayers("settings", "rules", "plan", "apply", "cli")
-                .whereLayer("facts").mayOnlyBeAccessedByLayers("audit model", "settings", "rules", "plan", "apply", "analysis", "report", "cli")
-                .whereLayer("analysis").mayOnlyBeAccessedByLayers("report", "cli")
-                .whereLayer("util").mayOnlyBeAccessedByLayers("base", "facts", "audit model", "settings", "rules", "plan", "apply", "analysis", "report", "cli")
+                .whereLayer("facts").mayOnlyBeAccessedByLayers("audit model", "settings", "rules", "plan", "apply", "analysis", "report", "exporter", "cli")
+                .whereLayer("analysis").mayOnlyBeAccessedByLayers("report", "exporter", "cli")
+                .whereLayer("util").mayOnlyBeAccessedByLayers("base", "facts", "audit model", "settings", "rules", "plan", "apply", "analysis", "report", "exporter", "cli")
                 .check(classes);
     }
 

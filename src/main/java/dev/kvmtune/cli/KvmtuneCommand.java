@@ -62,6 +62,7 @@ public final class KvmtuneCommand implements Runnable {
         SUBCOMMANDS.put("irq", IrqCommand.class);
         SUBCOMMANDS.put("measure", MeasureCommand.class);
         SUBCOMMANDS.put("report", ReportCommand.class);
+        SUBCOMMANDS.put("exporter", ExporterCommand.class);
     }
 
     /** The width help is laid out for; ArchitectureTest-style CliTest checks no authored line exceeds it. */
@@ -131,7 +132,8 @@ public final class KvmtuneCommand implements Runnable {
             Map.entry("threads", HOST_VIEW),
             Map.entry("qcow2", LIVE_OR_FILES),
             Map.entry("measure", LIVE_OR_FILES),
-            Map.entry("report", LIVE_OR_FILES));
+            Map.entry("report", LIVE_OR_FILES),
+            Map.entry("exporter", new Accepts(Set.of(OutputFormat.text), true, true)));
 
     /** Refuses a global option the command being run would ignore (exit 2, one line). */
     static void checkGlobalOptions(CommandLine.ParseResult parsed) {

@@ -90,6 +90,11 @@ public final class OutputFile {
         write(path, out -> out.write(bytes), mode, false);
     }
 
+    /** A file at a path kvmtune derived, written by {@code body}; an existing file's mode is kept, else rw-r--r--. */
+    public static void writeDerived(Path path, Body body) {
+        write(path, body, null, false);
+    }
+
     /** Permissions: {@code mode}, else an existing file's, else rw-r--r--. */
     private static void write(Path named, Body body, Set<PosixFilePermission> mode, boolean userNamed) {
         Path target = check(named, userNamed);
