@@ -45,7 +45,7 @@ class LayeringTest {
                 .whereLayer("plan").mayOnlyBeAccessedByLayers("apply", "cli")
                 .whereLayer("rules").mayOnlyBeAccessedByLayers("plan", "apply", "exporter", "cli")
                 .whereLayer("settings").mayOnlyBeAccessedByLayers("rules", "plan", "apply", "cli")
-                .whereLayer("audit model").mayOnlyBeAccessedByLayers("settings", "rules", "plan", "apply", "cli")
+                .whereLayer("audit model").mayOnlyBeAccessedByLayers("settings", "rules", "plan", "apply", "exporter", "cli")
                 .whereLayer("facts").mayOnlyBeAccessedByLayers("audit model", "settings", "rules", "plan", "apply", "analysis", "report", "exporter", "cli")
                 .whereLayer("analysis").mayOnlyBeAccessedByLayers("report", "exporter", "cli")
                 .whereLayer("util").mayOnlyBeAccessedByLayers("base", "facts", "audit model", "settings", "rules", "plan", "apply", "analysis", "report", "exporter", "cli")

@@ -29,7 +29,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.TreeSet;
 
 /**
  * One reading of a host as Prometheus metric families: the audit's findings, interrupts on the
@@ -79,10 +78,10 @@ public final class HostMetrics {
                 .help("Findings of the last audit by rule id and severity (pass, info, warn, fail); a rule that does not apply to this host has none");
         counts.forEach((k, v) -> g.dataPoint(GaugeDataPointSnapshot.builder().labels(Labels.of("rule", k.get(0), "severity", k.get(1))).value(v).build()));
         out.add(g.build());
-        out.add(InfoSnapshot.builder().name("kvmtune_audit").help("The profile the audit ran, the kernel, and the CPUs the kernel isolates (isolcpus and nohz_full)")
+        out.add(InfoSnapshot.builder().name("kvmtune_audit").help("The profile the audit ran, the kernel, and the CPUs the audit judged as isolated (kvmtune_cpu_role has the kernel's)")
                 .dataPoint(InfoSnapshot.InfoDataPointSnapshot.builder().labels(Labels.of("profile", r.profile() == null ? "" : r.profile(),
                         "kernel", facts.kernel() == null || facts.kernel().release() == null ? "" : facts.kernel().release().orElse(""),
-                        "isolated", facts.kernelIsolated().toList())).build())
+                        "isolated", r.isolated() == null ? "" : r.isolated())).build())
                 .build());
     }
 
@@ -214,19 +213,18 @@ public final class HostMetrics {
 
     private static void latency(LatencyResult l, List<MetricSnapshot> out) {
         GaugeSnapshot.Builder max = GaugeSnapshot.builder().name("kvmtune_latency_max_seconds").unit(Unit.SECONDS)
-                .help("Worst wake-up latency cyclictest measured per CPU in the last latency result (kvmtune latency run or measure)");
+                .help("Worst wake-up latency per cyclictest thread in the last latency result (kvmtune latency run or measure), with the CPU it ran on");
         GaugeSnapshot.Builder p99 = GaugeSnapshot.builder().name("kvmtune_latency_p99_seconds").unit(Unit.SECONDS)
-                .help("99th percentile wake-up latency per CPU in the last latency result; absent when it fell among the histogram's overflows");
+                .help("99th percentile wake-up latency per cyclictest thread in the last latency result; absent when it fell among the histogram's overflows");
         GaugeSnapshot.Builder samples = GaugeSnapshot.builder().name("kvmtune_latency_samples")
-                .help("Wake-ups measured per CPU in the last latency result");
-        TreeSet<Integer> seen = new TreeSet<>();
+                .help("Wake-ups measured per cyclictest thread in the last latency result");
         for (CyclictestRun.ThreadResult t : l.run().threads()) {
-            if (t.cpu() == null || !seen.add(t.cpu())) continue;
-            String cpu = t.cpu().toString();
-            max.dataPoint(gauge(t.max() / 1e6, "cpu", cpu));
-            samples.dataPoint(gauge(t.samples(), "cpu", cpu));
+            // cyclictest's thread number, and the CPU it was bound to ("" when the result does not say)
+            String[] labels = {"thread", Integer.toString(t.thread()), "cpu", t.cpu() == null ? "" : t.cpu().toString()};
+            max.dataPoint(gauge(t.max() / 1e6, labels));
+            samples.dataPoint(gauge(t.samples(), labels));
             CyclictestRun.Percentile p = t.percentiles() == null ? null : t.percentiles().get("p99");
-            if (p != null && !p.atLeast()) p99.dataPoint(gauge(p.us() / 1e6, "cpu", cpu));
+            if (p != null && !p.atLeast()) p99.dataPoint(gauge(p.us() / 1e6, labels));
         }
         out.add(max.build());
         out.add(p99.build());
