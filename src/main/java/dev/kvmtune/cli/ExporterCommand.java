@@ -81,11 +81,14 @@ public final class ExporterCommand implements Callable<Integer> {
     public Integer call() throws IOException, InterruptedException {
         if (interval.toMillis() < 1000) throw new BadInputException("--interval must be at least 1s");
         if (once && textfile == null) throw new BadInputException("--once writes --textfile DIR; give it");
+        if (latency != null) {
+            if (!Files.exists(latency)) throw new BadInputException(latency + ": --latency: no such file or directory");
+            Exporter.checkLatency(latency);
+        }
         if (textfile != null) {
             if (!Files.isDirectory(textfile)) throw new BadInputException(textfile + ": --textfile must name a directory (the file is DIR/kvmtune.prom)");
             OutputFile.checkDerived(textfile.resolve("kvmtune.prom"));
         }
-        if (latency != null && !Files.exists(latency)) throw new BadInputException(latency + ": --latency: no such file or directory");
         InetAddress address = null;
         int port = -1;
         if (!once && !listen.equals("none")) {
@@ -114,7 +117,7 @@ public final class ExporterCommand implements Callable<Integer> {
             CpuSet online = CpuSet.parseList(root.read("sys/devices/system/cpu/online").map(String::strip).orElse("0"));
             CpuSet housekeeping = online.minus(IsolationReader.kernelIsolated(root));
             if (!housekeeping.isEmpty() && !housekeeping.equals(online) && !TicksCommand.taskset(housekeeping)) {
-                err.println("kvmtune exporter: could not move myself to the housekeeping CPUs " + housekeeping.toList() + " with taskset");
+                err.println("kvmtune: could not move myself to the housekeeping CPUs " + housekeeping.toList() + " with taskset");
             }
         }
         Exporter exporter = new Exporter(root, new Exporter.Options(profile, latency), line -> {
@@ -126,7 +129,7 @@ public final class ExporterCommand implements Callable<Integer> {
         if (once) {
             exporter.collectNow();
             writeTextfile(exporter);
-            err.println("kvmtune exporter: wrote " + textfile.resolve("kvmtune.prom"));
+            err.println("kvmtune: wrote " + textfile.resolve("kvmtune.prom"));
             err.flush();
             root.close();
             return ExitCodes.OK;
@@ -146,7 +149,7 @@ public final class ExporterCommand implements Callable<Integer> {
                         writeTextfile(exporter);
                     } catch (RuntimeException e) {
                         synchronized (err) {
-                            err.println("kvmtune exporter: " + e.getMessage());
+                            err.println("kvmtune: " + e.getMessage());
                             err.flush();
                         }
                     }
@@ -162,10 +165,10 @@ public final class ExporterCommand implements Callable<Integer> {
                     throw new BadInputException("--listen " + listen + ": " + (e.getMessage() == null ? "cannot listen there" : e.getMessage().toLowerCase(java.util.Locale.ROOT)));
                 }
                 String shown = address.getHostAddress().contains(":") ? "[" + address.getHostAddress() + "]" : address.getHostAddress();
-                err.println("kvmtune exporter: serving http://" + shown + ":" + server.getPort() + "/metrics, reading the host every "
+                err.println("kvmtune: serving http://" + shown + ":" + server.getPort() + "/metrics, reading the host every "
                         + interval.toSeconds() + "s" + (textfile != null ? ", writing " + textfile.resolve("kvmtune.prom") : ""));
             } else {
-                err.println("kvmtune exporter: writing " + textfile.resolve("kvmtune.prom") + " every " + interval.toSeconds() + "s");
+                err.println("kvmtune: writing " + textfile.resolve("kvmtune.prom") + " every " + interval.toSeconds() + "s");
             }
             err.flush();
             Runtime.getRuntime().addShutdownHook(hook);

@@ -110,7 +110,7 @@ public final class Exporter implements MultiCollector {
         errors.get(part).incrementAndGet();
         String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         synchronized (lastError) {
-            if (!msg.equals(lastError.put(part, msg))) log.accept("kvmtune exporter: " + part + ": " + msg);
+            if (!msg.equals(lastError.put(part, msg))) log.accept("kvmtune: " + part + ": " + msg);
         }
     }
 
@@ -155,6 +155,20 @@ public final class Exporter implements MultiCollector {
 
     private static final ObjectMapper JSON = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
+    /**
+     * --latency checked when the exporter starts, so that a wrong path or a file that is no latency
+     * result is refused at once (exit 2, naming it and the line) rather than counted every interval.
+     */
+    public static void checkLatency(Path p) {
+        try {
+            latest(p);
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new dev.kvmtune.BadInputException(p + ": permission denied");
+        } catch (IOException | RuntimeException e) {
+            throw new dev.kvmtune.BadInputException("--latency " + (e.getMessage() == null ? p.toString() : e.getMessage()));
+        }
+    }
+
     /** The newest latency result at {@code p}: the file itself, or the newest BASE.json / bundle latency.json in the directory. */
     static HostMetrics.LatencyResult latest(Path p) throws IOException {
         if (!Files.isDirectory(p)) return read(p);
@@ -192,9 +206,9 @@ public final class Exporter implements MultiCollector {
         CyclictestRun run;
         try (InputStream in = Files.newInputStream(f)) {
             run = JSON.readValue(in, CyclictestRun.class);
-        } catch (com.fasterxml.jackson.core.JacksonException e) {
-            throw new IOException(f + ": not a kvmtune latency result (line " + (e.getLocation() == null ? "?" : e.getLocation().getLineNr()) + "): "
-                    + e.getOriginalMessage());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IOException(f + (e.getLocation() == null || e.getLocation().getLineNr() < 1 ? "" : ":" + e.getLocation().getLineNr())
+                    + ": not a kvmtune latency result: " + dev.kvmtune.util.JsonErrors.describe(e));
         }
         if (run.threads() == null) throw new IOException(f + ": not a kvmtune latency result: no \"threads\"");
         return new HostMetrics.LatencyResult(f.toString(), run, Files.getLastModifiedTime(f).toMillis());

@@ -70,6 +70,9 @@ class MisuseTest {
             new Reader("apply", PLAN, r -> List.of("apply", s(r.input()), "--root", s(r.work()), "--journal-dir", s(r.work().resolve("j")))),
             new Reader("rollback", PLAN, r -> List.of("rollback", s(r.input()), "--root", s(r.work()), "--journal-dir", s(r.work().resolve("j")))),
             new Reader("latency report", LATENCY, r -> List.of("latency", "report", s(r.input()))),
+            // the textfile goes to j/, which the check leaves out as it does journals
+            new Reader("exporter --latency", RES.resolve("report/bundle-spin/latency.json"), r -> List.of("exporter", "--snapshot", s(SNAPSHOT),
+                    "--once", "--textfile", s(mkdirs(r.work().resolve("j"))), "--latency", s(r.input()))),
             // a bundle is a directory; its damaged parts are in ReportBundleTest and the bundle fuzz target
             new Reader("report", RES.resolve("report/bundle-spin/manifest.json"), r -> List.of("report", s(r.input()), "-o", s(r.out()))),
             new Reader("latency diff", LATENCY, r -> List.of("latency", "diff", s(LATENCY), s(r.input()), "-o", s(r.out()))),
@@ -97,6 +100,14 @@ class MisuseTest {
 
     private static final Map<String, Path> BAD = new TreeMap<>();
     private static final List<Thread> FIFO_WRITERS = new ArrayList<>();
+
+    static Path mkdirs(Path p) {
+        try {
+            return Files.createDirectories(p);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 
     static String s(Path p) {
         return p.toString();
