@@ -131,7 +131,7 @@ public final class KvmtuneCommand implements Runnable {
             Map.entry("mem", HOST_VIEW),
             Map.entry("threads", HOST_VIEW),
             Map.entry("qcow2", LIVE_OR_FILES),
-            Map.entry("measure", LIVE_OR_FILES),
+            Map.entry("measure", new Accepts(TEXT_JSON, true, false)),
             Map.entry("report", LIVE_OR_FILES),
             Map.entry("exporter", new Accepts(Set.of(OutputFormat.text), true, true)));
 

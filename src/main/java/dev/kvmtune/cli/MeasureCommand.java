@@ -55,7 +55,8 @@ import picocli.CommandLine.Spec;
             "",
             "Examples:",
             "  sudo kvmtune measure -o before --vm rt1 --duration 60s",
-            "  sudo kvmtune measure -o quick --duration 10s --skip latency,flame"})
+            "  sudo kvmtune measure -o quick --duration 10s --skip latency,flame",
+            "  kvmtune measure --root /srv/trees/host1 -o host1    # the host state of an extracted tree (a fleet report)"})
 public final class MeasureCommand implements Callable<Integer> {
     /** The parts of a run, in the order they run. */
     enum Part {
@@ -129,6 +130,8 @@ public final class MeasureCommand implements Callable<Integer> {
     }
 
     private Path dir;
+    /** The --root tree whose host state is measured, or null for the live host. */
+    private Path tree;
     private final List<Slot> slots = new ArrayList<>();
     private final AtomicBoolean stopping = new AtomicBoolean();
     private Manifest.Host host;
@@ -149,11 +152,15 @@ public final class MeasureCommand implements Callable<Integer> {
             }
         }
         if (!perfSched) skipped.add(Part.perf_sched);
-        Root live = DirectoryRoot.live();
-        List<VmFacts> vms = chooseVms(live);
+        // --root: the host state of a tree (a captured or extracted host, a fleet's member); nothing runs there to measure
+        tree = parent.rootDir;
+        Root live = tree == null ? DirectoryRoot.live() : parent.openRoot();
+        if (tree != null && !vmNames.isEmpty()) throw new BadInputException("--vm: measure --root reads a tree, where no VM runs to measure");
+        List<VmFacts> vms = tree == null ? chooseVms(live) : List.of();
         dir = createBundle(output);
         started = now();
-        host = new Manifest.Host(read(live, "proc/sys/kernel/hostname"), read(live, "proc/sys/kernel/osrelease"), arch(), read(live, "proc/cmdline"));
+        host = new Manifest.Host(read(live, "proc/sys/kernel/hostname"), read(live, "proc/sys/kernel/osrelease"),
+                tree == null ? arch() : treeArch(live), read(live, "proc/cmdline"));
         vmRefs = refs(vms);
         plan(skipped, live, vms);
         Thread hook = new Thread(this::interrupted, "kvmtune-measure-stop");
@@ -243,11 +250,12 @@ public final class MeasureCommand implements Callable<Integer> {
 
     private void plan(Set<Part> skipped, Root live, List<VmFacts> vms) {
         String d = duration.toSeconds() + "s";
-        add(Part.snapshot, null, List.of("capture", "-o", f("snapshot.tar.gz")), null, List.of("snapshot.tar.gz"));
-        add(Part.facts, null, List.of("--format", "json", "facts"), "facts.json", List.of("facts.json"));
-        add(Part.audit, null, List.of("--format", "json", "audit", "--profile", profile), "audit.json", List.of("audit.json"));
-        add(Part.mem, null, List.of("--format", "json", "mem", "--by", "vm"), "mem.json", List.of("mem.json"));
-        List<String> status = new ArrayList<>(List.of("--format", "json", "apply", "--status"));
+        List<String> at = tree == null ? List.of() : List.of("--root", tree.toString());
+        add(Part.snapshot, null, concat(at, List.of("capture", "-o", f("snapshot.tar.gz"))), null, List.of("snapshot.tar.gz"));
+        add(Part.facts, null, concat(at, List.of("--format", "json", "facts")), "facts.json", List.of("facts.json"));
+        add(Part.audit, null, concat(at, List.of("--format", "json", "audit", "--profile", profile)), "audit.json", List.of("audit.json"));
+        add(Part.mem, null, concat(at, List.of("--format", "json", "mem", "--by", "vm")), "mem.json", List.of("mem.json"));
+        List<String> status = new ArrayList<>(concat(at, List.of("--format", "json", "apply", "--status")));
         if (journalDir != null) status.addAll(List.of("--journal-dir", journalDir.toString()));
         add(Part.journal, null, status, "journal.json", List.of("journal.json"));
         add(Part.ticks, null, List.of("--format", "json", "ticks", "--interval", d), "ticks.json", List.of("ticks.json"));
@@ -269,7 +277,8 @@ public final class MeasureCommand implements Callable<Integer> {
         if (vmRefs.isEmpty()) {
             for (Part p : List.of(Part.exits, Part.threads, Part.flame)) {
                 slots.add(new Slot(p, List.of(), null, new Step(p.label(), null, Status.skipped, null, List.of(), null, null,
-                        vmNames.isEmpty() ? "no running QEMU VM on this host" : "no VM", null)));
+                        tree != null ? "--root " + tree + " is a tree: no VM runs there to measure"
+                                : vmNames.isEmpty() ? "no running QEMU VM on this host" : "no VM", null)));
             }
         }
         for (Slot s : slots) {
@@ -279,8 +288,17 @@ public final class MeasureCommand implements Callable<Integer> {
         }
     }
 
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> out = new ArrayList<>(a);
+        out.addAll(b);
+        return out;
+    }
+
     private String unavailable(Part p) {
         boolean root = dev.kvmtune.apply.LiveThreadScheduler.isRoot();
+        if (tree != null && List.of(Part.ticks, Part.irq, Part.perf_sched, Part.latency).contains(p)) {
+            return "--root " + tree + " is a tree: it has no live counters or CPUs to measure";
+        }
         return switch (p) {
             case flame, perf_sched -> dev.kvmtune.util.Executables.found(perf) ? null : perf + " is not installed (Debian package linux-perf)";
             case latency -> !dev.kvmtune.util.Executables.found(cyclictest) ? cyclictest + " is not installed (Debian package rt-tests)"
@@ -461,6 +479,16 @@ public final class MeasureCommand implements Callable<Integer> {
     }
 
     /** uname -m's name: the JDK says amd64 for x86_64. */
+    /** A tree's architecture, as facts tell it from its /proc/cpuinfo; null when they cannot. */
+    private static String treeArch(Root tree) {
+        try {
+            var id = dev.kvmtune.facts.HostFactsCollector.collect(tree).cpu().identity();
+            return id == null ? null : id.arch();
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
     private static String arch() {
         String a = System.getProperty("os.arch");
         return a.equals("amd64") ? "x86_64" : a;

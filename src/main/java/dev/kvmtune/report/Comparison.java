@@ -58,7 +58,15 @@ public record Comparison(String format, String kind, List<Column> bundles, Chang
 
     /** Findings by severity per bundle; and between first and last: fixed, new, still failing (rule ids with titles). */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record AuditDiff(List<Map<String, Integer>> bySeverity, List<Finding> fixed, List<Finding> introduced, List<Finding> stillFailing) {
+    public record AuditDiff(List<Map<String, Integer>> bySeverity, List<Finding> fixed, List<Finding> introduced, List<Finding> stillFailing,
+                            List<HostRow> byHost) {
+    }
+
+    /**
+     * --compare: a rule that fails or warns on at least one host, with its severity on each (null
+     * where that host's audit has no such finding, or the bundle has no audit). Failing rules first.
+     */
+    public record HostRow(String id, String title, List<String> severities) {
     }
 
     public record Finding(String id, String title, String severity, String before, String after) {
@@ -114,7 +122,7 @@ public record Comparison(String format, String kind, List<Column> bundles, Chang
         Changes changes = bs.size() >= 2 && !compare ? changes(bs.get(0), bs.get(bs.size() - 1)) : null;
         List<VmSection> vms = vms(bs);
         List<LatencyRow> lat = latency(bs);
-        AuditDiff audit = audit(bs);
+        AuditDiff audit = audit(bs, compare && bs.size() > 1);
         List<CpuRow> cpus = cpus(bs);
         return new Comparison(FORMAT, kind, cols, changes, audit, lat, cpus, irqs(bs), vms, verdicts(bs, vms, lat, audit));
     }
@@ -221,7 +229,7 @@ public record Comparison(String format, String kind, List<Column> bundles, Chang
 
     private static final List<String> BAD = List.of("fail", "warn");
 
-    private static AuditDiff audit(List<Bundle> bs) {
+    private static AuditDiff audit(List<Bundle> bs, boolean fleet) {
         List<Map<String, Integer>> sev = new ArrayList<>();
         List<Map<String, JsonNode>> byId = new ArrayList<>();
         for (Bundle b : bs) {
@@ -241,6 +249,7 @@ public record Comparison(String format, String kind, List<Column> bundles, Chang
             byId.add(ids);
         }
         if (sev.stream().allMatch(Objects::isNull)) return null;
+        if (fleet) return new AuditDiff(sev, List.of(), List.of(), List.of(), byHost(byId));
         Map<String, JsonNode> first = byId.get(0);
         Map<String, JsonNode> last = byId.get(byId.size() - 1);
         List<Finding> fixed = new ArrayList<>();
@@ -268,7 +277,30 @@ public record Comparison(String format, String kind, List<Column> bundles, Chang
                 }
             }
         }
-        return new AuditDiff(sev, fixed, introduced, still);
+        return new AuditDiff(sev, fixed, introduced, still, null);
+    }
+
+    private static List<HostRow> byHost(List<Map<String, JsonNode>> byId) {
+        Set<String> ids = new LinkedHashSet<>();
+        for (Map<String, JsonNode> m : byId) {
+            if (m == null) continue;
+            m.forEach((id, f) -> {
+                if (BAD.contains(f.path("severity").asText())) ids.add(id);
+            });
+        }
+        List<HostRow> rows = new ArrayList<>();
+        for (String id : ids) {
+            List<String> sevs = new ArrayList<>();
+            String title = null;
+            for (Map<String, JsonNode> m : byId) {
+                JsonNode f = m == null ? null : m.get(id);
+                sevs.add(f == null ? null : f.path("severity").asText());
+                if (f != null && title == null) title = f.path("title").asText();
+            }
+            rows.add(new HostRow(id, title, sevs));
+        }
+        rows.sort(java.util.Comparator.comparing((HostRow r) -> !r.severities().contains("fail")).thenComparing(HostRow::id));
+        return rows;
     }
 
     private static String actual(JsonNode f) {
@@ -515,7 +547,20 @@ public record Comparison(String format, String kind, List<Column> bundles, Chang
             all.addAll(facts);
             out.add(v.name() + ": " + head + (all.isEmpty() ? " (no exits, wait or latency data)" : " — " + String.join(", ", all)));
         }
-        if (audit != null && bs.size() > 1) {
+        if (audit != null && audit.byHost() != null) {
+            // the fleet view: per host, how many rules fail and warn
+            List<String> hosts = new ArrayList<>();
+            for (int i = 0; i < bs.size(); i++) {
+                int fail = 0;
+                int warn = 0;
+                for (HostRow r : audit.byHost()) {
+                    if ("fail".equals(r.severities().get(i))) fail++;
+                    if ("warn".equals(r.severities().get(i))) warn++;
+                }
+                hosts.add(bs.get(i).label() + (audit.bySeverity().get(i) == null ? " no audit" : " " + fail + " failing, " + warn + " warning"));
+            }
+            out.add("fleet audit: " + String.join("; ", hosts));
+        } else if (audit != null && bs.size() > 1) {
             out.add(String.format(Locale.ROOT, "host audit: %d fixed, %d new, %d still failing", audit.fixed().size(), audit.introduced().size(),
                     audit.stillFailing().size()));
         }

@@ -185,6 +185,20 @@ public final class HtmlReport {
                 rows.add(r);
             }
         });
+        if (a.byHost() != null) {
+            sb.append("<h3>Rules failing or warning on a host (").append(a.byHost().size()).append(")</h3>\n");
+            List<String> h = new ArrayList<>(List.of("rule", "finding"));
+            h.addAll(labels());
+            table(h, rows -> {
+                for (Comparison.HostRow r : a.byHost()) {
+                    List<String> row = new ArrayList<>(List.of(r.id(), str(r.title())));
+                    for (String s : r.severities()) row.add(s == null ? "—" : s);
+                    rows.add(row);
+                }
+            });
+            end();
+            return;
+        }
         findings("Fixed", a.fixed());
         findings("New", a.introduced());
         findings(many() ? "Still failing" : "Failing and warnings", a.stillFailing());
