@@ -200,6 +200,8 @@ public final class KvmtuneCommand implements Runnable {
         String name = subcommandName(args);
         if (name != null && SUBCOMMANDS.containsKey(name)) {
             cl.addSubcommand(name, SUBCOMMANDS.get(name));
+        } else if (args.length > 0 && java.util.Arrays.stream(args).allMatch(a -> a.equals("--version") || a.equals("-V"))) {
+            // --version needs no command: reading every command's annotations is most of its start-up
         } else {
             SUBCOMMANDS.forEach(cl::addSubcommand);
         }

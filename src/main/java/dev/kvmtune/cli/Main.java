@@ -14,7 +14,16 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        // KVMTUNE_STARTUP_TRACE=1: when main began, the command line was built and the command ended, in ms of the
+        // Unix epoch, for bench/startup.sh to set beside the launcher's exec of java (strace -ttt)
+        boolean trace = System.getenv("KVMTUNE_STARTUP_TRACE") != null;
+        long entered = trace ? System.currentTimeMillis() : 0;
         CommandLine cl = KvmtuneCommand.newCommandLine(args, STDOUT, new OutputStreamWriter(System.err, StandardCharsets.UTF_8));
-        System.exit(cl.execute(args));
+        long built = trace ? System.currentTimeMillis() : 0;
+        int code = cl.execute(args);
+        if (trace) {
+            System.err.println("kvmtune: startup trace: main " + entered + " built " + built + " done " + System.currentTimeMillis());
+        }
+        System.exit(code);
     }
 }
