@@ -3,7 +3,7 @@
 # (java -version with the launcher's flags) and lscpu. Wall and CPU (user+sys) of every run, medians,
 # kvmtune over the bare JVM pair by pair, and the load average. Then, once per command, where the time
 # went: the launcher (bash), the JVM until main, building the command line, the command, and exit,
-# from strace -ttt's exec of java and exit_group set beside KVMTUNE_STARTUP_TRACE's timestamps.
+# from the shell's clock ($EPOCHREALTIME) and KVMTUNE_STARTUP_TRACE's timestamps (launcher and main).
 #   bench/startup.sh [RUNS] [JAVA_HOME]      e.g. bench/startup.sh 11 /usr/lib/jvm/temurin-25-jdk-amd64
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,18 +36,22 @@ for i in "${!cmds[@]}"; do
 done
 echo "kvmtune --version over java -version, pair by pair: ${ratios[*]}"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
-if command -v strace >/dev/null 2>&1; then
-  echo "where the time went (one run each, under strace, which slows every exec):"
-  for c in "--version" "facts" "audit"; do
+echo "where the time went (median of $runs runs each; timestamps from the shell, the launcher and main):"
+for c in "--version" "facts" "audit"; do
+  l=() j=() b=() k=() x=()
+  for _ in $(seq 1 "$runs"); do
+    t0=$EPOCHREALTIME
     # shellcheck disable=SC2086
-    KVMTUNE_STARTUP_TRACE=1 strace -f -ttt -e trace=execve,exit_group -o "$out/s" ./kvmtune $c >/dev/null 2>"$out/e" || true
-    t0=$(awk '/execve\(/ && / = 0$/ {print $2; exit}' "$out/s")
-    tj=$(awk '/execve\(/ && /bin\/java"/ && / = 0$/ {print $2; exit}' "$out/s")
-    te=$(awk '/exit_group/ {t=$2} END {print t}' "$out/s")
-    read -r _ _ _ _ main _ built _ done <<<"$(grep 'startup trace' "$out/e")"
-    ms() { echo "scale=0; ($2 - $1) * 1000 / 1" | bc; }
-    printf '  %-10s launcher %s ms, JVM to main %s ms, command line %s ms, command %s ms, exit %s ms\n' "$c" \
-      "$(ms "$t0" "$tj")" "$(ms "$tj" "$(echo "scale=3; $main / 1000" | bc)")" "$((built - main))" "$((done - built))" \
-      "$(ms "$(echo "scale=3; $done / 1000" | bc)" "$te")"
+    KVMTUNE_STARTUP_TRACE=1 ./kvmtune $c >/dev/null 2>"$out/e" || true
+    t9=$EPOCHREALTIME
+    exec_s=$(sed -n 's/.*startup trace: exec //p' "$out/e")
+    read -r main built done <<<"$(sed -n 's/.*startup trace: main \([0-9]*\) built \([0-9]*\) done \([0-9]*\)/\1 \2 \3/p' "$out/e")"
+    l+=("$(echo "($exec_s - $t0) * 1000" | bc)")
+    j+=("$(echo "$main - $exec_s * 1000" | bc)")
+    b+=("$((built - main))")
+    k+=("$((done - built))")
+    x+=("$(echo "$t9 * 1000 - $done" | bc)")
   done
-fi
+  printf '  %-10s launcher %.0f ms, JVM start to main %.0f ms, command line %.0f ms, command %.0f ms, exit %.0f ms\n' "$c" \
+    "$(med "${l[@]}")" "$(med "${j[@]}")" "$(med "${b[@]}")" "$(med "${k[@]}")" "$(med "${x[@]}")"
+done
