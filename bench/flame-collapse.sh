@@ -4,7 +4,8 @@
 # included, one parsing thread. The perl runs (PERL_RUNS, default 3) are spread among kvmtune's so
 # that both see the same state of a noisy machine. Needs perl and a FlameGraph checkout
 # (FLAMEGRAPH_DIR, default /tmp/FlameGraph; not part of this repository). Checks the outputs are the
-# same bytes, then prints each run's seconds and MB/s, the medians, and the ratio of the medians.
+# same bytes, then prints each run's wall and CPU (user+sys) seconds, the medians of both, the ratio of
+# the medians, each perl run over the kvmtune run before it, and the load average before and after.
 # JOBS=N times kvmtune's `-j N` (parallel parsing) instead of one thread.
 # Usage: [JOBS=N] [PERL_RUNS=N] bench/flame-collapse.sh [RUNS] [SIZE_MB]
 set -euo pipefail
@@ -23,25 +24,31 @@ if [ ! -f "$file" ]; then
 fi
 bytes=$(stat -c %s "$file")
 ./kvmtune flame collapse "$file" > "$dir/kvmtune.folded"
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 mbs() { awk -v b="$bytes" -v s="$1" 'BEGIN {printf "%.0f", b / 1048576 / s}'; }
-time_of() { local s e; s=$(date +%s%N); "$@" > "$dir/out.folded"; e=$(date +%s%N); awk -v d=$((e - s)) 'BEGIN {printf "%.2f", d / 1e9}'; }
-k=(); p=()
+time_of() { /usr/bin/time -o "$dir/t" -f "%e %U %S" "$@" > "$dir/out.folded"; awk '{printf "%.2f %.2f", $1, $2 + $3}' "$dir/t"; }
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+kw=(); kc=(); pw=(); pc=(); pairs=()
 jobs=()
 [ -n "${JOBS:-}" ] && jobs=(-j "$JOBS")
 perl_runs=${PERL_RUNS:-3}
 for i in $(seq 1 "$runs"); do
-  k+=("$(time_of ./kvmtune flame collapse "$file" "${jobs[@]}")")
+  read -r w c <<<"$(time_of ./kvmtune flame collapse "$file" "${jobs[@]}")"
+  kw+=("$w"); kc+=("$c")
   cmp "$dir/out.folded" "$dir/kvmtune.folded"
   # perl after kvmtune runs spread evenly over the series
   if [ $(( i * perl_runs / runs )) -gt $(( (i - 1) * perl_runs / runs )) ]; then
-    p+=("$(time_of perl "$fg/stackcollapse-perf.pl" "$file")")
+    read -r pwi pci <<<"$(time_of perl "$fg/stackcollapse-perf.pl" "$file")"
+    pw+=("$pwi"); pc+=("$pci")
+    pairs+=("$(awk -v a="$pwi" -v b="$w" -v c="$pci" -v d="$c" 'BEGIN {printf "%.1fx/%.1fx", a / b, c / d}')")
     cmp "$dir/out.folded" "$dir/kvmtune.folded"
   fi
 done
 echo "outputs identical"
-km=$(median "${k[@]}"); pm=$(median "${p[@]}")
 printf 'input: %s (%d MB)\n' "$file" "$((bytes / 1048576))"
-printf 'kvmtune seconds: %s  (median %s s = %s MB/s)\n' "${k[*]}" "$km" "$(mbs "$km")"
-printf 'perl seconds:    %s  (median %s s = %s MB/s)\n' "${p[*]}" "$pm" "$(mbs "$pm")"
-awk -v a="$pm" -v b="$km" 'BEGIN {printf "ratio of medians: %.1fx\n", a / b}'
+printf 'kvmtune wall: %s  (median %s s = %s MB/s); CPU: %s (median %s s)\n' "${kw[*]}" "$(median "${kw[@]}")" "$(mbs "$(median "${kw[@]}")")" "${kc[*]}" "$(median "${kc[@]}")"
+printf 'perl wall:    %s  (median %s s = %s MB/s); CPU: %s (median %s s)\n' "${pw[*]}" "$(median "${pw[@]}")" "$(mbs "$(median "${pw[@]}")")" "${pc[*]}" "$(median "${pc[@]}")"
+awk -v a="$(median "${pw[@]}")" -v b="$(median "${kw[@]}")" -v c="$(median "${pc[@]}")" -v d="$(median "${kc[@]}")" \
+  'BEGIN {printf "ratio of medians: wall %.1fx, CPU %.1fx\n", a / b, c / d}'
+echo "each perl run over the kvmtune run before it (wall/CPU): ${pairs[*]}"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -59,8 +59,7 @@ import picocli.CommandLine.Spec;
             "  kvmtune exits record --vm web1 --duration 10s -o before.json",
             "  kvmtune exits report before.json --per-vcpu",
             "  perf script -i perf.data.guest > exits.txt && kvmtune exits report exits.txt --xml web1.xml",
-            "  kvmtune exits diff e1000.json virtio.json vhost.json -o chart.svg"},
-        subcommands = {ExitsCommand.Record.class, ExitsCommand.Report.class, ExitsCommand.Diff.class})
+            "  kvmtune exits diff e1000.json virtio.json vhost.json -o chart.svg"})
 public final class ExitsCommand implements Runnable {
     @ParentCommand
     KvmtuneCommand parent;

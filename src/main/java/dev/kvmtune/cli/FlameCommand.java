@@ -42,8 +42,7 @@ import picocli.CommandLine.Spec;
             "  perf script | kvmtune flame collapse > qemu.folded",
             "  kvmtune flame collapse perf.txt --kernel --pid > qemu.folded",
             "  kvmtune flame svg qemu.folded -o qemu.svg --title 'QEMU on CPU'",
-            "  kvmtune flame record --vm vm1 --duration 30s -o vm1.svg"},
-        subcommands = {FlameCommand.Collapse.class, FlameCommand.Svg.class, FlameCommand.Diff.class, FlameRecordCommand.class})
+            "  kvmtune flame record --vm vm1 --duration 30s -o vm1.svg"})
 public final class FlameCommand implements Runnable {
     @ParentCommand
     KvmtuneCommand parent;

@@ -65,6 +65,20 @@ public final class KvmtuneCommand implements Runnable {
         SUBCOMMANDS.put("exporter", ExporterCommand.class);
     }
 
+    /** The commands under a command, registered like the top ones: only the one named, when one is. */
+    static final Map<String, Map<String, Class<?>>> NESTED = Map.of(
+            "flame", nested("collapse", FlameCommand.Collapse.class, "svg", FlameCommand.Svg.class, "diff", FlameCommand.Diff.class,
+                    "record", FlameRecordCommand.class),
+            "exits", nested("record", ExitsCommand.Record.class, "report", ExitsCommand.Report.class, "diff", ExitsCommand.Diff.class),
+            "latency", nested("run", LatencyCommand.Run.class, "report", LatencyCommand.Report.class, "diff", LatencyCommand.Diff.class,
+                    "trace", LatencyCommand.Trace.class));
+
+    private static Map<String, Class<?>> nested(Object... nameClass) {
+        Map<String, Class<?>> m = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < nameClass.length; i += 2) m.put((String) nameClass[i], (Class<?>) nameClass[i + 1]);
+        return m;
+    }
+
     /** The width help is laid out for; ArchitectureTest-style CliTest checks no authored line exceeds it. */
     static final int HELP_WIDTH = 120;
 
@@ -197,13 +211,15 @@ public final class KvmtuneCommand implements Runnable {
     /** A command line for these arguments: only the named subcommand is registered, or all. */
     public static CommandLine newCommandLine(String[] args) {
         CommandLine cl = new CommandLine(new KvmtuneCommand());
-        String name = subcommandName(args);
+        int at = subcommandIndex(args, 0);
+        String name = at < 0 ? null : args[at];
         if (name != null && SUBCOMMANDS.containsKey(name)) {
-            cl.addSubcommand(name, SUBCOMMANDS.get(name));
+            // reading a command's annotations is most of a short command's start-up: only the one run is read
+            add(cl, name, at + 1 < args.length ? subcommandIndex(args, at + 1) : -1, args);
         } else if (args.length > 0 && java.util.Arrays.stream(args).allMatch(a -> a.equals("--version") || a.equals("-V"))) {
-            // --version needs no command: reading every command's annotations is most of its start-up
+            // --version needs no command
         } else {
-            SUBCOMMANDS.forEach(cl::addSubcommand);
+            for (String n : SUBCOMMANDS.keySet()) add(cl, n, -1, args);
         }
         cl.setExecutionExceptionHandler(KvmtuneCommand::handle);
         cl.setParameterExceptionHandler(KvmtuneCommand::usageError);
@@ -219,15 +235,32 @@ public final class KvmtuneCommand implements Runnable {
     }
 
     static String subcommandName(String[] args) {
-        for (int i = 0; i < args.length; i++) {
+        int i = subcommandIndex(args, 0);
+        return i < 0 ? null : args[i];
+    }
+
+    /** The first argument from {@code from} on that is not an option (nor a global option's value), or -1. */
+    private static int subcommandIndex(String[] args, int from) {
+        for (int i = from; i < args.length; i++) {
             String a = args[i];
             if (OPTIONS_WITH_VALUE.contains(a)) {
                 i++;
             } else if (!a.startsWith("-")) {
-                return a;
+                return i;
             }
         }
-        return null;
+        return -1;
+    }
+
+    /** Registers command {@code name} and, for one with commands under it, the one at {@code subAt} (or all). */
+    private static void add(CommandLine cl, String name, int subAt, String[] args) {
+        cl.addSubcommand(name, SUBCOMMANDS.get(name));
+        Map<String, Class<?>> under = NESTED.get(name);
+        if (under == null) return;
+        CommandLine parent = cl.getSubcommands().get(name);
+        String sub = subAt < 0 ? null : args[subAt];
+        if (sub != null && under.containsKey(sub)) parent.addSubcommand(sub, under.get(sub));
+        else under.forEach(parent::addSubcommand);
     }
 
     /** Command lists show each command's first whole sentence, not a description's first line cut where it was broken. */

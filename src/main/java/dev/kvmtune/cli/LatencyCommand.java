@@ -36,8 +36,7 @@ import picocli.CommandLine.Spec;
             "Examples:",
             "  kvmtune latency run --cpus 2-3 --duration 10m -o before",
             "  kvmtune latency report before.txt --max-us 50",
-            "  kvmtune latency diff before.txt after.txt -o chart.svg"},
-        subcommands = {LatencyCommand.Run.class, LatencyCommand.Report.class, LatencyCommand.Diff.class, LatencyCommand.Trace.class})
+            "  kvmtune latency diff before.txt after.txt -o chart.svg"})
 public final class LatencyCommand implements Runnable {
     @ParentCommand
     KvmtuneCommand parent;
