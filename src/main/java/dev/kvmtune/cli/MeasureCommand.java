@@ -479,14 +479,9 @@ public final class MeasureCommand implements Callable<Integer> {
     }
 
     /** uname -m's name: the JDK says amd64 for x86_64. */
-    /** A tree's architecture, as facts tell it from its /proc/cpuinfo; null when they cannot. */
+    /** A tree's architecture, from its /proc/cpuinfo; null when that does not tell. */
     private static String treeArch(Root tree) {
-        try {
-            var id = dev.kvmtune.facts.HostFactsCollector.collect(tree).cpu().identity();
-            return id == null ? null : id.arch();
-        } catch (RuntimeException e) {
-            return null;
-        }
+        return dev.kvmtune.facts.cpu.CpuInfoReader.read(tree).map(dev.kvmtune.facts.cpu.CpuInfoReader.CpuInfo::arch).orElse(null);
     }
 
     private static String arch() {

@@ -44,19 +44,15 @@ public final class HostMetrics {
     public static List<MetricSnapshot> of(Root root, HostFacts facts, Audit.Report audit, LatencyResult latency) {
         List<MetricSnapshot> out = new ArrayList<>();
         if (audit != null) audit(audit, facts, out);
-        CpuSet watched = watchedCpus(facts);
-        cpuRoles(facts, watched, out);
+        CpuSet vcpus = CpuSet.EMPTY;
+        for (CpuSet c : vcpuCpus(facts).values()) vcpus = vcpus.union(c);
+        CpuSet watched = facts.kernelIsolated().union(vcpus);
+        if (watched.isEmpty()) watched = facts.cpu().online();
+        cpuRoles(facts, vcpus, out);
         if (facts.interrupts() != null && facts.interrupts().table() != null) interrupts(facts.interrupts().table(), watched, out);
         vms(root, facts, out);
         if (latency != null) latency(latency, out);
         return out;
-    }
-
-    /** isolated ∪ nohz_full ∪ the CPUs a running VM's vCPUs are pinned to; every online CPU when that is empty. */
-    static CpuSet watchedCpus(HostFacts facts) {
-        CpuSet w = facts.kernelIsolated();
-        for (CpuSet c : vcpuCpus(facts).values()) w = w.union(c);
-        return w.isEmpty() ? facts.cpu().online() : w;
     }
 
     private static Map<String, CpuSet> vcpuCpus(HostFacts facts) {
@@ -85,13 +81,12 @@ public final class HostMetrics {
                 .build());
     }
 
-    private static void cpuRoles(HostFacts facts, CpuSet watched, List<MetricSnapshot> out) {
+    /** @param vcpu the CPUs a running VM's vCPUs are pinned to */
+    private static void cpuRoles(HostFacts facts, CpuSet vcpu, List<MetricSnapshot> out) {
         GaugeSnapshot.Builder g = GaugeSnapshot.builder().name("kvmtune_cpu_role")
                 .help("1 for each role a CPU has: isolated (isolcpus), nohz_full, vcpu (a running VM's vCPU is pinned there), housekeeping");
         CpuSet isolated = facts.isolation() == null || facts.isolation().isolated() == null ? CpuSet.EMPTY : facts.isolation().isolated().orElse(CpuSet.EMPTY);
         CpuSet nohz = facts.isolation() == null || facts.isolation().nohzFull() == null ? CpuSet.EMPTY : facts.isolation().nohzFull().orElse(CpuSet.EMPTY);
-        CpuSet vcpu = CpuSet.EMPTY;
-        for (CpuSet c : vcpuCpus(facts).values()) vcpu = vcpu.union(c);
         CpuSet online = facts.cpu().online();
         for (int cpu : online.toArray()) {
             String c = Integer.toString(cpu);

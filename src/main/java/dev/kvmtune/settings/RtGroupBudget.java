@@ -82,7 +82,8 @@ final class RtGroupBudget {
             if (runtime <= 0) {
                 throw new BadInputException("VM " + vmName + ": its fifo vCPUs need an RT budget in cgroup " + g + ", but " + parent
                         + " has none left (" + (others.isEmpty() ? "its own budget is 0" : "the groups beside it hold " + String.join(", ", others))
-                        + "); set kernel.sched_rt_runtime_us=-1 (sysctl -w kernel.sched_rt_runtime_us=-1) or free a budget; nothing was changed");
+                        + "); set kernel.sched_rt_runtime_us=-1 (" + (root.isLive() ? "sysctl -w kernel.sched_rt_runtime_us=-1"
+                        : "echo -1 > " + root.describe() + "/proc/sys/kernel/sched_rt_runtime_us") + ") or free a budget; nothing was changed");
             }
             ratio.put(g, (double) runtime / period);
             out.add(new Change.Value(d.label(), mount + g + "/" + RUNTIME, Long.toString(runtime), Change.Compare.PLAIN, List.of(), false));
