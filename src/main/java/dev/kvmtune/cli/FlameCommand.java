@@ -12,10 +12,7 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -151,17 +148,12 @@ public final class FlameCommand implements Runnable {
     /** Writes the SVG to the file (through a temporary file, so a failure leaves no half-written graph) or stdout. */
     static void writeSvg(FlameGraph g, Path out, PrintWriter stdout) throws IOException {
         if (out == null || out.toString().equals("-")) {
-            StringWriter w = new StringWriter();
-            g.writeSvg(w);
-            stdout.print(w);
-            stdout.flush();
+            ByteStdout b = new ByteStdout(stdout, StandardCharsets.UTF_8);
+            g.writeSvg(b.stream());
+            b.finish();
             return;
         }
-        OutputFile.write(out, o -> {
-            Writer w = new OutputStreamWriter(o, StandardCharsets.UTF_8);
-            g.writeSvg(w);
-            w.flush();
-        });
+        OutputFile.write(out, g::writeSvg);
     }
 
     /** Drawing options shared by svg, diff and record. */
@@ -215,11 +207,13 @@ public final class FlameCommand implements Runnable {
         public Integer call() throws IOException {
             PrintWriter err = spec.commandLine().getErr();
             FlameGraph.Options o = draw.options("Flame Graph", null, spec);
-            Map<String, Long> stacks = stacks(file, err);
             FlameGraph g = new FlameGraph(o);
-            g.addAll(stacks);
+            String name = file == null || file.toString().equals("-") ? "stdin" : file.toString();
+            try (InputStream in = open(file)) {
+                Folded.read(in, name, m -> err.println("kvmtune: " + Printable.line(m)), g::add);
+            }
             writeSvg(g, output, spec.commandLine().getOut());
-            if (output != null) err.println("kvmtune: wrote " + output + " (" + stacks.size() + " stacks, " + g.total() + " " + o.countName() + ")");
+            if (output != null) err.println("kvmtune: wrote " + output + " (" + g.stacks() + " stacks, " + g.total() + " " + o.countName() + ")");
             err.flush();
             return ExitCodes.OK;
         }

@@ -2,14 +2,14 @@ package dev.kvmtune.flame;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.io.Writer;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
+import java.util.Arrays;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * An interactive flame graph as one SVG file: each frame a box as wide as its samples, callers
@@ -52,30 +52,25 @@ public final class FlameGraph {
     static final int HEADER = FONT_SIZE * 3 + 4;
     static final int FOOTER = FONT_SIZE * 2 + 4;
 
-    private static final class Node {
-        final String name;
-        long value;
-        long before;
-        final TreeMap<String, Node> children = new TreeMap<>();
-
-        Node(String name) {
-            this.name = name;
-        }
-    }
-
     private final Options options;
-    private final Node root = new Node("all");
+    private final StackTree tree;
     private boolean differential;
     private double beforeScale = 1;
-    private int depth;
 
     public FlameGraph(Options options) {
         this.options = options;
+        this.tree = new StackTree(options.reverse());
     }
 
-    /** Adds a stack (frames root first, separated by ';') with its count. */
+    /** Adds a stack (frames root first, separated by ';') with its count; the name's chars are bytes (ISO-8859-1). */
     public void add(String stack, long count) {
-        add(stack, count, 0);
+        byte[] b = stack.getBytes(StandardCharsets.ISO_8859_1);
+        tree.add(b, 0, b.length, count, 0);
+    }
+
+    /** Adds the stack {@code b[s, e)} (frames root first, separated by ';') with its count; the bytes are only read during the call. */
+    public void add(byte[] b, int s, int e, long count) {
+        tree.add(b, s, e, count, 0);
     }
 
     /** Adds profiles' stacks. */
@@ -93,51 +88,129 @@ public final class FlameGraph {
         long tb = before.values().stream().mapToLong(Long::longValue).sum();
         long ta = after.values().stream().mapToLong(Long::longValue).sum();
         beforeScale = normalize && tb > 0 ? (double) ta / tb : 1;
-        after.forEach((s, c) -> add(s, c, 0));
-        before.forEach((s, c) -> add(s, 0, c));
-    }
-
-    private void add(String stack, long count, long before) {
-        String[] frames = stack.split(";", -1);
-        if (options.reverse()) java.util.Collections.reverse(java.util.Arrays.asList(frames));
-        Node n = root;
-        n.value += count;
-        n.before += before;
-        int d = 0;
-        for (String f : frames) {
-            if (f.isEmpty()) continue;
-            n = n.children.computeIfAbsent(f, Node::new);
-            n.value += count;
-            n.before += before;
-            d++;
-        }
-        depth = Math.max(depth, d);
+        after.forEach(this::add);
+        before.forEach((st, c) -> {
+            byte[] b = st.getBytes(StandardCharsets.ISO_8859_1);
+            tree.add(b, 0, b.length, 0, c);
+        });
     }
 
     public long total() {
-        return root.value;
+        return tree.value(StackTree.ROOT);
     }
 
-    private record Box(Node node, long start, int depth) {
+    /** Distinct stacks added. */
+    public long stacks() {
+        return tree.stacks();
     }
 
-    public void writeSvg(Writer out) throws IOException {
-        if (root.value == 0) throw new IllegalStateException("no samples");
+    /**
+     * The boxes to draw, in drawing order (each frame before its callees, siblings in name order):
+     * node, first sample and depth of each, frames narrower than the minimum width left out.
+     */
+    private static final class Boxes {
+        int[] node = new int[256];
+        long[] start = new long[256];
+        int[] depth = new int[256];
+        int size;
+
+        void add(int n, long s, int d) {
+            if (size == node.length) {
+                node = Arrays.copyOf(node, size * 2);
+                start = Arrays.copyOf(start, size * 2);
+                depth = Arrays.copyOf(depth, size * 2);
+            }
+            node[size] = n;
+            start[size] = s;
+            depth[size] = d;
+            size++;
+        }
+    }
+
+    private boolean visible(int n, double scale) {
+        long v = tree.value(n);
+        return v != 0 && v * scale >= options.minWidth();
+    }
+
+    /** Lays the tree out without recursion (stacks can be thousands of frames deep). */
+    private Boxes layout(double scale) {
+        Boxes out = new Boxes();
+        if (!visible(StackTree.ROOT, scale)) return out;
+        // pending boxes, last out first: children are pushed in reverse name order
+        Boxes todo = new Boxes();
+        todo.add(StackTree.ROOT, 0, 0);
+        int[] kids = new int[16];
+        long[] gap = new long[17];
+        while (todo.size > 0) {
+            todo.size--;
+            int n = todo.node[todo.size];
+            long start = todo.start[todo.size];
+            int d = todo.depth[todo.size];
+            out.add(n, start, d);
+            int shown = 0;
+            for (int c = tree.firstChild(n); c != 0; c = tree.nextSibling(c)) {
+                if (!visible(c, scale)) continue;
+                if (shown == kids.length) kids = Arrays.copyOf(kids, shown * 2);
+                kids[shown++] = c;
+            }
+            if (shown == 0) continue;
+            int[] sorted = Arrays.stream(kids, 0, shown).boxed().sorted(tree::compareNames).mapToInt(Integer::intValue).toArray();
+            // the samples of the frames too narrow to draw still take their place: gap[k] lies before sorted[k]
+            if (gap.length < shown + 1) gap = new long[shown + 1];
+            Arrays.fill(gap, 0, shown + 1, 0);
+            for (int c = tree.firstChild(n); c != 0; c = tree.nextSibling(c)) {
+                if (visible(c, scale)) continue;
+                int lo = 0, hi = shown;
+                while (lo < hi) {
+                    int mid = (lo + hi) >>> 1;
+                    if (tree.compareNames(sorted[mid], c) < 0) lo = mid + 1;
+                    else hi = mid;
+                }
+                gap[lo] += tree.value(c);
+            }
+            long[] starts = new long[shown];
+            long s = start;
+            for (int k = 0; k < shown; k++) {
+                s += gap[k];
+                starts[k] = s;
+                s += tree.value(sorted[k]);
+            }
+            for (int k = shown - 1; k >= 0; k--) todo.add(sorted[k], starts[k], d + 1);
+        }
+        return out;
+    }
+
+    /** The frame's name: its bytes as UTF-8 where they are that, else one char per byte. */
+    private String name(int node) {
+        if (node == StackTree.ROOT) return "all";
+        byte[] a = tree.arena();
+        int s = tree.nameStart(node), len = tree.nameLength(node);
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(a, s, len)).toString();
+        } catch (CharacterCodingException e) {
+            return new String(a, s, len, StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    public void writeSvg(OutputStream sink) throws IOException {
+        long total = total();
+        if (total == 0) throw new IllegalStateException("no samples");
         int width = options.width();
-        double scale = (width - 2.0 * XPAD) / root.value;
-        List<Box> boxes = new ArrayList<>();
-        layout(root, 0, 0, scale, boxes);
-        int maxDepth = boxes.stream().mapToInt(Box::depth).max().orElse(0);
+        double scale = (width - 2.0 * XPAD) / total;
+        Boxes boxes = layout(scale);
+        int maxDepth = 0;
+        for (int i = 0; i < boxes.size; i++) maxDepth = Math.max(maxDepth, boxes.depth[i]);
         int height = HEADER + (maxDepth + 1) * FRAME_HEIGHT + FOOTER;
         double maxDelta = 0;
-        if (differential) for (Box b : boxes) maxDelta = Math.max(maxDelta, Math.abs(delta(b.node)));
-        String js = script();
-        out.write("<?xml version=\"1.0\" standalone=\"no\"?>\n");
-        out.write(String.format(Locale.ROOT, "<svg version=\"1.1\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" onload=\"init(evt)\" "
-                + "xmlns=\"http://www.w3.org/2000/svg\" data-total=\"%d\" data-xpad=\"%d\" data-font-size=\"%d\" data-font-width=\"%s\">\n",
-                width, height, width, height, root.value, XPAD, FONT_SIZE, FONT_WIDTH));
-        out.write("<!-- Flame graph drawn by kvmtune: hover for details, click a frame to zoom, Ctrl-F or 'Search' to search. -->\n");
-        out.write("<style type=\"text/css\">\n"
+        if (differential) for (int i = 0; i < boxes.size; i++) maxDelta = Math.max(maxDelta, Math.abs(delta(boxes.node[i])));
+        SvgOut out = new SvgOut(sink);
+        out.text("<?xml version=\"1.0\" standalone=\"no\"?>\n");
+        out.text("<svg version=\"1.1\" width=\"").num(width).text("\" height=\"").num(height).text("\" viewBox=\"0 0 ").num(width).text(" ").num(height)
+                .text("\" onload=\"init(evt)\" xmlns=\"http://www.w3.org/2000/svg\" data-total=\"").num(total).text("\" data-xpad=\"").num(XPAD)
+                .text("\" data-font-size=\"").num(FONT_SIZE).text("\" data-font-width=\"").text(Double.toString(FONT_WIDTH)).text("\">\n");
+        out.text("<!-- Flame graph drawn by kvmtune: hover for details, click a frame to zoom, Ctrl-F or 'Search' to search. -->\n");
+        out.text("<style type=\"text/css\">\n"
                 + "text { font-family: Verdana, sans-serif; font-size: " + FONT_SIZE + "px; fill: rgb(0,0,0); }\n"
                 + "#title { text-anchor: middle; font-size: " + (FONT_SIZE + 5) + "px; }\n"
                 + "#subtitle { text-anchor: middle; fill: rgb(160,160,160); }\n"
@@ -149,67 +222,156 @@ public final class FlameGraph {
                 + ".hide { display: none; }\n"
                 + ".parent { opacity: 0.5; }\n"
                 + "</style>\n");
-        out.write("<script type=\"text/ecmascript\"><![CDATA[\n" + js + "]]></script>\n");
-        out.write("<rect x=\"0\" y=\"0\" width=\"100%\" height=\"100%\" fill=\"" + (differential ? "rgb(250,250,250)" : "rgb(238,238,238)") + "\"/>\n");
-        out.write(String.format(Locale.ROOT, "<text id=\"title\" x=\"%d\" y=\"%d\">%s</text>\n", width / 2, FONT_SIZE * 2, xml(options.title())));
+        out.text("<script type=\"text/ecmascript\"><![CDATA[\n").raw(script()).text("]]></script>\n");
+        out.text("<rect x=\"0\" y=\"0\" width=\"100%\" height=\"100%\" fill=\"" + (differential ? "rgb(250,250,250)" : "rgb(238,238,238)") + "\"/>\n");
+        out.text("<text id=\"title\" x=\"").num(width / 2).text("\" y=\"").num(FONT_SIZE * 2).text("\">").text(xml(options.title())).text("</text>\n");
         if (options.subtitle() != null) {
-            out.write(String.format(Locale.ROOT, "<text id=\"subtitle\" x=\"%d\" y=\"%d\">%s</text>\n", width / 2, FONT_SIZE * 3 + 2, xml(options.subtitle())));
+            out.text("<text id=\"subtitle\" x=\"").num(width / 2).text("\" y=\"").num(FONT_SIZE * 3 + 2).text("\">").text(xml(options.subtitle())).text("</text>\n");
         }
-        out.write(String.format(Locale.ROOT, "<text id=\"unzoom\" class=\"hide\" x=\"%d\" y=\"%d\">Reset Zoom</text>\n", XPAD, FONT_SIZE * 2));
-        out.write(String.format(Locale.ROOT, "<text id=\"search\" x=\"%d\" y=\"%d\">Search</text>\n", width - XPAD, FONT_SIZE * 2));
-        out.write(String.format(Locale.ROOT, "<text id=\"details\" x=\"%d\" y=\"%d\"> </text>\n", XPAD, height - FONT_SIZE / 2 - 2));
-        out.write(String.format(Locale.ROOT, "<text id=\"matched\" x=\"%d\" y=\"%d\"> </text>\n", width - XPAD, height - FONT_SIZE / 2 - 2));
-        out.write("<g id=\"frames\">\n");
-        StringBuilder b = new StringBuilder(256);
-        for (Box box : boxes) {
-            Node n = box.node;
-            double x = XPAD + box.start * scale;
-            double w = n.value * scale;
-            int level = box.depth;
+        out.text("<text id=\"unzoom\" class=\"hide\" x=\"").num(XPAD).text("\" y=\"").num(FONT_SIZE * 2).text("\">Reset Zoom</text>\n");
+        out.text("<text id=\"search\" x=\"").num(width - XPAD).text("\" y=\"").num(FONT_SIZE * 2).text("\">Search</text>\n");
+        out.text("<text id=\"details\" x=\"").num(XPAD).text("\" y=\"").num(height - FONT_SIZE / 2 - 2).text("\"> </text>\n");
+        out.text("<text id=\"matched\" x=\"").num(width - XPAD).text("\" y=\"").num(height - FONT_SIZE / 2 - 2).text("\"> </text>\n");
+        out.text("<g id=\"frames\">\n");
+        String count = " " + xml(options.countName()) + ", ";
+        for (int i = 0; i < boxes.size; i++) {
+            int n = boxes.node[i];
+            long start = boxes.start[i];
+            long v = tree.value(n);
+            String name = name(n);
+            double x = XPAD + start * scale;
+            double w = v * scale;
+            int level = boxes.depth[i];
             double y = options.inverted() ? HEADER + level * FRAME_HEIGHT : height - FOOTER - (level + 1) * FRAME_HEIGHT;
-            b.setLength(0);
-            b.append("<g data-s=\"").append(box.start).append("\" data-n=\"").append(n.value).append("\" data-d=\"").append(level).append("\"><title>");
-            b.append(xml(n.name)).append(" (").append(String.format(Locale.ROOT, "%,d", n.value)).append(' ').append(options.countName())
-                    .append(String.format(Locale.ROOT, ", %.2f%%", 100.0 * n.value / root.value));
-            if (differential) b.append(String.format(Locale.ROOT, "; %+.2f%% of all vs before", 100.0 * delta(n) / root.value));
-            b.append(")</title><rect x=\"").append(fmt(x)).append("\" y=\"").append(fmt(y)).append("\" width=\"").append(fmt(w))
-                    .append("\" height=\"").append(FRAME_HEIGHT - 1).append("\" fill=\"").append(differential ? diffColor(delta(n), maxDelta) : color(n.name, level))
-                    .append("\" rx=\"2\" ry=\"2\"/><text x=\"").append(fmt(x + 3)).append("\" y=\"").append(fmt(y + FRAME_HEIGHT - 5)).append("\">")
-                    .append(xml(fit(n.name, w))).append("</text></g>\n");
-            out.write(b.toString());
+            out.text("<g data-s=\"").num(start).text("\" data-n=\"").num(v).text("\" data-d=\"").num(level).text("\"><title>");
+            out.text(xml(name)).text(" (").grouped(v).text(count).fixed(100.0 * v / total, 2).text("%");
+            if (differential) {
+                double change = 100.0 * delta(n) / total;
+                out.text("; ").text(change >= 0 ? "+" : "-").fixed(Math.abs(change), 2).text("% of all vs before");
+            }
+            out.text(")</title><rect x=\"").fixed(x, 1).text("\" y=\"").fixed(y, 1).text("\" width=\"").fixed(w, 1)
+                    .text("\" height=\"").num(FRAME_HEIGHT - 1).text("\" fill=\"").text(differential ? diffColor(delta(n), maxDelta) : color(n, name, level))
+                    .text("\" rx=\"2\" ry=\"2\"/><text x=\"").fixed(x + 3, 1).text("\" y=\"").fixed(y + FRAME_HEIGHT - 5, 1).text("\">")
+                    .text(xml(fit(name, w))).text("</text></g>\n");
         }
-        out.write("</g>\n</svg>\n");
+        out.text("</g>\n</svg>\n");
         out.flush();
     }
 
-    private double delta(Node n) {
-        return n.value - n.before * beforeScale;
+    /** The SVG's bytes, buffered: text as UTF-8, numbers written without a formatter. */
+    private static final class SvgOut {
+        private final OutputStream sink;
+        private final byte[] buf = new byte[1 << 16];
+        private int pos;
+
+        SvgOut(OutputStream sink) {
+            this.sink = sink;
+        }
+
+        SvgOut raw(byte[] b) throws IOException {
+            flush();
+            sink.write(b);
+            return this;
+        }
+
+        SvgOut text(String s) throws IOException {
+            int n = s.length();
+            if (pos + 3 * n > buf.length) {
+                flush();
+                if (3 * n > buf.length) {
+                    sink.write(s.getBytes(StandardCharsets.UTF_8));
+                    return this;
+                }
+            }
+            for (int i = 0; i < n; i++) {
+                char c = s.charAt(i);
+                if (c < 0x80) {
+                    buf[pos++] = (byte) c;
+                } else {
+                    byte[] u = s.substring(i, Character.isHighSurrogate(c) && i + 1 < n ? i + 2 : i + 1).getBytes(StandardCharsets.UTF_8);
+                    System.arraycopy(u, 0, buf, pos, u.length);
+                    pos += u.length;
+                    if (Character.isHighSurrogate(c) && i + 1 < n) i++;
+                }
+            }
+            return this;
+        }
+
+        SvgOut num(long v) throws IOException {
+            if (pos + 20 > buf.length) flush();
+            if (v < 0) {
+                buf[pos++] = '-';
+                v = -v;
+            }
+            int end = pos + digits(v);
+            int p = end;
+            do {
+                buf[--p] = (byte) ('0' + v % 10);
+                v /= 10;
+            } while (v != 0);
+            pos = end;
+            return this;
+        }
+
+        /** Like {@code %,d}: thousands separated by commas. */
+        SvgOut grouped(long v) throws IOException {
+            if (v < 1000) return num(v);
+            grouped(v / 1000);
+            if (pos + 4 > buf.length) flush();
+            long r = v % 1000;
+            buf[pos++] = ',';
+            buf[pos++] = (byte) ('0' + r / 100);
+            buf[pos++] = (byte) ('0' + r / 10 % 10);
+            buf[pos++] = (byte) ('0' + r % 10);
+            return this;
+        }
+
+        /** A non-negative number with {@code places} decimals (1 or 2), rounded half up. */
+        SvgOut fixed(double v, int places) throws IOException {
+            long unit = places == 1 ? 10 : 100;
+            long t = Math.round(Math.max(0, v) * unit);
+            num(t / unit);
+            if (pos + 3 > buf.length) flush();
+            buf[pos++] = '.';
+            if (places == 2) buf[pos++] = (byte) ('0' + t / 10 % 10);
+            buf[pos++] = (byte) ('0' + t % 10);
+            return this;
+        }
+
+        private static int digits(long v) {
+            int d = 1;
+            while (v >= 10) {
+                v /= 10;
+                d++;
+            }
+            return d;
+        }
+
+        void flush() throws IOException {
+            sink.write(buf, 0, pos);
+            pos = 0;
+        }
     }
 
-    private void layout(Node n, long start, int d, double scale, List<Box> boxes) {
-        if (n.value * scale < options.minWidth() || n.value == 0) return;
-        boxes.add(new Box(n, start, d));
-        long s = start;
-        for (Node c : n.children.values()) {
-            layout(c, s, d + 1, scale, boxes);
-            s += c.value;
-        }
+    private double delta(int n) {
+        return tree.value(n) - tree.before(n) * beforeScale;
     }
 
     static String fit(String name, double w) {
         int chars = (int) Math.floor((w - 6) / (FONT_SIZE * FONT_WIDTH));
         if (chars < 3) return "";
-        return name.length() <= chars ? name : name.substring(0, chars - 2) + "..";
-    }
-
-    private static String fmt(double v) {
-        return String.format(Locale.ROOT, "%.1f", v);
+        if (name.length() <= chars) return name;
+        int cut = chars - 2;
+        if (Character.isLowSurrogate(name.charAt(cut))) cut--;
+        return name.substring(0, cut) + "..";
     }
 
     /** A deterministic color: the hue from the palette and the frame's kind, the shade from a hash of its name. */
-    String color(String name, int level) {
+    String color(int node, String name, int level) {
         if (level == 0) return "rgb(200,200,200)";
-        double v1 = hash(name, 0x811c9dc5), v2 = hash(name, 0x01000193 ^ 0x5bd1e995), v3 = hash(new StringBuilder(name).reverse().toString(), 0x811c9dc5);
+        byte[] a = tree.arena();
+        int s = tree.nameStart(node), e = s + tree.nameLength(node);
+        double v1 = hash(a, s, e, 0x811c9dc5), v2 = hash(a, s, e, 0x01000193 ^ 0x5bd1e995), v3 = hashBackwards(a, s, e, 0x811c9dc5);
         String kind = kind(name);
         switch (options.palette()) {
             case mem:
@@ -252,11 +414,22 @@ public final class FlameGraph {
         return delta > 0 ? "rgb(255," + c + "," + c + ")" : "rgb(" + c + "," + c + ",255)";
     }
 
-    /** FNV-1a of the name from the given seed, as a fraction in [0, 1). */
-    private static double hash(String s, int seed) {
+    /** FNV-1a of the name's bytes from the given seed, as a fraction in [0, 1). */
+    private static double hash(byte[] b, int s, int e, int seed) {
         int h = seed;
-        for (int i = 0; i < s.length(); i++) {
-            h ^= s.charAt(i);
+        for (int i = s; i < e; i++) {
+            h ^= b[i] & 0xff;
+            h *= 0x01000193;
+        }
+        h ^= h >>> 15;
+        return (h & 0xffff) / 65536.0;
+    }
+
+    /** The same of the bytes last to first. */
+    private static double hashBackwards(byte[] b, int s, int e, int seed) {
+        int h = seed;
+        for (int i = e - 1; i >= s; i--) {
+            h ^= b[i] & 0xff;
             h *= 0x01000193;
         }
         h ^= h >>> 15;
@@ -287,9 +460,9 @@ public final class FlameGraph {
         return b == null ? s : b.toString();
     }
 
-    private static String script() {
+    private static byte[] script() {
         try (InputStream in = FlameGraph.class.getResourceAsStream("flamegraph.js")) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            return in.readAllBytes();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -23,8 +23,23 @@ public final class Folded {
     /** How much of the input decides its kind: the first non-blank line has to be in it. */
     private static final int HEAD = 1 << 20;
 
-    /** Stacks and their counts, in input order; counts of repeated stacks are added. Streams: memory grows with distinct stacks. */
+    /** Receives each stack as {@code b[s, e)} (frames separated by ';') with its count; the bytes are only valid during the call. */
+    public interface Sink {
+        void stack(byte[] b, int s, int e, long count);
+    }
+
+    /** Stacks and their counts, in input order; counts of repeated stacks are added. Memory grows with distinct stacks. */
     public static Map<String, Long> read(InputStream raw, String name, Consumer<String> warn) throws IOException {
+        Map<String, Long> stacks = new LinkedHashMap<>();
+        read(raw, name, warn, (b, s, e, count) -> stacks.merge(new String(b, s, e - s, StandardCharsets.ISO_8859_1), count, Long::sum));
+        return stacks;
+    }
+
+    /**
+     * Streams the stacks to {@code sink} as they are read, repeated ones as often as they occur; a
+     * perf script input is collapsed first. At least one stack, or {@link BadInputException}.
+     */
+    public static void read(InputStream raw, String name, Consumer<String> warn, Sink sink) throws IOException {
         BufferedInputStream in = new BufferedInputStream(raw, 1 << 16);
         in.mark(HEAD);
         byte[] head = in.readNBytes(HEAD);
@@ -35,11 +50,15 @@ public final class Folded {
             c.read(in, name);
             Map<String, Long> s = c.stacks();
             if (s.isEmpty()) throw new BadInputException(name + ": neither folded stacks ('frame;frame count') nor perf script samples with call chains");
-            return s;
+            s.forEach((stack, count) -> {
+                byte[] b = stack.getBytes(StandardCharsets.ISO_8859_1);
+                sink.stack(b, 0, b.length, count);
+            });
+            return;
         }
-        Map<String, Long> stacks = new LinkedHashMap<>();
         long[] line = {0};
         long[] bad = {0};
+        long[] good = {0};
         ByteLines.read(in, 1 << 24, (b, s, e) -> {
             line[0]++;
             if (e > s && b[e - 1] == '\r') e--;
@@ -51,10 +70,10 @@ public final class Folded {
                 if (bad[0]++ == 0) warn.accept(name + ":" + line[0] + ": not 'stack count', skipped (and any others like it)");
                 return;
             }
-            stacks.merge(new String(b, s, sp - s, StandardCharsets.ISO_8859_1), count, Long::sum);
+            good[0]++;
+            sink.stack(b, s, sp, count);
         }, () -> bad[0]++);
-        if (stacks.isEmpty()) throw new BadInputException(name + ": no stacks ('frame;frame count' lines)");
-        return stacks;
+        if (good[0] == 0) throw new BadInputException(name + ": no stacks ('frame;frame count' lines)");
     }
 
     /** Folded text, if the first non-blank line is one. */

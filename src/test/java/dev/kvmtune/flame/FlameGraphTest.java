@@ -136,6 +136,43 @@ class FlameGraphTest {
         assertThat(java[1]).isGreaterThan(java[0]);
     }
 
+    @Test
+    void namesInUtf8OrNotAndMarkupAreDrawnAsTheyAre() throws Exception {
+        Path in = tmp.resolve("u.folded");
+        byte[] latin1 = "main;caf\u00e9_old 7\n".getBytes(StandardCharsets.ISO_8859_1); // not UTF-8: one char per byte
+        byte[] rest = ("main;\u8c03\u5ea6\u5668;\u5de5\u4f5c 20\nmain;a<b>&\"c\" 3\nmain;\ud83d\ude00 1\n").getBytes(StandardCharsets.UTF_8);
+        Files.write(in, concat(latin1, rest));
+        Document d = svg(in, "--count-name", "ticks<x>");
+        assertThat(find(d, "\u8c03\u5ea6\u5668").getAttribute("data-n")).isEqualTo("20");
+        assertThat(find(d, "\u5de5\u4f5c").getAttribute("data-d")).isEqualTo("3");
+        assertThat(find(d, "caf\u00e9_old").getAttribute("data-n")).isEqualTo("7");
+        assertThat(find(d, "a<b>&\"c\"").getAttribute("data-n")).isEqualTo("3");
+        assertThat(find(d, "\ud83d\ude00").getAttribute("data-n")).isEqualTo("1");
+        assertThat(find(d, "main").getElementsByTagNameNS("*", "title").item(0).getTextContent()).isEqualTo("main (31 ticks<x>, 100.00%)");
+    }
+
+    @Test
+    void framesTooNarrowToDrawStillTakeTheirPlace() throws Exception {
+        // 2,000 one-sample siblings sort between the two wide ones: under 0.1 px each, they are not drawn,
+        // but "z_wide" starts after all of them
+        StringBuilder b = new StringBuilder("main;a_wide 50000\n");
+        for (int i = 0; i < 2000; i++) b.append("main;m").append(i).append(" 1\n");
+        b.append("main;z_wide 50000\n");
+        Path in = tmp.resolve("n.folded");
+        Files.writeString(in, b);
+        Document d = svg(in);
+        assertThat(frames(d)).extracting(FlameGraphTest::name).containsExactly("all", "main", "a_wide", "z_wide");
+        assertThat(find(d, "a_wide").getAttribute("data-s")).isEqualTo("0");
+        assertThat(find(d, "z_wide").getAttribute("data-s")).isEqualTo("52000");
+        assertThat(rect(find(d, "z_wide")).getAttribute("x")).isEqualTo(String.format(java.util.Locale.ROOT, "%.1f", 10 + 52000 * 1180.0 / 102000));
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
     private Document svg(Path in, String... opts) throws Exception {
         Path out = tmp.resolve("o" + System.nanoTime() + ".svg");
         List<String> args = new ArrayList<>(List.of("flame", "svg", in.toString(), "-o", out.toString()));
