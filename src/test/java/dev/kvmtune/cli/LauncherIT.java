@@ -52,4 +52,26 @@ class LauncherIT {
         assertThat(r.exit()).as(r.err()).isIn(0, 3);
         assertThat(r.out()).isNotBlank();
     }
+
+    @Test
+    void theTrainingRunArchivesTheClassesOfTheUsualCommands() throws Exception {
+        assertThat(run("--version").exit()).isZero();
+        int feature = Runtime.version().feature();
+        org.junit.jupiter.api.Assumptions.assumeTrue(feature < 25, "JDK " + feature + " keeps an ahead-of-time cache, which this test does not read");
+        Path archive = Path.of("target/kvmtune-jdk" + feature + ".jsa").toAbsolutePath();
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isRegularFile(archive), "the launcher ran another JDK than this test's " + feature + ": no " + archive);
+        // with the archive required (-Xshare:on), flame svg's classes come from it, not from the jar
+        Path log = tmp.resolve("classes.log");
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+                "-XX:-UsePerfData", "-XX:SharedArchiveFile=" + archive, "-Xshare:on", "-Xlog:class+load=info:file=" + log,
+                "-jar", Path.of("target/kvmtune.jar").toAbsolutePath().toString(), "flame", "svg", Path.of("src/test/resources/flame/perf-system-cpu-clock.txt").toAbsolutePath().toString());
+        Process p = new ProcessBuilder(cmd).directory(tmp.toFile()).redirectOutput(tmp.resolve("svg").toFile()).redirectError(tmp.resolve("svg.err").toFile()).start();
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(Files.readString(tmp.resolve("svg.err"))).isZero();
+        assertThat(Files.readString(tmp.resolve("svg"))).startsWith("<?xml");
+        List<String> lines = Files.readAllLines(log);
+        for (String c : List.of("dev.kvmtune.flame.FlameGraph ", "dev.kvmtune.flame.StackTree ", "dev.kvmtune.flame.PerfCollapse ", "picocli.CommandLine ")) {
+            assertThat(lines).as(c).anySatisfy(l -> assertThat(l).contains(c).contains("source: shared objects file"));
+        }
+    }
 }
