@@ -18,6 +18,9 @@ public final class Main {
         // Unix epoch, for bench/startup.sh to set beside the launcher's exec of java (strace -ttt)
         boolean trace = System.getenv("KVMTUNE_STARTUP_TRACE") != null;
         long entered = trace ? System.currentTimeMillis() : 0;
+        // picocli otherwise looks for Groovy's Closure class, which is nowhere: the search opens every jar on the
+        // class path (22), where the classes of a run come from the class archive without opening any
+        System.setProperty("picocli.disable.closures", "true");
         CommandLine cl = KvmtuneCommand.newCommandLine(args, STDOUT, new OutputStreamWriter(System.err, StandardCharsets.UTF_8));
         long built = trace ? System.currentTimeMillis() : 0;
         int code = cl.execute(args);
