@@ -29,17 +29,19 @@ med() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(
 time_of() { /usr/bin/time -o "$dir/t" -f "%e %U %S" "$@" >"$dir/out.svg" 2>/dev/null; awk '{printf "%.2f %.2f", $1, $2 + $3}' "$dir/t"; }
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for input in "$small" "$large"; do
-  kw=() kc=() pw=() pc=() pairs=()
+  kw=() kc=() pw=() pc=() pairs=() cpairs=()
   for _ in $(seq 1 "$runs"); do
     read -r w c <<<"$(time_of ./kvmtune flame svg "$input")"
     kw+=("$w"); kc+=("$c")
     read -r w2 c2 <<<"$(time_of perl "$fg/flamegraph.pl" "$input")"
     pw+=("$w2"); pc+=("$c2")
     pairs+=("$(awk -v a="$w2" -v b="$w" 'BEGIN {printf "%.2f", a / b}')")
+    cpairs+=("$(awk -v a="$c2" -v b="$c" 'BEGIN {printf "%.2f", a / b}')")
   done
   printf '%s (%d KB, %d stacks)\n' "$input" "$(( $(stat -c %s "$input") / 1024 ))" "$(wc -l <"$input")"
   printf '  kvmtune flame svg: wall %s s, CPU %s s (medians of %d)\n' "$(med "${kw[@]}")" "$(med "${kc[@]}")" "$runs"
   printf '  flamegraph.pl:     wall %s s, CPU %s s\n' "$(med "${pw[@]}")" "$(med "${pc[@]}")"
   echo "  flamegraph.pl over kvmtune, pair by pair (wall): ${pairs[*]}"
+  echo "  flamegraph.pl over kvmtune, pair by pair (CPU):  ${cpairs[*]}"
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
