@@ -76,12 +76,17 @@ public final class Folded {
         if (good[0] == 0) throw new BadInputException(name + ": no stacks ('frame;frame count' lines)");
     }
 
-    /** Folded text, if the first non-blank line is one. */
+    /**
+     * Folded text, if the first non-blank line is one. A first line that does not end within
+     * {@code b} (a stack of more than a megabyte of frames) is taken as folded when it does not start
+     * with blank space or '#': no line of perf script is that long but a call chain's, which does.
+     */
     static boolean looksFolded(byte[] b) {
         int s = 0;
         while (true) {
             int e = s;
             while (e < b.length && b[e] != '\n') e++;
+            if (e == b.length && b.length >= HEAD && e > s) return b[s] != ' ' && b[s] != '\t' && b[s] != '#';
             int ee = e > s && b[e - 1] == '\r' ? e - 1 : e;
             boolean blank = true;
             for (int i = s; i < ee; i++) if (b[i] != ' ' && b[i] != '\t') blank = false;

@@ -283,9 +283,16 @@ public final class PerfCollapse {
         if (!warned) {
             warned = true;
             firstUnrecognizedLine = lineNo;
-            firstUnrecognizedText = l;
-            warn.accept("Unrecognized line " + lineNo + ": " + l);
+            firstUnrecognizedText = quoted(l);
+            warn.accept("Unrecognized line " + lineNo + ": " + firstUnrecognizedText);
         }
+    }
+
+    /** How much of an unrecognized line a warning quotes: one terminal line, not a megabyte. */
+    static final int QUOTED = 200;
+
+    static String quoted(String l) {
+        return l.length() <= QUOTED ? l : l.substring(0, QUOTED) + "... (" + l.length() + " bytes)";
     }
 
     private void header(String l, String comm, String pid, String tid) {

@@ -167,6 +167,18 @@ class FlameGraphTest {
         assertThat(rect(find(d, "z_wide")).getAttribute("x")).isEqualTo(String.format(java.util.Locale.ROOT, "%.1f", 10 + 52000 * 1180.0 / 102000));
     }
 
+    @Test
+    void aStackLongerThanAMegabyteIsStillFoldedStacks() throws Exception {
+        // the first line does not end within the first megabyte, where the kind of input is decided
+        Path in = tmp.resolve("long.folded");
+        String x = "x".repeat(700_000), y = "y".repeat(700_000);
+        Files.writeString(in, "main;" + x + ";" + y + " 3\nmain;other 1\n");
+        Document d = svg(in);
+        assertThat(find(d, y).getAttribute("data-n")).isEqualTo("3");
+        assertThat(find(d, y).getAttribute("data-d")).isEqualTo("3");
+        assertThat(find(d, "other").getAttribute("data-n")).isEqualTo("1");
+    }
+
     private static byte[] concat(byte[] a, byte[] b) {
         byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);

@@ -163,6 +163,12 @@ class PerfCollapseTest {
         assertThat(j.exit()).isZero();
         assertThat(j.out()).isEmpty();
         assertThat(j.err()).contains("Unrecognized line 1: not perf").contains("2 lines not understood");
+        // a long line is quoted in part: one line on the terminal, not a megabyte
+        Files.writeString(junk, "not perf " + "z".repeat(100_000) + "\n");
+        Cli.Result longLine = Cli.run("flame", "collapse", junk.toString());
+        assertThat(longLine.exit()).isZero();
+        assertThat(longLine.err()).contains("Unrecognized line 1: not perf zzz").contains("... (100009 bytes)");
+        assertThat(longLine.err().lines()).allSatisfy(l -> assertThat(l.length()).isLessThan(400));
     }
 
     /** -j N: the same bytes and the same warnings as one thread, on real and corrupted inputs, with every option set. */

@@ -94,6 +94,21 @@ class ParsersFuzzTest {
         refusedOrParsed(() -> new PerfCollapse(PerfCollapse.Options.defaults(), m -> { }).read(new ByteArrayInputStream(data), "perf.txt"));
     }
 
+    /** Folded stacks (or perf script) to a flame graph: refused with a message, or an SVG that is well-formed XML. */
+    @FuzzTest(maxDuration = "10s")
+    void foldedSvg(byte[] data) throws Exception {
+        refusedOrParsed(() -> {
+            boolean reverse = data.length > 0 && (data[0] & 1) != 0;
+            dev.kvmtune.flame.FlameGraph g = new dev.kvmtune.flame.FlameGraph(new dev.kvmtune.flame.FlameGraph.Options("t", null, 1200,
+                    dev.kvmtune.flame.FlameGraph.Palette.java, reverse, false, "samples", 0.1));
+            dev.kvmtune.flame.Folded.read(new ByteArrayInputStream(data), "stacks.folded", m -> { }, g::add);
+            if (g.total() == 0) return;
+            java.io.ByteArrayOutputStream svg = new java.io.ByteArrayOutputStream();
+            g.writeSvg(svg);
+            javax.xml.parsers.DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(new ByteArrayInputStream(svg.toByteArray()));
+        });
+    }
+
     @FuzzTest(maxDuration = "10s")
     void traceEvents(byte[] data) throws Exception {
         refusedOrParsed(() -> TraceEventsFile.parse(text(data), "trace-events"));
