@@ -17,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import picocli.CommandLine.Command;
@@ -138,10 +137,11 @@ public final class FlameCommand implements Runnable {
         return file == null || file.toString().equals("-") ? System.in : InputFiles.open(file);
     }
 
-    static Map<String, Long> stacks(Path file, PrintWriter err) throws IOException {
+    /** Streams the stacks of a folded or perf script file (or stdin) to {@code sink}. */
+    static void read(Path file, PrintWriter err, Folded.Sink sink) throws IOException {
         String name = file == null || file.toString().equals("-") ? "stdin" : file.toString();
         try (InputStream in = open(file)) {
-            return Folded.read(in, name, m -> err.println("kvmtune: " + Printable.line(m)));
+            Folded.read(in, name, m -> err.println("kvmtune: " + Printable.line(m)), sink);
         }
     }
 
@@ -208,10 +208,7 @@ public final class FlameCommand implements Runnable {
             PrintWriter err = spec.commandLine().getErr();
             FlameGraph.Options o = draw.options("Flame Graph", null, spec);
             FlameGraph g = new FlameGraph(o);
-            String name = file == null || file.toString().equals("-") ? "stdin" : file.toString();
-            try (InputStream in = open(file)) {
-                Folded.read(in, name, m -> err.println("kvmtune: " + Printable.line(m)), g::add);
-            }
+            read(file, err, g::add);
             writeSvg(g, output, spec.commandLine().getOut());
             if (output != null) err.println("kvmtune: wrote " + output + " (" + g.stacks() + " stacks, " + g.total() + " " + o.countName() + ")");
             err.flush();
@@ -248,14 +245,12 @@ public final class FlameCommand implements Runnable {
         @Override
         public Integer call() throws IOException {
             PrintWriter err = spec.commandLine().getErr();
-            Map<String, Long> a = stacks(before, err);
-            Map<String, Long> b = stacks(after, err);
-            long ta = a.values().stream().mapToLong(Long::longValue).sum();
-            long tb = b.values().stream().mapToLong(Long::longValue).sum();
-            FlameGraph.Options o = draw.options("Differential Flame Graph",
-                    before.getFileName() + " (" + ta + ") -> " + after.getFileName() + " (" + tb + "): red grew, blue shrank" + (noNormalize ? "" : ", normalized"), spec);
-            FlameGraph g = new FlameGraph(o);
-            g.addDifference(a, b, !noNormalize);
+            FlameGraph g = new FlameGraph(draw.options("Differential Flame Graph", null, spec));
+            read(before, err, g::addBefore);
+            read(after, err, g::add);
+            g.normalize(!noNormalize);
+            g.subtitle(before.getFileName() + " (" + g.totalBefore() + ") -> " + after.getFileName() + " (" + g.total() + "): red grew, blue shrank"
+                    + (noNormalize ? "" : ", normalized"));
             writeSvg(g, output, spec.commandLine().getOut());
             if (output != null) err.println("kvmtune: wrote " + output);
             err.flush();

@@ -52,7 +52,7 @@ public final class FlameGraph {
     static final int HEADER = FONT_SIZE * 3 + 4;
     static final int FOOTER = FONT_SIZE * 2 + 4;
 
-    private final Options options;
+    private Options options;
     private final StackTree tree;
     private boolean differential;
     private double beforeScale = 1;
@@ -79,20 +79,30 @@ public final class FlameGraph {
     }
 
     /**
-     * A differential graph: widths are {@code after}'s samples, colors the change from
-     * {@code before} (red grew, blue shrank), with before scaled to after's total when
-     * {@code normalize}.
+     * A stack of the baseline of a differential graph: widths stay those of the stacks {@link #add}ed
+     * (the profile compared), colors show the change from these (red grew, blue shrank); see
+     * {@link #normalize}.
      */
-    public void addDifference(Map<String, Long> before, Map<String, Long> after, boolean normalize) {
+    public void addBefore(byte[] b, int s, int e, long count) {
         differential = true;
-        long tb = before.values().stream().mapToLong(Long::longValue).sum();
-        long ta = after.values().stream().mapToLong(Long::longValue).sum();
-        beforeScale = normalize && tb > 0 ? (double) ta / tb : 1;
-        after.forEach(this::add);
-        before.forEach((st, c) -> {
-            byte[] b = st.getBytes(StandardCharsets.ISO_8859_1);
-            tree.add(b, 0, b.length, 0, c);
-        });
+        tree.add(b, s, e, 0, count);
+    }
+
+    /** Compares shares rather than raw counts: the baseline scaled to the compared profile's total. */
+    public void normalize(boolean shares) {
+        long ta = total(), tb = totalBefore();
+        beforeScale = shares && tb > 0 ? (double) ta / tb : 1;
+    }
+
+    /** The baseline's samples. */
+    public long totalBefore() {
+        return tree.before(StackTree.ROOT);
+    }
+
+    /** The line under the title, once the stacks are read. */
+    public void subtitle(String subtitle) {
+        Options o = options;
+        options = new Options(o.title(), subtitle, o.width(), o.palette(), o.reverse(), o.inverted(), o.countName(), o.minWidth());
     }
 
     public long total() {

@@ -6,7 +6,6 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -23,16 +22,12 @@ public final class Folded {
     /** How much of the input decides its kind: the first non-blank line has to be in it. */
     private static final int HEAD = 1 << 20;
 
+    /** The longest stack line read: a longer one is a file of another kind. */
+    static final int MAX_LINE = 16 << 20;
+
     /** Receives each stack as {@code b[s, e)} (frames separated by ';') with its count; the bytes are only valid during the call. */
     public interface Sink {
         void stack(byte[] b, int s, int e, long count);
-    }
-
-    /** Stacks and their counts, in input order; counts of repeated stacks are added. Memory grows with distinct stacks. */
-    public static Map<String, Long> read(InputStream raw, String name, Consumer<String> warn) throws IOException {
-        Map<String, Long> stacks = new LinkedHashMap<>();
-        read(raw, name, warn, (b, s, e, count) -> stacks.merge(new String(b, s, e - s, StandardCharsets.ISO_8859_1), count, Long::sum));
-        return stacks;
     }
 
     /**
@@ -59,7 +54,7 @@ public final class Folded {
         long[] line = {0};
         long[] bad = {0};
         long[] good = {0};
-        ByteLines.read(in, 1 << 24, (b, s, e) -> {
+        ByteLines.read(in, MAX_LINE, (b, s, e) -> {
             line[0]++;
             if (e > s && b[e - 1] == '\r') e--;
             if (e == s) return;
@@ -72,7 +67,10 @@ public final class Folded {
             }
             good[0]++;
             sink.stack(b, s, sp, count);
-        }, () -> bad[0]++);
+        }, () -> {
+            // a sparse or endless file (/dev/zero) has no newline at all: refused, not read forever
+            throw new BadInputException(name + ":" + (line[0] + 1) + ": a line longer than " + (MAX_LINE >> 20) + " MiB; not folded stacks");
+        });
         if (good[0] == 0) throw new BadInputException(name + ": no stacks ('frame;frame count' lines)");
     }
 
