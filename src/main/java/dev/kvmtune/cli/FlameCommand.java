@@ -139,10 +139,13 @@ public final class FlameCommand implements Runnable {
 
     /** Streams the stacks of a folded or perf script file (or stdin) to {@code sink}. */
     static void read(Path file, PrintWriter err, Folded.Sink sink) throws IOException {
-        String name = file == null || file.toString().equals("-") ? "stdin" : file.toString();
         try (InputStream in = open(file)) {
-            Folded.read(in, name, m -> err.println("kvmtune: " + Printable.line(m)), sink);
+            Folded.read(in, name(file), m -> err.println("kvmtune: " + Printable.line(m)), sink);
         }
+    }
+
+    private static String name(Path file) {
+        return file == null || file.toString().equals("-") ? "stdin" : file.toString();
     }
 
     /** Writes the SVG to the file (through a temporary file, so a failure leaves no half-written graph) or stdout. */
@@ -209,6 +212,7 @@ public final class FlameCommand implements Runnable {
             FlameGraph.Options o = draw.options("Flame Graph", null, spec);
             FlameGraph g = new FlameGraph(o);
             read(file, err, g::add);
+            if (g.total() == 0) throw new BadInputException(name(file) + ": every stack's count is 0; nothing to draw");
             writeSvg(g, output, spec.commandLine().getOut());
             if (output != null) err.println("kvmtune: wrote " + output + " (" + g.stacks() + " stacks, " + g.total() + " " + o.countName() + ")");
             err.flush();
@@ -248,6 +252,7 @@ public final class FlameCommand implements Runnable {
             FlameGraph g = new FlameGraph(draw.options("Differential Flame Graph", null, spec));
             read(before, err, g::addBefore);
             read(after, err, g::add);
+            if (g.total() == 0) throw new BadInputException(name(after) + ": every stack's count is 0; nothing to draw");
             g.normalize(!noNormalize);
             g.subtitle(before.getFileName() + " (" + g.totalBefore() + ") -> " + after.getFileName() + " (" + g.total() + "): red grew, blue shrank"
                     + (noNormalize ? "" : ", normalized"));

@@ -179,6 +179,22 @@ class FlameGraphTest {
         assertThat(find(d, "other").getAttribute("data-n")).isEqualTo("1");
     }
 
+    @Test
+    void stacksThatAllCountZeroAreBadInput() throws Exception {
+        Path zero = tmp.resolve("zero.folded");
+        Files.writeString(zero, "a;b 0\na;c 0\n");
+        Cli.Result svg = Cli.run("flame", "svg", zero.toString());
+        assertThat(svg.exit()).isEqualTo(2);
+        assertThat(svg.err()).contains(zero + ": every stack's count is 0; nothing to draw").doesNotContain("internal error");
+        Path some = tmp.resolve("some.folded");
+        Files.writeString(some, "a;b 3\n");
+        Cli.Result diff = Cli.run("flame", "diff", some.toString(), zero.toString());
+        assertThat(diff.exit()).isEqualTo(2);
+        assertThat(diff.err()).contains(zero + ": every stack's count is 0");
+        // a baseline of zeros is a comparison with nothing: drawn, every frame grew
+        assertThat(Cli.run("flame", "diff", zero.toString(), some.toString()).exit()).isZero();
+    }
+
     private static byte[] concat(byte[] a, byte[] b) {
         byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
