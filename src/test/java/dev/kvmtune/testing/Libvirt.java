@@ -54,7 +54,14 @@ public final class Libvirt implements AutoCloseable {
         Libvirt lv = new Libvirt(dir, holder);
         try {
             // the namespace exists once unshare has exec'd sleep
-            for (int i = 0; i < 100 && !Files.readString(Path.of("/proc/" + holder.pid() + "/comm")).strip().equals("sleep"); i++) Thread.sleep(20);
+            for (int i = 0; i < 100 && holder.isAlive() && !Files.readString(Path.of("/proc/" + holder.pid() + "/comm")).strip().equals("sleep"); i++) {
+                Thread.sleep(20);
+            }
+            if (!holder.isAlive()) {
+                // in a chroot whose root is not a mount point: "cannot change root filesystem propagation"
+                throw new IllegalStateException("the test's mount namespace could not be made (unshare --mount --propagation slave): "
+                        + Files.readString(dir.resolve("holder.log")).strip());
+            }
             StringBuilder mounts = new StringBuilder();
             for (String d : DIRS) {
                 mounts.append("mount --bind ").append(dir.resolve(d.substring(0, d.indexOf(':')))).append(' ').append(d.substring(d.indexOf(':') + 1)).append(" && ");
