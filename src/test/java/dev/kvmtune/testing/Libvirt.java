@@ -128,14 +128,14 @@ public final class Libvirt implements AutoCloseable {
 
     /** A command inside the namespace, where /etc/libvirt and /run/libvirt are the test's. */
     public Result inside(List<String> cmd) throws IOException, InterruptedException {
-        List<String> all = new ArrayList<>(List.of("nsenter", "-t", Long.toString(holder.pid()), "-m", "--"));
+        List<String> all = new ArrayList<>(List.of("nsenter", "-t", Long.toString(holder.pid()), "-m", "-r", "-w", "--"));
         all.addAll(cmd);
         return run(all);
     }
 
     /** kvmtune as its own process (the launcher's java, the test's classes) inside the namespace, as a user on this host would run it. */
     public Cli.Result kvmtune(String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("nsenter", "-t", Long.toString(holder.pid()), "-m", "--",
+        List<String> cmd = new ArrayList<>(List.of("nsenter", "-t", Long.toString(holder.pid()), "-m", "-r", "-w", "--",
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", System.getProperty("java.class.path"),
                 "dev.kvmtune.cli.Main"));
         cmd.addAll(List.of(args));
