@@ -32,9 +32,31 @@ final class FactsText {
         return t.sb.toString();
     }
 
-    private void line(String fmt, Object... args) {
-        sb.append(String.format(java.util.Locale.ROOT, fmt, args)).append('\n');
+    private void line(String text) {
+        sb.append(text).append('\n');
     }
+
+    /**
+     * One table row: two spaces, then the cells separated by a space, each left-aligned in its width
+     * (0: as wide as it is). Plain padding, as in {@link #kv}: String.format is the slowest thing in a
+     * cold JVM's text output.
+     */
+    private void row(int[] widths, Object... cells) {
+        sb.append(' ');
+        for (int i = 0; i < cells.length; i++) {
+            String c = String.valueOf(cells[i]);
+            sb.append(' ').append(c);
+            for (int n = c.length(); n < widths[i]; n++) sb.append(' ');
+        }
+        sb.append('\n');
+    }
+
+    private static final int[] CPU_COLUMNS = {4, 6, 7, 4, 8, 5, 8, 5};
+    private static final int[] IRQ_COLUMNS = {6, 14, 12, 12, 0, 0};
+    private static final int[] IRQ_OTHER_COLUMNS = {6, 14, 0};
+    private static final int[] KERNEL_THREAD_COLUMNS = {7, 22, 14, 0, 3, 0, 10, 0, 0};
+    private static final int[] USER_THREAD_COLUMNS = {7, 7, 16, 14, 0, 10, 0, 0};
+    private static final int[] BLOCK_COLUMNS = {10, 0, 12, 0};
 
     private void head(String title) {
         if (sb.length() > 0) sb.append('\n');
@@ -49,7 +71,7 @@ final class FactsText {
     }
 
     private void all(HostFacts f) {
-        line("Host facts from %s", f.root());
+        line("Host facts from " + f.root());
         cpu(f);
         numa(f);
         kernel(f);
@@ -62,7 +84,7 @@ final class FactsText {
         block(f);
         if (!f.unreadable().isEmpty()) {
             head("Unreadable");
-            f.unreadable().forEach((p, why) -> line("  %s: %s", p, why));
+            f.unreadable().forEach((p, why) -> line("  " + p + ": " + why));
         }
     }
 
@@ -104,9 +126,9 @@ final class FactsText {
             kv(ct.name() + " cache", (ct.totalBytes() == null ? "size not in the tree" : human(ct.totalBytes())) + " (" + ct.instances() + " instance"
                     + (ct.instances() == 1 ? "" : "s") + ")");
         }
-        line("  %-4s %-6s %-7s %-4s %-8s %-5s %-8s %-5s", "CPU", "online", "socket", "die", "cluster", "core", "siblings", "node");
+        row(CPU_COLUMNS, "CPU", "online", "socket", "die", "cluster", "core", "siblings", "node");
         for (CpuTopology t : c.cpus()) {
-            line("  %-4d %-6s %-7s %-4s %-8s %-5s %-8s %-5s", t.cpu(), t.online() ? "yes" : "no", id(t.packageId()), id(t.dieId()),
+            row(CPU_COLUMNS, t.cpu(), t.online() ? "yes" : "no", id(t.packageId()), id(t.dieId()),
                     id(t.clusterId()), id(t.coreId()), t.siblings() == null ? "?" : t.siblings(), id(t.node()));
         }
     }
@@ -122,9 +144,10 @@ final class FactsText {
             for (HugepagePool p : n.hugepages().values()) {
                 hp.append(' ').append(pageSize(p.pageSizeKb())).append(": ").append(p.total()).append(" (free ").append(p.free()).append(')');
             }
-            line("  node%d cpus %s  mem %s total, %s free  distances %s  hugepages%s", n.id(),
-                    n.cpus() == null ? "unknown" : !n.cpus().isEmpty() ? n.cpus() : n.memTotalKb() > 0 ? "none (memory only)" : "none",
-                    kb(n.memTotalKb()), kb(n.memFreeKb()), n.distances(), hp.length() == 0 ? " none" : hp);
+            line("  node" + n.id() + " cpus "
+                    + (n.cpus() == null ? "unknown" : !n.cpus().isEmpty() ? n.cpus() : n.memTotalKb() > 0 ? "none (memory only)" : "none")
+                    + "  mem " + kb(n.memTotalKb()) + " total, " + kb(n.memFreeKb()) + " free  distances " + n.distances()
+                    + "  hugepages" + (hp.length() == 0 ? " none" : hp));
         }
     }
 
@@ -168,8 +191,9 @@ final class FactsText {
         for (PowerFacts.CpuPower c : p.cpus()) {
             String states = c.idleStates().stream().map(s -> s.name() + "(" + s.latencyUs() + "us" + (s.disabled() ? ",off" : "") + ")")
                     .collect(Collectors.joining(" "));
-            line("  cpu%-3d idle: %s  cpufreq: %s/%s", c.cpu(), states.isEmpty() ? "none" : states,
-                    nz(c.cpufreqDriver()), nz(c.cpufreqGovernor()));
+            String cpu = Integer.toString(c.cpu());
+            line("  cpu" + cpu + "   ".substring(Math.min(3, cpu.length())) + " idle: " + (states.isEmpty() ? "none" : states)
+                    + "  cpufreq: " + nz(c.cpufreqDriver()) + "/" + nz(c.cpufreqGovernor()));
         }
         kv("intel_pstate", p.intelPstate());
         kv("Clocksource", p.clocksource() + " (available: " + (p.availableClocksources().isPresent() ? String.join(" ", p.availableClocksources().value()) : "unknown") + ")");
@@ -211,18 +235,18 @@ final class FactsText {
         } else {
             Map<Integer, IrqAffinityReader.IrqAffinity> aff = new java.util.HashMap<>();
             for (IrqAffinityReader.IrqAffinity a : in.affinity()) aff.put(a.irq(), a);
-            line("  %-6s %-14s %-12s %-12s %s", "IRQ", "total", "affinity", "effective", "chip / actions");
+            row(IRQ_COLUMNS, "IRQ", "total", "affinity", "effective", "chip / actions");
             for (InterruptsReader.Row r : t.rows()) {
                 if (r.numbered()) {
                     long irq = Numbers.parseLong(r.irq(), -1);
                     IrqAffinityReader.IrqAffinity a = irq < 0 || irq > Integer.MAX_VALUE ? null : aff.get((int) irq);
-                    line("  %-6s %-14d %-12s %-12s %s %s", r.irq(), r.total(), a == null ? "?" : shortSet(a.affinity()),
+                    row(IRQ_COLUMNS, r.irq(), r.total(), a == null ? "?" : shortSet(a.affinity()),
                             a == null ? "?" : shortSet(a.effective()), nz(r.chip()), String.join(",", r.actions()));
                 } else {
-                    line("  %-6s %-14d %s", r.irq(), r.total(), nz(r.description()));
+                    row(IRQ_OTHER_COLUMNS, r.irq(), r.total(), nz(r.description()));
                 }
             }
-            if (t.malformed() > 0) line("  %d malformed line(s), first at %s", t.malformed(), t.firstMalformed());
+            if (t.malformed() > 0) line("  " + t.malformed() + " malformed line(s), first at " + t.firstMalformed());
         }
         kv("default_smp_affinity", set(in.defaultAffinity()));
         var ib = in.irqbalance();
@@ -235,20 +259,20 @@ final class FactsText {
         ThreadsReader.Threads th = f.threads();
         for (ThreadsReader.KernelThread k : th.kernel()) {
             if (k.boundCpu() < 0 && !k.kind().startsWith("rcu")) continue;
-            line("  %-7d %-22s %-14s prio %-3d allowed %-10s last %d", k.pid(), k.name(), k.policy().chrtName(), k.priority(),
-                    k.allowed() == null ? "?" : k.allowed(), k.lastCpu());
+            row(KERNEL_THREAD_COLUMNS, k.pid(), k.name(), k.policy().chrtName(), "prio", k.priority(),
+                    "allowed", k.allowed() == null ? "?" : k.allowed(), "last", k.lastCpu());
         }
         head("User threads on isolated CPUs " + (th.isolatedSetUsed().isEmpty() ? "(no CPUs isolated)" : th.isolatedSetUsed().toList()));
         if (th.onIsolated().isEmpty()) line("  none");
         for (ThreadsReader.UserThread u : th.onIsolated()) {
-            line("  %-7d %-7d %-16s %-14s allowed %-10s last %d", u.pid(), u.tid(), u.comm(), u.policy().chrtName(), u.allowed(), u.lastCpu());
+            row(USER_THREAD_COLUMNS, u.pid(), u.tid(), u.comm(), u.policy().chrtName(), "allowed", u.allowed(), "last", u.lastCpu());
         }
     }
 
     private void block(HostFacts f) {
         head("Block devices");
         if (f.block().isEmpty()) line("  none with an I/O scheduler");
-        for (var b : f.block()) line("  %-10s scheduler %-12s (available: %s)", b.name(), nz(b.scheduler()), String.join(" ", b.available()));
+        for (var b : f.block()) row(BLOCK_COLUMNS, b.name(), "scheduler", nz(b.scheduler()), "(available: " + String.join(" ", b.available()) + ")");
     }
 
     private static String req(IsolationReader.Requested r) {
@@ -289,7 +313,10 @@ final class FactsText {
             v /= 1024;
             u++;
         }
-        return u == 0 ? bytes + " B" : (v == Math.rint(v) ? String.format(java.util.Locale.ROOT, "%d %s", (long) v, units[u]) : String.format(java.util.Locale.ROOT, "%.1f %s", v, units[u]));
+        if (u == 0) return bytes + " B";
+        if (v == Math.rint(v)) return (long) v + " " + units[u];
+        long tenths = Math.round(v * 10);
+        return tenths / 10 + "." + tenths % 10 + " " + units[u];
     }
 
     private static String pageSize(long kb) {

@@ -9,9 +9,10 @@ import java.util.List;
 
 /**
  * The launcher's training run, once per build: runs the usual commands in one JVM, on a captured
- * host and on recorded perf output from the checkout, output discarded, so that the class archive
+ * host, on recorded perf output from the checkout and, for {@code facts}, on the host itself (the
+ * live reader's classes differ from the snapshot's), output discarded, so that the class archive
  * written when the JVM exits (CDS, or JDK 25's ahead-of-time cache) holds the classes each of them
- * loads. It reads only the files named and touches nothing of the host it runs on.
+ * loads. It only reads: the files named, and the host's /proc and /sys as {@code kvmtune facts} does.
  *
  * <p>Usage: {@code java -XX:ArchiveClassesAtExit=A -cp kvmtune.jar dev.kvmtune.cli.Training CHECKOUT}
  */
@@ -25,6 +26,7 @@ public final class Training {
         Path perf = checkout.resolve("src/test/resources/flame/perf-system-cpu-clock.txt");
         List<String[]> runs = new ArrayList<>();
         runs.add(new String[] {"--version"});
+        runs.add(new String[] {"facts"});
         if (Files.isRegularFile(snapshot)) {
             runs.add(new String[] {"--snapshot", snapshot.toString(), "facts"});
             runs.add(new String[] {"--snapshot", snapshot.toString(), "audit"});

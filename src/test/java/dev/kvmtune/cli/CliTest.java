@@ -25,6 +25,34 @@ class CliTest {
     }
 
     @Test
+    void everyOptionTypeHasAConverter() {
+        // picocli's own converters for java.time and java.sql are not registered (start-up): an option of such a
+        // type must name its converter, or it would fail only when given
+        java.util.List<String> missing = new java.util.ArrayList<>();
+        java.util.ArrayDeque<picocli.CommandLine> todo = new java.util.ArrayDeque<>(java.util.List.of(KvmtuneCommand.newCommandLine()));
+        int seen = 0;
+        while (!todo.isEmpty()) {
+            picocli.CommandLine c = todo.pop();
+            todo.addAll(c.getSubcommands().values());
+            for (picocli.CommandLine.Model.ArgSpec a : c.getCommandSpec().args()) {
+                seen++;
+                if (a.converters().length > 0) continue;
+                java.util.Set<Class<?>> types = new java.util.LinkedHashSet<>(java.util.List.of(a.auxiliaryTypes()));
+                types.add(a.type());
+                for (Class<?> t : types) {
+                    if (t.getName().matches(KvmtuneCommand.EXCLUDED_CONVERTERS)) {
+                        missing.add(c.getCommandSpec().qualifiedName() + " " + a + " (" + t.getName() + ")");
+                    }
+                }
+            }
+        }
+        assertThat(seen).isGreaterThan(100);
+        assertThat(missing).isEmpty();
+        // and one that has its own converter still converts
+        assertThat(Cli.run("latency", "run", "--duration", "soon").err()).contains("--duration");
+    }
+
+    @Test
     void usageErrorsExitTwo() {
         Cli.Result r = Cli.run("facts", "--no-such-option");
         assertThat(r.exit()).isEqualTo(2);
