@@ -31,6 +31,8 @@ import java.util.Set;
  */
 public final class OutputFile {
     private static final Set<PosixFilePermission> DEFAULT_MODE = PosixFilePermissions.fromString("rw-r--r--");
+    private static final java.nio.file.attribute.FileAttribute<Set<PosixFilePermission>> OWNER_ONLY =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
 
     /** Writes the body of an output. */
     public interface Body {
@@ -102,8 +104,20 @@ public final class OutputFile {
         try {
             Set<PosixFilePermission> perms = mode != null ? mode
                     : Files.exists(target) ? Files.getPosixFilePermissions(target) : DEFAULT_MODE;
-            tmp = Files.createTempFile(target.getParent(), "." + target.getFileName() + ".", ".kvmtune-tmp");
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+            FileChannel created = null;
+            for (int attempt = 0; created == null; attempt++) {
+                // a name no other file has, created with O_EXCL (never through a link), readable by root alone until
+                // the move; not Files.createTempFile, whose first use seeds a SecureRandom (a fifth of a small flame svg)
+                Path candidate = target.resolveSibling("." + target.getFileName() + "." + ProcessHandle.current().pid() + "-"
+                        + Long.toHexString(System.nanoTime()) + "-" + attempt + ".kvmtune-tmp");
+                try {
+                    created = FileChannel.open(candidate, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), OWNER_ONLY);
+                    tmp = candidate; // only a file this run created is ever deleted
+                } catch (java.nio.file.FileAlreadyExistsException e) {
+                    if (attempt == 99) throw e;
+                }
+            }
+            try (FileChannel ch = created;
                  OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16)) {
                 // a body that closes its stream (a gzip writer does) must not close the file before it is forced
                 body.writeTo(new FilterOutputStream(out) {
