@@ -4,6 +4,7 @@
 # load average before and after. Both checkouts build and train their class archive first.
 #   git worktree add /tmp/before <commit> && bench/startup-compare.sh 11 /tmp/before
 #   bench/startup-compare.sh 11 /tmp/before /usr/lib/jvm/temurin-25-jdk-amd64     # both on another JDK
+#   COMMANDS='flame svg src/test/resources/flame/perf-system-cpu-clock.txt;facts' bench/startup-compare.sh 11 /tmp/before
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-11}
@@ -17,7 +18,7 @@ trap 'rm -rf "$out"' EXIT
 echo "JDK: $(sed -n '2s/ .*//p' target/launcher.cache); this: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src kvmtune pom.xml || echo '+changes'); other: $other ($(git -C "$other" rev-parse --short HEAD 2>/dev/null || echo '?'))"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 med() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
-commands=("--version" "facts" "audit")
+IFS=';' read -r -a commands <<<"${COMMANDS:---version;facts;audit}"
 for c in "${commands[@]}"; do
   tw=() tc=() ow=() oc=() ratios=()
   for _ in $(seq 1 "$runs"); do
@@ -30,7 +31,7 @@ for c in "${commands[@]}"; do
       if [ $side = this ]; then tw+=("$w") tc+=("$cpu") v=$w; else ow+=("$w") oc+=("$cpu") ratios+=("$(echo "scale=2; $v / $w" | bc)"); fi
     done
   done
-  printf '%-10s this: wall %s s, CPU %s s   other: wall %s s, CPU %s s   (median of %d)\n' "$c" \
+  printf '%s\n           this: wall %s s, CPU %s s   other: wall %s s, CPU %s s   (median of %d)\n' "$c" \
     "$(med "${tw[@]}")" "$(med "${tc[@]}")" "$(med "${ow[@]}")" "$(med "${oc[@]}")" "$runs"
   echo "           this over other, wall, pair by pair: ${ratios[*]}"
 done
