@@ -54,6 +54,18 @@ class ParsersFuzzTest {
     }
 
     @FuzzTest(maxDuration = "10s")
+    void profile(byte[] data) throws Exception {
+        // a user's profile file: read from the YAML parser's tokens, then merged with the built-in it extends
+        Path file = Files.createTempFile("fuzz", ".yaml");
+        try {
+            Files.write(file, data);
+            refusedOrParsed(() -> dev.kvmtune.rules.ProfileLoader.load(file.toString()));
+        } finally {
+            Files.delete(file);
+        }
+    }
+
+    @FuzzTest(maxDuration = "10s")
     void plan(byte[] data) throws Exception {
         refusedOrParsed(() -> PlanFile.parse(text(data), "plan.json"));
     }
