@@ -13,6 +13,45 @@ public final class Main {
     private Main() {
     }
 
+    /**
+     * The annotation types picocli reads, in the order a command asks for them: {@code Retention} for the
+     * first annotation type's own, {@code Deprecated} for Object's methods, then picocli's. CliTest checks
+     * that every picocli annotation on a command class is here.
+     */
+    static final Class<?>[] ANNOTATIONS = {java.lang.annotation.Retention.class, CommandLine.Command.class, CommandLine.Option.class,
+        Deprecated.class, CommandLine.Spec.class, CommandLine.ParentCommand.class, CommandLine.Mixin.class, CommandLine.Parameters.class,
+        CommandLine.ArgGroup.class};
+
+    /**
+     * The JDK reads an annotation through a proxy class for its type, generated at every start: no class
+     * archive keeps them, and in a cold JVM each took about 5 ms of picocli's part. A second thread makes
+     * them (a proxy class is shared by every proxy of its type and loader) while the main thread registers
+     * picocli's converters: facts 0.32 -> 0.30 s, 15 pairs (bench/README). A failure here costs only time.
+     */
+    static final class Proxies extends Thread implements java.lang.reflect.InvocationHandler {
+        // a class, not lambdas, run by the training run too: its class comes from the class archive
+        Proxies() {
+            super("kvmtune-proxies");
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            for (Class<?> type : ANNOTATIONS) {
+                try {
+                    java.lang.reflect.Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, this);
+                } catch (RuntimeException | LinkageError e) {
+                    return;
+                }
+            }
+        }
+
+        @Override
+        public Object invoke(Object proxy, java.lang.reflect.Method method, Object[] args) {
+            return null;
+        }
+    }
+
     public static void main(String[] args) {
         // KVMTUNE_STARTUP_TRACE=1: when main began, the command line was built and the command ended, in ms of the
         // Unix epoch, for bench/startup.sh to set beside the launcher's exec of java (strace -ttt)
@@ -21,6 +60,7 @@ public final class Main {
         // picocli otherwise looks for Groovy's Closure class, which is nowhere: the search opens every jar on the
         // class path (22), where the classes of a run come from the class archive without opening any
         System.setProperty("picocli.disable.closures", "true");
+        new Proxies().start();
         CommandLine cl = KvmtuneCommand.newCommandLine(args, STDOUT, new OutputStreamWriter(System.err, StandardCharsets.UTF_8));
         long built = trace ? System.currentTimeMillis() : 0;
         int code = cl.execute(args);

@@ -36,6 +36,7 @@ public final class Training {
             runs.add(new String[] {"flame", "collapse", perf.toString()});
             runs.add(new String[] {"flame", "svg", perf.toString()});
         }
+        new Main.Proxies().run();
         for (String[] run : runs) {
             PrintWriter out = new PrintWriter(Writer.nullWriter());
             KvmtuneCommand.newCommandLine(run, out, Writer.nullWriter()).execute(run);
