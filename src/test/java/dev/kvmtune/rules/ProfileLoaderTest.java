@@ -73,8 +73,9 @@ class ProfileLoaderTest {
 
     @Property(tries = 300)
     void anyValueReadsAsDataBindingReadsIt(@ForAll @StringLength(max = 40) String value, @ForAll boolean quoted) throws IOException {
-        // quoted: any text as a JSON string (valid YAML); plain: whatever YAML makes of the characters, or an error
-        String scalar = quoted ? JSON.writeValueAsString(value) : value;
+        // quoted: any text as a YAML double-quoted string (JSON's escapes, and YAML's for the line breaks JSON leaves
+        // alone: NEL, LS, PS); plain: whatever YAML makes of the characters, or an error
+        String scalar = quoted ? yamlQuoted(value) : value;
         String yaml = "name: n\nsettings:\n  - kind: sysctl\n    key: k\n    expected: " + scalar + "\n";
         Profile bound;
         try {
@@ -89,6 +90,20 @@ class ProfileLoaderTest {
             assertThat(read(yaml)).isEqualTo(bound);
         }
         if (quoted) assertThat(read(yaml).settings().get(0).expected()).isEqualTo(value);
+    }
+
+    private static String yamlQuoted(String value) throws IOException {
+        return JSON.writeValueAsString(value).replace("\u0085", "\\N").replace("\u2028", "\\L").replace("\u2029", "\\P");
+    }
+
+    @Test
+    void yamlLineBreaksInAQuotedValueAreKeptWhenEscaped() throws IOException {
+        // a raw NEL inside quotes is a line break to YAML, folded to a space by both readers alike
+        String raw = "name: n\nsettings:\n  - kind: sysctl\n    key: k\n    expected: \"a\u0085b\"\n";
+        assertThat(read(raw)).isEqualTo(BINDING.readValue(raw, Profile.class));
+        assertThat(read(raw).settings().get(0).expected()).isEqualTo("a b");
+        String escaped = "name: n\nsettings:\n  - kind: sysctl\n    key: k\n    expected: " + yamlQuoted("a\u0085b\u2028c") + "\n";
+        assertThat(read(escaped).settings().get(0).expected()).isEqualTo("a\u0085b\u2028c");
     }
 
     @Test
