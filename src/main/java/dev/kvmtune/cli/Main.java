@@ -26,7 +26,8 @@ public final class Main {
      * The JDK reads an annotation through a proxy class for its type, generated at every start: no class
      * archive keeps them, and in a cold JVM each took about 5 ms of picocli's part. A second thread makes
      * them (a proxy class is shared by every proxy of its type and loader) while the main thread registers
-     * picocli's converters: facts 0.32 -> 0.30 s, 15 pairs (bench/README). A failure here costs only time.
+     * picocli's converters: facts and audit 5-9% faster in the median of 21 pairs (bench/README). A failure here
+     * costs only time.
      */
     static final class Proxies extends Thread implements java.lang.reflect.InvocationHandler {
         // a class, not lambdas, run by the training run too: its class comes from the class archive
