@@ -112,7 +112,7 @@ public final class ProcessReader {
         int close = text.lastIndexOf(')');
         if (open < 0 || close < open) return Optional.empty();
         long pid = Numbers.parseLong(text.substring(0, open), -1);
-        String[] f = text.substring(close + 1).trim().split("\\s+");
+        String[] f = fields(text.substring(close + 1));
         // f[0] is field 3 (state); field N is f[N - 3]
         if (pid < 0 || f.length < 39 || f[0].isEmpty()) return Optional.empty();
         return Optional.of(new Stat((int) pid, text.substring(open + 1, close), f[0].charAt(0),
@@ -124,27 +124,52 @@ public final class ProcessReader {
                 f.length > 41 - 3 ? (int) Numbers.parseLong(f[41 - 3], -1) : -1));
     }
 
+    /**
+     * {@code s.trim().split("\\s+")} without a regular expression: a cold run parses the stat file of every
+     * thread on the host, and the pattern was compiled and run by the interpreter for each.
+     */
+    static String[] fields(String s) {
+        String t = s.trim();
+        List<String> out = new ArrayList<>(52);
+        int n = t.length();
+        int i = 0;
+        do {
+            int j = i;
+            while (j < n && !isSpace(t.charAt(j))) j++;
+            out.add(t.substring(i, j));
+            while (j < n && isSpace(t.charAt(j))) j++;
+            i = j;
+        } while (i < n);
+        return out.toArray(new String[0]);
+    }
+
+    /** The characters of the regular expression {@code \\s}. */
+    private static boolean isSpace(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == 0x0B || c == '\f' || c == '\r';
+    }
+
     static Status parseStatus(String text) {
         CpuSet allowed = null;
         long vol = -1;
         long invol = -1;
         int tgid = -1;
-        for (String line : text.split("\n")) {
-            int colon = line.indexOf(':');
-            if (colon < 0) continue;
-            String key = line.substring(0, colon);
-            String v = line.substring(colon + 1).strip();
-            switch (key) {
+        // about fifty lines, of which four are wanted: only those are cut out and trimmed
+        for (int start = 0, end; start < text.length(); start = end + 1) {
+            end = text.indexOf('\n', start);
+            if (end < 0) end = text.length();
+            int colon = text.indexOf(':', start);
+            if (colon < 0 || colon > end) continue;
+            switch (text.substring(start, colon)) {
                 case "Cpus_allowed_list" -> {
                     try {
-                        allowed = CpuSet.parseList(v);
+                        allowed = CpuSet.parseList(text.substring(colon + 1, end).strip());
                     } catch (IllegalArgumentException e) {
                         allowed = null;
                     }
                 }
-                case "voluntary_ctxt_switches" -> vol = Numbers.parseLong(v, -1);
-                case "nonvoluntary_ctxt_switches" -> invol = Numbers.parseLong(v, -1);
-                case "Tgid" -> tgid = (int) Numbers.parseLong(v, -1);
+                case "voluntary_ctxt_switches" -> vol = Numbers.parseLong(text.substring(colon + 1, end).strip(), -1);
+                case "nonvoluntary_ctxt_switches" -> invol = Numbers.parseLong(text.substring(colon + 1, end).strip(), -1);
+                case "Tgid" -> tgid = (int) Numbers.parseLong(text.substring(colon + 1, end).strip(), -1);
                 default -> {
                 }
             }

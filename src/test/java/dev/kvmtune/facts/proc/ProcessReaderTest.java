@@ -2,8 +2,11 @@ package dev.kvmtune.facts.proc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
 import org.junit.jupiter.api.Test;
 
 class ProcessReaderTest {
@@ -78,6 +81,53 @@ class ProcessReaderTest {
         var t = new ProcessReader.Task(1, 1, comm, 'S', 2, true, 0, 0, SchedPolicy.OTHER, 0, null, 0, 0, "proc/1");
         var k = ThreadsReader.classify(t);
         return k == null ? null : k.kind() + "@" + k.boundCpu();
+    }
+
+    /** Strings of the characters the stat and status parsers cut at, among others. */
+    @Provide
+    Arbitrary<String> procText() {
+        return Arbitraries.strings().withChars(" \t\n\u000B\f\r\u0000\u0085\u00a0\u2003:()_-0123456789abxyzCTgidvolun").ofMaxLength(120);
+    }
+
+    @Property(tries = 2000)
+    void fieldsAreTheWhitespaceSplitOfTheTrimmedText(@ForAll("procText") String text) {
+        assertThat(ProcessReader.fields(text)).containsExactly(text.trim().split("\\s+"));
+    }
+
+    @Property(tries = 2000)
+    void statusReadsWhatALineByLineSplitReads(@ForAll("procText") String body, @ForAll int tgid, @ForAll long switches) {
+        String text = body + "\nTgid:\t" + tgid + "\nvoluntary_ctxt_switches:\t" + switches + "\n" + body
+                + "\nCpus_allowed_list:\t0-3,8\n" + body;
+        assertThat(ProcessReader.parseStatus(text)).isEqualTo(statusBySplit(text));
+        assertThat(ProcessReader.parseStatus(body)).isEqualTo(statusBySplit(body));
+    }
+
+    /** The reading parseStatus replaced: every line split out and trimmed. */
+    private static ProcessReader.Status statusBySplit(String text) {
+        dev.kvmtune.util.CpuSet allowed = null;
+        long vol = -1;
+        long invol = -1;
+        int tgid = -1;
+        for (String line : text.split("\n")) {
+            int colon = line.indexOf(':');
+            if (colon < 0) continue;
+            String v = line.substring(colon + 1).strip();
+            switch (line.substring(0, colon)) {
+                case "Cpus_allowed_list" -> {
+                    try {
+                        allowed = dev.kvmtune.util.CpuSet.parseList(v);
+                    } catch (IllegalArgumentException e) {
+                        allowed = null;
+                    }
+                }
+                case "voluntary_ctxt_switches" -> vol = dev.kvmtune.util.Numbers.parseLong(v, -1);
+                case "nonvoluntary_ctxt_switches" -> invol = dev.kvmtune.util.Numbers.parseLong(v, -1);
+                case "Tgid" -> tgid = (int) dev.kvmtune.util.Numbers.parseLong(v, -1);
+                default -> {
+                }
+            }
+        }
+        return new ProcessReader.Status(allowed, vol, invol, tgid);
     }
 
     @Property
