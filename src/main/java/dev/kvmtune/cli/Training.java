@@ -8,34 +8,48 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The launcher's training run, once per build: runs the usual commands in one JVM, on a captured
- * host, on recorded perf output from the checkout and, for {@code facts}, on the host itself (the
- * live reader's classes differ from the snapshot's), output discarded, so that the class archive
- * written when the JVM exits (CDS, or JDK 25's ahead-of-time cache) holds the classes each of them
- * loads. It only reads: the files named, and the host's /proc and /sys as {@code kvmtune facts} does.
+ * The launcher's training run: runs a set of the usual commands in one JVM, output discarded: {@code facts} and
+ * {@code audit} of the host itself and, in the set of all, of a captured host (the snapshot reader's classes differ
+ * from the live one's), and {@code flame} on recorded perf output from the checkout. The class archive made from
+ * it (a CDS archive from the list of classes loaded, or JDK 25's ahead-of-time cache) holds the classes those
+ * commands load. The launcher keeps one archive per set, and makes it the first time a command of the set runs
+ * after a build. It only reads: the files named, and the host's /proc and /sys as {@code kvmtune facts} does.
  *
- * <p>Usage: {@code java -XX:ArchiveClassesAtExit=A -cp kvmtune.jar dev.kvmtune.cli.Training CHECKOUT}
+ * <p>Usage: {@code java -XX:DumpLoadedClassList=L -cp kvmtune.jar dev.kvmtune.cli.Training CHECKOUT [SET]}, where
+ * SET is one of {@link #SETS}; {@code all} (the default) runs every command of the others, and JSON output too.
  */
 public final class Training {
+    /** The sets of commands with an archive of their own; the launcher picks one from the command line. */
+    static final List<String> SETS = List.of("version", "facts", "audit", "flame", "all");
+
     private Training() {
     }
 
-    public static void main(String[] args) {
-        Path checkout = Path.of(args.length > 0 ? args[0] : ".");
+    /** The command lines a set runs. */
+    static List<String[]> runs(Path checkout, String set) {
+        if (!SETS.contains(set)) throw new IllegalArgumentException("no such training set: " + set + " (one of " + SETS + ")");
         Path snapshot = checkout.resolve("src/test/resources/roots/nested-kvm-2cpu-tuned/snapshot.tar.gz");
         Path perf = checkout.resolve("src/test/resources/flame/perf-system-cpu-clock.txt");
+        boolean all = set.equals("all");
+        boolean captured = Files.isRegularFile(snapshot);
         List<String[]> runs = new ArrayList<>();
-        runs.add(new String[] {"--version"});
-        runs.add(new String[] {"facts"});
-        if (Files.isRegularFile(snapshot)) {
+        if (all || set.equals("version")) runs.add(new String[] {"--version"});
+        if (all || set.equals("facts")) runs.add(new String[] {"facts"});
+        if (all || set.equals("audit")) runs.add(new String[] {"audit"});
+        if (all && captured) {
             runs.add(new String[] {"--snapshot", snapshot.toString(), "facts"});
             runs.add(new String[] {"--snapshot", snapshot.toString(), "audit"});
             runs.add(new String[] {"--snapshot", snapshot.toString(), "--format", "json", "audit"});
         }
-        if (Files.isRegularFile(perf)) {
+        if ((all || set.equals("flame")) && Files.isRegularFile(perf)) {
             runs.add(new String[] {"flame", "collapse", perf.toString()});
             runs.add(new String[] {"flame", "svg", perf.toString()});
         }
+        return runs;
+    }
+
+    public static void main(String[] args) {
+        List<String[]> runs = runs(Path.of(args.length > 0 ? args[0] : "."), args.length > 1 ? args[1] : "all");
         new Main.Proxies().run();
         for (String[] run : runs) {
             PrintWriter out = new PrintWriter(Writer.nullWriter());

@@ -54,24 +54,37 @@ class LauncherIT {
     }
 
     @Test
-    void theTrainingRunArchivesTheClassesOfTheUsualCommands() throws Exception {
-        assertThat(run("--version").exit()).isZero();
+    void eachUsualCommandGetsAnArchiveOfTheClassesItLoads() throws Exception {
+        String perf = Path.of("src/test/resources/flame/perf-system-cpu-clock.txt").toAbsolutePath().toString();
+        assertThat(run("flame", "svg", perf).exit()).isZero();
+        assertThat(run("facts").exit()).isZero();
         int feature = Runtime.version().feature();
         org.junit.jupiter.api.Assumptions.assumeTrue(feature < 25, "JDK " + feature + " keeps an ahead-of-time cache, which this test does not read");
-        Path archive = Path.of("target/kvmtune-jdk" + feature + ".jsa").toAbsolutePath();
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isRegularFile(archive), "the launcher ran another JDK than this test's " + feature + ": no " + archive);
-        // with the archive required (-Xshare:on), flame svg's classes come from it, not from the jar
+        Path flame = Path.of("target/kvmtune-jdk" + feature + "-flame.jsa").toAbsolutePath();
+        Path facts = Path.of("target/kvmtune-jdk" + feature + "-facts.jsa").toAbsolutePath();
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isRegularFile(flame), "the launcher ran another JDK than this test's " + feature + ": no " + flame);
+        assertThat(facts).isRegularFile();
+        // a set's archive holds its command's classes and not another's: facts' has no flame graph, and is smaller
+        assertThat(sharedClasses(flame, "flame", "svg", perf)).contains("dev.kvmtune.flame.FlameGraph", "dev.kvmtune.flame.StackTree",
+                "dev.kvmtune.flame.PerfCollapse", "picocli.CommandLine", "java.lang.Object");
+        assertThat(sharedClasses(facts, "facts")).contains("dev.kvmtune.facts.HostFactsCollector", "dev.kvmtune.facts.proc.ProcessReader",
+                "picocli.CommandLine", "java.lang.Object").doesNotContain("dev.kvmtune.flame.FlameGraph");
+        assertThat(Files.size(facts)).isLessThan(Files.size(Path.of("target/kvmtune-jdk" + feature + "-all.jsa")));
+    }
+
+    /** The classes a run with the archive required (-Xshare:on) took from it. */
+    private List<String> sharedClasses(Path archive, String... args) throws IOException, InterruptedException {
         Path log = tmp.resolve("classes.log");
-        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-                "-XX:-UsePerfData", "-XX:SharedArchiveFile=" + archive, "-Xshare:on", "-Xlog:class+load=info:file=" + log,
-                "-jar", Path.of("target/kvmtune.jar").toAbsolutePath().toString(), "flame", "svg", Path.of("src/test/resources/flame/perf-system-cpu-clock.txt").toAbsolutePath().toString());
-        Process p = new ProcessBuilder(cmd).directory(tmp.toFile()).redirectOutput(tmp.resolve("svg").toFile()).redirectError(tmp.resolve("svg.err").toFile()).start();
+        List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:-UsePerfData", "-XX:SharedArchiveFile=" + archive, "-Xshare:on",
+                "-Xlog:class+load=info:file=" + log, "-cp", Path.of("target/kvmtune.jar").toAbsolutePath().toString(), "dev.kvmtune.cli.Main"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).directory(tmp.toFile()).redirectOutput(tmp.resolve("run.out").toFile())
+                .redirectError(tmp.resolve("run.err").toFile()).start();
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as(Files.readString(tmp.resolve("svg.err"))).isZero();
-        assertThat(Files.readString(tmp.resolve("svg"))).startsWith("<?xml");
-        List<String> lines = Files.readAllLines(log);
-        for (String c : List.of("dev.kvmtune.flame.FlameGraph ", "dev.kvmtune.flame.StackTree ", "dev.kvmtune.flame.PerfCollapse ", "picocli.CommandLine ")) {
-            assertThat(lines).as(c).anySatisfy(l -> assertThat(l).contains(c).contains("source: shared objects file"));
-        }
+        assertThat(p.exitValue()).as(Files.readString(tmp.resolve("run.err"))).isZero();
+        assertThat(Files.size(tmp.resolve("run.out"))).isPositive();
+        return Files.readAllLines(log).stream().filter(l -> l.contains("source: shared objects file"))
+                .map(l -> l.replaceAll(".*\\[class,load\\] (\\S+) .*", "$1")).toList();
     }
 }
