@@ -69,6 +69,7 @@ class LauncherIT {
                 "dev.kvmtune.flame.PerfCollapse", "picocli.CommandLine", "java.lang.Object");
         assertThat(sharedClasses(facts, "facts")).contains("dev.kvmtune.facts.HostFactsCollector", "dev.kvmtune.facts.proc.ProcessReader",
                 "picocli.CommandLine", "java.lang.Object").doesNotContain("dev.kvmtune.flame.FlameGraph");
+        assertThat(run("--help").exit()).isZero(); // no command of a set: the set of all
         assertThat(Files.size(facts)).isLessThan(Files.size(Path.of("target/kvmtune-jdk" + feature + "-all.jsa")));
     }
 
