@@ -46,6 +46,19 @@ class DirectoryRootTest {
     }
 
     @Test
+    void listsADirectorysNamesInOrderAndNothingForAnythingElse() throws Exception {
+        Path d = Files.createDirectories(tmp.resolve("proc/42/task"));
+        for (String n : new String[] {"43", "42", "100", "b", "a"}) Files.createDirectory(d.resolve(n));
+        Files.writeString(tmp.resolve("proc/42/stat"), "x");
+        DirectoryRoot root = DirectoryRoot.of(tmp);
+        assertThat(root.list("proc/42/task")).containsExactly("100", "42", "43", "a", "b");
+        assertThat(root.list("proc/42")).containsExactly("stat", "task");
+        assertThat(root.list("proc/42/stat")).isEmpty();
+        assertThat(root.list("proc/7")).isEmpty();
+        assertThat(root.problems()).isEmpty();
+    }
+
+    @Test
     void aLinkOutOfTheTreeIsAProblemNamedByPath() throws Exception {
         Path outside = Files.writeString(tmp.resolve("outside"), "secret");
         Path tree = Files.createDirectory(tmp.resolve("tree"));
