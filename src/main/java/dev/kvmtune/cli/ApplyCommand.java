@@ -28,7 +28,7 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code kvmtune apply}: makes a plan true on the host, as one journaled transaction. */
-@Command(name = "apply", mixinStandardHelpOptions = true,
+@Command(name = "apply", addMethodSubcommands = false, mixinStandardHelpOptions = true,
         description = {"Apply a plan (plan.json from 'kvmtune plan --out DIR') to this host as one transaction.",
             "Runtime: sysctls, sysfs values (THP, KSM, workqueue masks, hugepages per node, governors, idle states),",
             "writable kvm module parameters, IRQ affinity, kernel threads' and running VMs' thread scheduling.",

@@ -19,7 +19,7 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code kvmtune audit}: checks the host against a profile and explains every finding. */
-@Command(name = "audit", mixinStandardHelpOptions = true,
+@Command(name = "audit", addMethodSubcommands = false, mixinStandardHelpOptions = true,
         description = {"Audit the host against a tuning profile; every finding says why it matters, what was read,",
             "what was expected, how to fix it now and persistently, and whether a reboot is needed.",
             "Profiles: auto (default), virtual-host, virtual-guest, realtime-virtual-host, realtime-virtual-guest,",

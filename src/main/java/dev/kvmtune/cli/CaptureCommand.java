@@ -26,7 +26,7 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code kvmtune capture}: a snapshot of everything facts reads, for use on another machine. */
-@Command(name = "capture", mixinStandardHelpOptions = true,
+@Command(name = "capture", addMethodSubcommands = false, mixinStandardHelpOptions = true,
         description = {"Write a snapshot (.tar.gz) of every file 'kvmtune facts' reads, at the same paths,",
             "with metadata (tool version, host, time, uname, unreadable files). Secrets in process",
             "command lines are redacted and the redactions listed. Read it back anywhere with --snapshot.",

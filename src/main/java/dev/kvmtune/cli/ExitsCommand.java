@@ -48,7 +48,7 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code kvmtune exits}: record a VM's exits, report on any exit data, compare runs (seed 001). */
-@Command(name = "exits", mixinStandardHelpOptions = true,
+@Command(name = "exits", addMethodSubcommands = false, mixinStandardHelpOptions = true,
         description = {"VM exits per reason, as seed 001 counts them for e1000 vs virtio-net vs vhost and IDE vs",
             "virtio-blk: record a running VM (tracefs kvm_exit, QMP query-stats, debugfs), report on any exit data",
             "(perf kvm stat report, perf script / trace-cmd / ftrace kvm_exit lines, systemtap counts, kvm_exit",
@@ -94,7 +94,7 @@ public final class ExitsCommand implements Runnable {
         return out;
     }
 
-    @Command(name = "record", mixinStandardHelpOptions = true,
+    @Command(name = "record", addMethodSubcommands = false, mixinStandardHelpOptions = true,
             description = {"Record one running VM's exits for a while. Sources run together: tracefs (kvm_exit, kvm_entry and",
                 "kvm_msr in a trace instance of kvmtune's own, aggregated by a hist trigger where the kernel has them,",
                 "else read from trace_pipe; removed afterwards, also on Ctrl-C), QMP query-stats (KVM's per-vCPU",
@@ -231,7 +231,7 @@ public final class ExitsCommand implements Runnable {
         return list;
     }
 
-    @Command(name = "report", mixinStandardHelpOptions = true,
+    @Command(name = "report", addMethodSubcommands = false, mixinStandardHelpOptions = true,
             description = {"Report on VM-exit data, its format told by content: per reason count, share, rate (when the input",
                 "has timestamps or a duration), time in exit (min/avg/max, when exits pair with entries), per vCPU,",
                 "the MSR breakdown, and seed 001's diagnosis (tied to the VM from a recording or --xml).",
@@ -295,7 +295,7 @@ public final class ExitsCommand implements Runnable {
         }
     }
 
-    @Command(name = "diff", mixinStandardHelpOptions = true,
+    @Command(name = "diff", addMethodSubcommands = false, mixinStandardHelpOptions = true,
             description = {"Compare runs side by side, seed 001 style (e1000 vs virtio-net vs vhost): each reason's rate (or count",
                 "when a run has no duration) per run with the ratio to the first, and an SVG bar chart (log scale).",
                 "",

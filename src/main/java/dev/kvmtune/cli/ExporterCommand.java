@@ -32,7 +32,7 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code kvmtune exporter}: the host's tuning state for Prometheus, over HTTP and/or node_exporter's textfile collector. */
-@Command(name = "exporter", mixinStandardHelpOptions = true,
+@Command(name = "exporter", addMethodSubcommands = false, mixinStandardHelpOptions = true,
         description = {"Serve this host's tuning state as Prometheus metrics: the audit's findings by rule and severity, timer",
             "ticks, IPIs and device interrupts on the isolated and vCPU CPUs, each VM's vCPU run-queue delay and memory",
             "(guest RAM, resident, hugetlb, per NUMA node), and the last latency result. The host is read once per",

@@ -12,7 +12,7 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code kvmtune facts}: host facts, each with the file it was read from. */
-@Command(name = "facts", mixinStandardHelpOptions = true,
+@Command(name = "facts", addMethodSubcommands = false, mixinStandardHelpOptions = true,
         description = {"Show host facts: CPU topology and caches, NUMA, kernel and command line, isolation,",
             "power, memory, sysctls, interrupts, kernel threads, block devices.",
             "",

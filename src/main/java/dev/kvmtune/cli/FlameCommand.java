@@ -29,7 +29,7 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code kvmtune flame}: perf stacks to folded stacks (seed 000). */
-@Command(name = "flame", mixinStandardHelpOptions = true,
+@Command(name = "flame", addMethodSubcommands = false, mixinStandardHelpOptions = true,
         description = {"Flame graphs from perf (seed 000): collapse 'perf script' output into folded stacks, exactly as",
             "FlameGraph's stackcollapse-perf.pl does.",
             "",
@@ -51,7 +51,7 @@ public final class FlameCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    @Command(name = "collapse", mixinStandardHelpOptions = true,
+    @Command(name = "collapse", addMethodSubcommands = false, mixinStandardHelpOptions = true,
             description = {"Collapse perf script text (a file, or - / nothing for stdin) into folded stacks, one 'frame;frame count'",
                 "line per distinct stack, sorted; the same output as stackcollapse-perf.pl with the same options.",
                 "",
@@ -186,7 +186,7 @@ public final class FlameCommand implements Runnable {
         }
     }
 
-    @Command(name = "svg", mixinStandardHelpOptions = true,
+    @Command(name = "svg", addMethodSubcommands = false, mixinStandardHelpOptions = true,
             description = {"Draw an interactive flame graph (SVG: hover for details, click to zoom, Ctrl-F to search with the matched",
                 "share) from folded stacks or straight from perf script text.",
                 "",
@@ -220,7 +220,7 @@ public final class FlameCommand implements Runnable {
         }
     }
 
-    @Command(name = "diff", mixinStandardHelpOptions = true,
+    @Command(name = "diff", addMethodSubcommands = false, mixinStandardHelpOptions = true,
             description = {"Draw a differential flame graph from two profiles (folded or perf script): frames as wide as in AFTER,",
                 "red where they grew since BEFORE, blue where they shrank, deeper color for larger change. BEFORE is",
                 "scaled to AFTER's total first unless --no-normalize, so profiles of different lengths compare.",

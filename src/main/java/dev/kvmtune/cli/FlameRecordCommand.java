@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code kvmtune flame record}: perf record -g on a VM's QEMU, then the flame graph. */
-@Command(name = "record", mixinStandardHelpOptions = true,
+@Command(name = "record", addMethodSubcommands = false, mixinStandardHelpOptions = true,
         description = {"Profile a VM's QEMU process with the real perf (perf record -g, then perf script) and draw the flame",
             "graph. Kernel frames are marked _[k] and colored apart, so time in KVM_RUN and in QEMU's own threads both show.",
             "",

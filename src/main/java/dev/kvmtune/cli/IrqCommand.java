@@ -37,7 +37,7 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code kvmtune irq}: where interrupts land, how often, and which VM they disturb. */
-@Command(name = "irq", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "irq", addMethodSubcommands = false, mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Show interrupts per IRQ and per CPU. On the live host two readings of /proc/interrupts, /proc/softirqs",
             "and /proc/stat are taken --interval apart and counts are per second; a snapshot gives rates from capture's",
             "second reading, or totals since boot (as lsirq) when it has none or with --interval 0. Per IRQ: the count,",

@@ -21,7 +21,7 @@ import picocli.CommandLine.ScopeType;
 import picocli.CommandLine;
 
 /** The root command: global options and the list of subcommands. */
-@Command(name = "kvmtune",
+@Command(name = "kvmtune", addMethodSubcommands = false,
         mixinStandardHelpOptions = true,
         versionProvider = KvmtuneCommand.Version.class,
         description = {
@@ -33,8 +33,7 @@ import picocli.CommandLine;
             "  kvmtune facts --snapshot host.tar.gz   the same facts, read from the snapshot",
             "  kvmtune audit                          audit this host"},
         footer = {"", "Exit codes: 0 ok, 1 internal error, 2 usage or bad input, 3 audit findings at or above --fail-on,",
-            "4 apply failed and was rolled back, 5 rollback incomplete."},
-        subcommands = {CommandLine.HelpCommand.class})
+            "4 apply failed and was rolled back, 5 rollback incomplete."})
 public final class KvmtuneCommand implements Runnable {
 
     /**
@@ -226,6 +225,8 @@ public final class KvmtuneCommand implements Runnable {
         } else if (args.length > 0 && java.util.Arrays.stream(args).allMatch(a -> a.equals("--version") || a.equals("-V"))) {
             // --version needs no command
         } else {
+            // picocli's help command reads its own annotations, so it is made only where it can be asked for
+            cl.addSubcommand("help", new CommandLine.HelpCommand());
             for (String n : SUBCOMMANDS.keySet()) add(cl, n, -1, args);
         }
         cl.setExecutionExceptionHandler(KvmtuneCommand::handle);

@@ -29,7 +29,7 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code kvmtune latency}: run cyclictest, report on its output, compare two runs. */
-@Command(name = "latency", mixinStandardHelpOptions = true,
+@Command(name = "latency", addMethodSubcommands = false, mixinStandardHelpOptions = true,
         description = {"Latency proof with cyclictest (rt-tests): run it with seed 002's settings, report",
             "percentiles from its histogram, and compare a run before and after tuning.",
             "",
@@ -53,7 +53,7 @@ public final class LatencyCommand implements Runnable {
         return CyclictestParser.parse(InputFiles.readText(file, SmallFiles.CYCLICTEST, "cyclictest output or --json"), file.toString());
     }
 
-    @Command(name = "run", mixinStandardHelpOptions = true,
+    @Command(name = "run", addMethodSubcommands = false, mixinStandardHelpOptions = true,
             description = {"Run cyclictest: memory locked, SCHED_FIFO, one thread pinned to each chosen CPU, a",
                 "histogram. Keeps cyclictest's own output (BASE.txt, and BASE.cyclictest.json on rt-tests 2.x)",
                 "beside kvmtune's parsed result (BASE.json). Ctrl-C stops it early and still writes the result.",
@@ -165,7 +165,7 @@ public final class LatencyCommand implements Runnable {
         }
     }
 
-    @Command(name = "report", mixinStandardHelpOptions = true,
+    @Command(name = "report", addMethodSubcommands = false, mixinStandardHelpOptions = true,
             description = {"Parse cyclictest output (text of rt-tests 1.x or 2.x, -q or not, with or without -h/-H,",
                 "or a --json file) and report per thread samples, min, avg, max, percentiles from the histogram",
                 "and overflows; with --max-us a verdict (exit 3 when any thread exceeds it).",
@@ -196,7 +196,7 @@ public final class LatencyCommand implements Runnable {
         }
     }
 
-    @Command(name = "diff", mixinStandardHelpOptions = true,
+    @Command(name = "diff", addMethodSubcommands = false, mixinStandardHelpOptions = true,
             description = {"Compare two cyclictest runs side by side (seed 002: max 1475 -> 12 µs), and with -o draw",
                 "their histograms in one SVG chart, counts on a log scale.",
                 "",
@@ -239,7 +239,7 @@ public final class LatencyCommand implements Runnable {
         }
     }
 
-    @Command(name = "trace", mixinStandardHelpOptions = true,
+    @Command(name = "trace", addMethodSubcommands = false, mixinStandardHelpOptions = true,
             description = {"Run an ftrace latency tracer for a while and report tracing_max_latency and the worst-case",
                 "trace; the tracer state is put back afterwards. Exit 2 when the kernel lacks the tracer.",
                 "",

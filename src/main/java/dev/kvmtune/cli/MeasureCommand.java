@@ -43,7 +43,7 @@ import picocli.CommandLine.Spec;
  * its output in the bundle, so the bundle holds exactly what those commands print and the manifest
  * names the command for each file.
  */
-@Command(name = "measure", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "measure", addMethodSubcommands = false, mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Record one measurement run in a new directory: a snapshot of the host (capture), its facts and",
             "audit, memory per VM, the apply journals; then, all over the same --duration, timer ticks and IPIs per",
             "CPU, interrupts and their rates, each VM's exits and its threads' run-queue wait (and perf sched latency",

@@ -40,7 +40,7 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code kvmtune mem}: memory per process, user, mapping, VM, NUMA node or area, as smem counts it and beyond. */
-@Command(name = "mem", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "mem", addMethodSubcommands = false, mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Show memory as smem counts it: swap, USS (what a process alone holds), PSS (shared pages shared",
             "out), RSS; and what smem cannot see on a KVM host: the hugetlb memory of hugepage-backed VMs (in none of",
             "RSS, PSS, USS), KSM merging, and whether a VM's memory sits on the NUMA node of its vCPUs.",

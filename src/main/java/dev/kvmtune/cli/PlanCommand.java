@@ -41,7 +41,7 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code kvmtune plan}: partitions the host for its VMs and renders every configuration file. */
-@Command(name = "plan", mixinStandardHelpOptions = true,
+@Command(name = "plan", addMethodSubcommands = false, mixinStandardHelpOptions = true,
         description = {"Plan one consistent configuration for this host and its VMs: which CPUs are housekeeping and which",
             "are isolated (whole cores; the boot CPU and one core per VM-hosting NUMA node stay housekeeping), where each",
             "realtime VM's vCPUs and hugepages go (one NUMA node), and every setting of the profile with the partition's",

@@ -14,7 +14,7 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code kvmtune qcow2 IMAGE}: L2 and refcount cache sizes from the image header (seed 000). */
-@Command(name = "qcow2", mixinStandardHelpOptions = true,
+@Command(name = "qcow2", addMethodSubcommands = false, mixinStandardHelpOptions = true,
         description = {"Read a qcow2 image's header (virtual size, cluster size, refcount width, extended L2 entries)",
             "and print the l2-cache-size that maps the whole virtual disk, the refcount-cache-size to go with it,",
             "and the -drive option string. Without it QEMU caches L2 tables for 8 GiB (64 KiB clusters) before",

@@ -36,7 +36,7 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code kvmtune qemu-trace}: QEMU's trace files, printed like simpletrace.py or summarized. */
-@Command(name = "qemu-trace", mixinStandardHelpOptions = true,
+@Command(name = "qemu-trace", addMethodSubcommands = false, mixinStandardHelpOptions = true,
         description = {"Read a QEMU trace (seed 000): the simple backend's binary file (log versions 2, 3, 4) with the",
             "trace-events files that define its events, or the log backend's text ('-trace enable=...,file=...',",
             "which distribution builds write). Prints one line per record as QEMU's simpletrace.py does",

@@ -18,7 +18,7 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code kvmtune report}: one or two measure bundles (or several hosts) as one offline HTML page, or as JSON. */
-@Command(name = "report", mixinStandardHelpOptions = true,
+@Command(name = "report", addMethodSubcommands = false, mixinStandardHelpOptions = true,
         description = {"Turn measure bundles into one self-contained HTML page (no network: styles, charts and flame graphs",
             "inline) that opens offline: the verdict per VM, host identity, what changed between the runs (kernel",
             "command line, isolated CPUs, sysctls, the applies between them with their rollback command), the audit",

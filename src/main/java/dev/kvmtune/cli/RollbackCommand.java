@@ -21,7 +21,7 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code kvmtune rollback}: undoes an apply from its journal. */
-@Command(name = "rollback", mixinStandardHelpOptions = true,
+@Command(name = "rollback", addMethodSubcommands = false, mixinStandardHelpOptions = true,
         description = {"Undo an apply from its journal: every change it made, newest first, each read back.",
             "Without JOURNAL: the unfinished one (an apply that crashed or was killed), else the newest.",
             "Running it again is harmless: a journal already rolled back has nothing left to undo.",

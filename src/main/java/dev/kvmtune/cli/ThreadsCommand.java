@@ -22,7 +22,7 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code kvmtune threads}: every thread of each QEMU with its role (seed 000's find_thread_name.sh) and its run-queue wait. */
-@Command(name = "threads", mixinStandardHelpOptions = true,
+@Command(name = "threads", addMethodSubcommands = false, mixinStandardHelpOptions = true,
         description = {"Show every thread of each running QEMU with its role: vCPU n (from 'CPU n/KVM' names, or from",
             "QMP query-cpus-fast when QEMU runs without debug-threads=on), iothread, main loop, worker, call_rcu,",
             "vnc/spice, and the vhost-PID and kvm-pit kernel threads that serve the VM; with allowed CPUs, the",

@@ -22,7 +22,7 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code kvmtune ticks}: timer ticks and IPIs per CPU per second (seed 000's isolation test). */
-@Command(name = "ticks", mixinStandardHelpOptions = true,
+@Command(name = "ticks", addMethodSubcommands = false, mixinStandardHelpOptions = true,
         description = {"Count timer ticks (LOC), IPIs (RES, CAL, TLB) and device interrupts per CPU per second",
             "from /proc/interrupts over an interval, and judge the isolated CPUs: a nohz_full CPU running one",
             "task takes at most about 10 ticks a second, one that still ticks about CONFIG_HZ. kvmtune moves",

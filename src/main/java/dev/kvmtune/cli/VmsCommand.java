@@ -13,7 +13,7 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code kvmtune vms}: the VMs of this host with their tuning facts. */
-@Command(name = "vms", mixinStandardHelpOptions = true,
+@Command(name = "vms", addMethodSubcommands = false, mixinStandardHelpOptions = true,
         description = {"List the VMs: running QEMU processes (their command lines read into a model) and libvirt",
             "domains (/run/libvirt/qemu, /etc/libvirt/qemu, --xml), with what tuning depends on: accelerator, CPU",
             "model and PV flags, topology, memory backing and hugepages, NICs and vhost, disks with cache/aio/iothread,",
