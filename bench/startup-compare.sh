@@ -1,15 +1,29 @@
 #!/usr/bin/env bash
 # Start-up of this checkout against another (an earlier commit in a git worktree), alternated run by run in one
 # loop: for each command, median wall and CPU (user+sys) of both, this one over the other pair by pair, and the
-# load average before and after. Both checkouts build and train their class archive first.
+# load average before and after. Both checkouts build and train their class archives first.
+#
+# MEASURE=instructions counts instead the machine instructions of each cold start, under valgrind's callgrind:
+# the work done, whatever else the machine is doing, where wall and CPU time on a shared two-CPU VM move by a
+# fifth from one minute to the next. The count is of the java process the launcher execs (all its threads:
+# interpreter, compiler, GC). It is not a time: page faults and threads waiting on each other are not in it, and
+# under valgrind the threads run one at a time, so the JIT compiles at other moments than in a real run and
+# counts of one build vary by a few per cent: take the median of several runs.
 #   git worktree add /tmp/before <commit> && bench/startup-compare.sh 11 /tmp/before
 #   bench/startup-compare.sh 11 /tmp/before /usr/lib/jvm/temurin-25-jdk-amd64     # both on another JDK
 #   COMMANDS='flame svg src/test/resources/flame/perf-system-cpu-clock.txt;facts' bench/startup-compare.sh 11 /tmp/before
+#   MEASURE=instructions bench/startup-compare.sh 5 /tmp/before
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-11}
 other=${2:?usage: bench/startup-compare.sh RUNS OTHER_CHECKOUT [JAVA_HOME]}
 if [ -n "${3:-}" ]; then export JAVA_HOME=$3; fi
+measure=${MEASURE:-time}
+case $measure in
+  time) ;;
+  instructions) command -v valgrind >/dev/null || { echo "startup-compare: needs valgrind (apt-get install valgrind)" >&2; exit 2; } ;;
+  *) echo "startup-compare: MEASURE is time or instructions, not $measure" >&2; exit 2 ;;
+esac
 [ -x "$other/kvmtune" ] || { echo "startup-compare: $other has no kvmtune launcher" >&2; exit 2; }
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
@@ -18,21 +32,39 @@ trap 'rm -rf "$out"' EXIT
 echo "JDK: $(sed -n '2s/ .*//p' target/launcher.cache); this: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src kvmtune pom.xml || echo '+changes'); other: $other ($(git -C "$other" rev-parse --short HEAD 2>/dev/null || echo '?'))"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 med() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+millions() { med "$@" | awk '{printf "%d", $1 / 1e6}'; }
+range() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%d-%d", lo / 1e6, hi / 1e6}'; }
+# one run of a command: "wall cpu" in seconds, or the instructions of the last process valgrind reports (the
+# launcher execs env, bash, then java, all in one process)
+run() {
+  if [ "$measure" = time ]; then
+    /usr/bin/time -o "$out/t" -f "%e %U %S" "$@" >/dev/null 2>&1 || true
+    awk '{print $1, $2 + $3}' "$out/t"
+  else
+    valgrind --tool=callgrind --trace-children=yes --callgrind-out-file="$out/cg.%p" "$@" >/dev/null 2>"$out/log" || true
+    rm -f "$out"/cg.*
+    sed -n 's/^==[0-9]*== I *refs: *//p' "$out/log" | tail -1 | tr -d ,
+  fi
+}
 IFS=';' read -r -a commands <<<"${COMMANDS:---version;facts;audit}"
 for c in "${commands[@]}"; do
   tw=() tc=() ow=() oc=() ratios=()
   for _ in $(seq 1 "$runs"); do
-    for side in this other; do
-      if [ $side = this ]; then k=./kvmtune; else k=$other/kvmtune; fi
-      # shellcheck disable=SC2086
-      /usr/bin/time -o "$out/t" -f "%e %U %S" $k $c >/dev/null 2>&1 || true
-      read -r w u s <"$out/t"
-      cpu=$(echo "$u + $s" | bc)
-      if [ $side = this ]; then tw+=("$w") tc+=("$cpu") v=$w; else ow+=("$w") oc+=("$cpu") ratios+=("$(echo "scale=2; $v / $w" | bc)"); fi
-    done
+    # shellcheck disable=SC2086
+    read -r w cpu <<<"$(run ./kvmtune $c)"
+    tw+=("$w") tc+=("${cpu:-0}")
+    # shellcheck disable=SC2086
+    read -r o ocpu <<<"$(run "$other/kvmtune" $c)"
+    ow+=("$o") oc+=("${ocpu:-0}") ratios+=("$(echo "scale=3; $w / $o" | bc)")
   done
-  printf '%s\n           this: wall %s s, CPU %s s   other: wall %s s, CPU %s s   (median of %d)\n' "$c" \
-    "$(med "${tw[@]}")" "$(med "${tc[@]}")" "$(med "${ow[@]}")" "$(med "${oc[@]}")" "$runs"
-  echo "           this over other, wall, pair by pair: ${ratios[*]}"
+  if [ "$measure" = time ]; then
+    printf '%s\n           this: wall %s s, CPU %s s   other: wall %s s, CPU %s s   (median of %d)\n' "$c" \
+      "$(med "${tw[@]}")" "$(med "${tc[@]}")" "$(med "${ow[@]}")" "$(med "${oc[@]}")" "$runs"
+    echo "           this over other, wall, pair by pair: ${ratios[*]}"
+  else
+    printf '%s\n           this: %d M instructions (%s)   other: %d M (%s)   (median and range of %d)\n' "$c" \
+      "$(millions "${tw[@]}")" "$(range "${tw[@]}")" "$(millions "${ow[@]}")" "$(range "${ow[@]}")" "$runs"
+    echo "           this over other, pair by pair: ${ratios[*]}"
+  fi
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
