@@ -162,18 +162,23 @@ public final class ProcessReader {
             switch (text.substring(start, colon)) {
                 case "Cpus_allowed_list" -> {
                     try {
-                        allowed = CpuSet.parseList(text.substring(colon + 1, end).strip());
+                        allowed = CpuSet.parseList(value(text, colon, end));
                     } catch (IllegalArgumentException e) {
                         allowed = null;
                     }
                 }
-                case "voluntary_ctxt_switches" -> vol = Numbers.parseLong(text.substring(colon + 1, end).strip(), -1);
-                case "nonvoluntary_ctxt_switches" -> invol = Numbers.parseLong(text.substring(colon + 1, end).strip(), -1);
-                case "Tgid" -> tgid = (int) Numbers.parseLong(text.substring(colon + 1, end).strip(), -1);
+                case "voluntary_ctxt_switches" -> vol = Numbers.parseLong(value(text, colon, end), -1);
+                case "nonvoluntary_ctxt_switches" -> invol = Numbers.parseLong(value(text, colon, end), -1);
+                case "Tgid" -> tgid = (int) Numbers.parseLong(value(text, colon, end), -1);
                 default -> {
                 }
             }
         }
         return new Status(allowed, vol, invol, tgid);
+    }
+
+    /** The value of a status line: what follows its colon, up to the line's end, trimmed. */
+    private static String value(String text, int colon, int end) {
+        return text.substring(colon + 1, end).strip();
     }
 }

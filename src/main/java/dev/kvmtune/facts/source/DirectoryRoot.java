@@ -110,7 +110,7 @@ public final class DirectoryRoot implements Root {
             // absent, not a directory on the way, not allowed, a directory: asked again through NIO, which says which
             return openNio(path, p, reader);
         } catch (IOException e) {
-            problems.put(path, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+            problems.put(path, reason(e));
             return Optional.empty();
         }
     }
@@ -125,9 +125,14 @@ public final class DirectoryRoot implements Root {
             return Optional.empty();
         } catch (IOException e) {
             if (Files.isDirectory(p)) return Optional.empty();
-            problems.put(path, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+            problems.put(path, reason(e));
             return Optional.empty();
         }
+    }
+
+    /** What a failure is kept as: the system's words, or the exception's name where it gave none. */
+    private static String reason(IOException e) {
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
     /**
@@ -190,7 +195,7 @@ public final class DirectoryRoot implements Root {
         } catch (NoSuchFileException | NotDirectoryException e) {
             return Optional.empty();
         } catch (IOException e) {
-            problems.put(path, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+            problems.put(path, reason(e));
             return Optional.empty();
         }
     }
