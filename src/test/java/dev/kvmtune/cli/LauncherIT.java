@@ -73,6 +73,50 @@ class LauncherIT {
         assertThat(Files.size(facts)).isLessThan(Files.size(Path.of("target/kvmtune-jdk" + feature + "-all.jsa")));
     }
 
+    @Test
+    void successEndsWithoutTheExitLoggerOfJdk21() throws Exception {
+        Path java = jdk21OrNewer();
+        org.junit.jupiter.api.Assumptions.assumeTrue(java != null, "no JDK 21 or newer here (JAVA_HOME, the test's own, /usr/lib/jvm/*)");
+        // Runtime.exit of JDK 21 and later looks up a System.Logger first, which loads the JDK's logger bootstrap and
+        // searches the class path: a successful run ends without it, a failing one still exits with its code
+        List<String> ok = loadedClasses(java, 0, "--version");
+        assertThat(ok).contains("dev.kvmtune.cli.Main").doesNotContain("jdk.internal.logger.BootstrapLogger");
+        assertThat(loadedClasses(java, 2, "facts", "--bogus")).contains("jdk.internal.logger.BootstrapLogger");
+    }
+
+    /** A JDK of feature version 21 or later: the test's own, or one under /usr/lib/jvm; null when there is none. */
+    private static Path jdk21OrNewer() throws IOException {
+        List<Path> homes = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"))));
+        if (Files.isDirectory(Path.of("/usr/lib/jvm"))) {
+            try (var s = Files.list(Path.of("/usr/lib/jvm"))) {
+                s.sorted().forEach(homes::add);
+            }
+        }
+        for (Path home : homes) {
+            Path release = home.resolve("release");
+            Path bin = home.resolve("bin/java");
+            if (!Files.isRegularFile(release) || !Files.isExecutable(bin)) continue;
+            for (String line : Files.readAllLines(release, StandardCharsets.UTF_8)) {
+                var m = java.util.regex.Pattern.compile("^JAVA_VERSION=\"?(\\d+)").matcher(line);
+                if (m.find() && Integer.parseInt(m.group(1)) >= 21) return bin;
+            }
+        }
+        return null;
+    }
+
+    /** The classes a run of the packaged jar loaded, after checking its exit code. */
+    private List<String> loadedClasses(Path java, int exit, String... args) throws IOException, InterruptedException {
+        Path log = tmp.resolve("loaded.log");
+        List<String> cmd = new java.util.ArrayList<>(List.of(java.toString(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+                "-Xlog:class+load=info:file=" + log, "-cp", Path.of("target/kvmtune.jar").toAbsolutePath().toString(), "dev.kvmtune.cli.Main"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).directory(tmp.toFile()).redirectOutput(tmp.resolve("run.out").toFile())
+                .redirectError(tmp.resolve("run.err").toFile()).start();
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(Files.readString(tmp.resolve("run.err"))).isEqualTo(exit);
+        return Files.readAllLines(log).stream().map(l -> l.replaceAll(".*\\[class,load\\] (\\S+) .*", "$1")).toList();
+    }
+
     /** The classes a run with the archive required (-Xshare:on) took from it. */
     private List<String> sharedClasses(Path archive, String... args) throws IOException, InterruptedException {
         Path log = tmp.resolve("classes.log");
