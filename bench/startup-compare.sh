@@ -11,6 +11,8 @@
 # counts of one build vary by a few per cent: take the median of several runs.
 #   git worktree add /tmp/before <commit> && bench/startup-compare.sh 11 /tmp/before
 #   bench/startup-compare.sh 11 /tmp/before /usr/lib/jvm/temurin-25-jdk-amd64     # both on another JDK
+#   git worktree add /tmp/same HEAD && OTHER_JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 bench/startup-compare.sh 11 /tmp/same
+#                                                              # this JDK against another, same commit
 #   COMMANDS='flame svg src/test/resources/flame/perf-system-cpu-clock.txt;facts' bench/startup-compare.sh 11 /tmp/before
 #   MEASURE=instructions bench/startup-compare.sh 5 /tmp/before
 set -euo pipefail
@@ -25,11 +27,14 @@ case $measure in
   *) echo "startup-compare: MEASURE is time or instructions, not $measure" >&2; exit 2 ;;
 esac
 [ -x "$other/kvmtune" ] || { echo "startup-compare: $other has no kvmtune launcher" >&2; exit 2; }
+# the other checkout on a JDK of its own: env sets JAVA_HOME for its launcher alone
+other_env=()
+if [ -n "${OTHER_JAVA_HOME:-}" ]; then other_env=(env JAVA_HOME="$OTHER_JAVA_HOME"); fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 ./kvmtune --version >/dev/null
-"$other/kvmtune" --version >/dev/null
-echo "JDK: $(sed -n '2s/ .*//p' target/launcher.cache); this: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src kvmtune pom.xml || echo '+changes'); other: $other ($(git -C "$other" rev-parse --short HEAD 2>/dev/null || echo '?'))"
+"${other_env[@]}" "$other/kvmtune" --version >/dev/null
+echo "JDK: $(sed -n '2s/ .*//p' target/launcher.cache), other's: $(sed -n '2s/ .*//p' "$other/target/launcher.cache"); this: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src kvmtune pom.xml || echo '+changes'); other: $other ($(git -C "$other" rev-parse --short HEAD 2>/dev/null || echo '?'))"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 med() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 millions() { med "$@" | awk '{printf "%d", $1 / 1e6}'; }
@@ -38,8 +43,14 @@ range() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 {lo = $1} {hi = $1} END {p
 # launcher execs env, bash, then java, all in one process)
 run() {
   if [ "$measure" = time ]; then
-    /usr/bin/time -o "$out/t" -f "%e %U %S" "$@" >/dev/null 2>&1 || true
-    awk '{print $1, $2 + $3}' "$out/t"
+    # to the millisecond, where /usr/bin/time rounds to 10 ms (a twentieth of a start): the wall clock from bash's
+    # EPOCHREALTIME, the CPU from the subshell's times (its second line: its children's user and system time)
+    local start end
+    start=$EPOCHREALTIME
+    ( "$@" >/dev/null 2>&1 || true; times ) >"$out/t"
+    end=$EPOCHREALTIME
+    awk -v wall="$(echo "$end - $start" | bc)" 'function s(t) { split(t, p, "m"); sub("s", "", p[2]); return p[1] * 60 + p[2] }
+      NR == 2 { printf "%.3f %.3f\n", wall, s($1) + s($2) }' "$out/t"
   else
     valgrind --tool=callgrind --trace-children=yes --callgrind-out-file="$out/cg.%p" "$@" >/dev/null 2>"$out/log" || true
     rm -f "$out"/cg.*
@@ -54,7 +65,7 @@ for c in "${commands[@]}"; do
     read -r w cpu <<<"$(run ./kvmtune $c)"
     tw+=("$w") tc+=("${cpu:-0}")
     # shellcheck disable=SC2086
-    read -r o ocpu <<<"$(run "$other/kvmtune" $c)"
+    read -r o ocpu <<<"$(run "${other_env[@]}" "$other/kvmtune" $c)"
     ow+=("$o") oc+=("${ocpu:-0}") ratios+=("$(echo "scale=3; $w / $o" | bc)")
   done
   if [ "$measure" = time ]; then
