@@ -22,11 +22,17 @@ class LauncherIT {
     }
 
     Run run(String... args) throws IOException, InterruptedException {
+        return runWith(java.util.Map.of(), args);
+    }
+
+    Run runWith(java.util.Map<String, String> env, String... args) throws IOException, InterruptedException {
         List<String> cmd = new java.util.ArrayList<>(List.of(LAUNCHER.toString()));
         cmd.addAll(List.of(args));
         Path out = tmp.resolve("out");
         Path err = tmp.resolve("err");
-        Process p = new ProcessBuilder(cmd).directory(tmp.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(tmp.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile());
+        pb.environment().putAll(env);
+        Process p = pb.start();
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
         return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
     }
@@ -60,8 +66,9 @@ class LauncherIT {
         assertThat(run("facts").exit()).isZero();
         int feature = Runtime.version().feature();
         org.junit.jupiter.api.Assumptions.assumeTrue(feature < 25, "JDK " + feature + " keeps an ahead-of-time cache, which this test does not read");
-        Path flame = Path.of("target/kvmtune-jdk" + feature + "-flame.jsa").toAbsolutePath();
-        Path facts = Path.of("target/kvmtune-jdk" + feature + "-facts.jsa").toAbsolutePath();
+        String build = System.getProperty("java.runtime.version").replaceAll("[^A-Za-z0-9.+_-]", "");
+        Path flame = Path.of("target/kvmtune-jdk" + build + "-flame.jsa").toAbsolutePath();
+        Path facts = Path.of("target/kvmtune-jdk" + build + "-facts.jsa").toAbsolutePath();
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isRegularFile(flame), "the launcher ran another JDK than this test's " + feature + ": no " + flame);
         assertThat(facts).isRegularFile();
         // a set's archive holds its command's classes and not another's: facts' has no flame graph, and is smaller
@@ -70,7 +77,41 @@ class LauncherIT {
         assertThat(sharedClasses(facts, "facts")).contains("dev.kvmtune.facts.HostFactsCollector", "dev.kvmtune.facts.proc.ProcessReader",
                 "picocli.CommandLine", "java.lang.Object").doesNotContain("dev.kvmtune.flame.FlameGraph");
         assertThat(run("--help").exit()).isZero(); // no command of a set: the set of all
-        assertThat(Files.size(facts)).isLessThan(Files.size(Path.of("target/kvmtune-jdk" + feature + "-all.jsa")));
+        assertThat(Files.size(facts)).isLessThan(Files.size(Path.of("target/kvmtune-jdk" + build + "-all.jsa")));
+    }
+
+    @Test
+    void anArchiveIsMadeAgainForAnotherBuildOfTheJdk() throws Exception {
+        // a JDK update keeps the major version and changes the build: a JDK directory that is this one under another
+        // build's name (its java binary copied, its libraries linked) stands for it
+        Path home = Path.of(System.getProperty("java.home"));
+        Path release = home.resolve("release");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isRegularFile(release), "this JDK has no release file: " + release);
+        int feature = Runtime.version().feature();
+        String kind = feature >= 25 ? "aot" : "jsa";
+        Path updated = tmp.resolve("jdk-updated");
+        Files.createDirectories(updated.resolve("bin"));
+        Files.copy(home.resolve("bin/java"), updated.resolve("bin/java"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        Files.createSymbolicLink(updated.resolve("lib"), home.resolve("lib"));
+        Files.createSymbolicLink(updated.resolve("conf"), home.resolve("conf"));
+        String build = feature + ".0.99+1-kvmtune-test";
+        Files.write(updated.resolve("release"), Files.readAllLines(release).stream()
+                .map(l -> l.startsWith("JAVA_RUNTIME_VERSION=") ? "JAVA_RUNTIME_VERSION=\"" + build + "\"" : l).toList());
+        Path mine = Path.of("target/kvmtune-jdk" + System.getProperty("java.runtime.version").replaceAll("[^A-Za-z0-9.+_-]", "") + "-version." + kind)
+                .toAbsolutePath();
+        Path theirs = Path.of("target/kvmtune-jdk" + build + "-version." + kind).toAbsolutePath();
+
+        assertThat(runWith(java.util.Map.of("JAVA_HOME", home.toString()), "--version").exit()).isZero();
+        assertThat(mine).isRegularFile();
+        Run other = runWith(java.util.Map.of("JAVA_HOME", updated.toString()), "--version");
+        assertThat(other.exit()).as(other.err()).isZero();
+        assertThat(other.out()).startsWith("kvmtune ");
+        assertThat(theirs).isRegularFile();
+        assertThat(mine).as("the earlier build's archive, of no use to the new one").doesNotExist();
+        // and back: this JDK's own archive again, the other's gone
+        assertThat(runWith(java.util.Map.of("JAVA_HOME", home.toString()), "--version").exit()).isZero();
+        assertThat(mine).isRegularFile();
+        assertThat(theirs).doesNotExist();
     }
 
     @Test
