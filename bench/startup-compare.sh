@@ -32,15 +32,21 @@ other_env=()
 if [ -n "${OTHER_JAVA_HOME:-}" ]; then other_env=(env JAVA_HOME="$OTHER_JAVA_HOME"); fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-./kvmtune --version >/dev/null
-"${other_env[@]}" "$other/kvmtune" --version >/dev/null
+IFS=';' read -r -a commands <<<"${COMMANDS:---version;facts;audit}"
+# each command once on both sides, untimed: the build, the JDK choice and each set's class archive are made now
+for c in "${commands[@]}"; do
+  # shellcheck disable=SC2086
+  ./kvmtune $c >/dev/null 2>&1 || true
+  # shellcheck disable=SC2086
+  "${other_env[@]}" "$other/kvmtune" $c >/dev/null 2>&1 || true
+done
 echo "JDK: $(sed -n '2s/ .*//p' target/launcher.cache), other's: $(sed -n '2s/ .*//p' "$other/target/launcher.cache"); this: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src kvmtune pom.xml || echo '+changes'); other: $other ($(git -C "$other" rev-parse --short HEAD 2>/dev/null || echo '?'))"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 med() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 millions() { med "$@" | awk '{printf "%d", $1 / 1e6}'; }
 range() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%d-%d", lo / 1e6, hi / 1e6}'; }
 # one run of a command: "wall cpu" in seconds, or the instructions of the last process valgrind reports (the
-# launcher execs env, bash, then java, all in one process)
+# launcher execs bash, then java, in one process)
 run() {
   if [ "$measure" = time ]; then
     # to the millisecond, where /usr/bin/time rounds to 10 ms (a twentieth of a start): the wall clock from bash's
@@ -57,7 +63,6 @@ run() {
     sed -n 's/^==[0-9]*== I *refs: *//p' "$out/log" | tail -1 | tr -d ,
   fi
 }
-IFS=';' read -r -a commands <<<"${COMMANDS:---version;facts;audit}"
 for c in "${commands[@]}"; do
   tw=() tc=() ow=() oc=() ratios=()
   for _ in $(seq 1 "$runs"); do
