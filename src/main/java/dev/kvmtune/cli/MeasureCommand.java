@@ -19,8 +19,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
+import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -490,6 +489,7 @@ public final class MeasureCommand implements Callable<Integer> {
     }
 
     private static String now() {
-        return OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS).toString();
+        // with its seconds at a whole minute too (OffsetDateTime writes 21:45Z there), as the journal's times are
+        return Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
     }
 }

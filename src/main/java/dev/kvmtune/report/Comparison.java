@@ -9,6 +9,8 @@ import dev.kvmtune.latency.CyclictestRun;
 import dev.kvmtune.latency.PerfSchedLatency;
 import dev.kvmtune.util.ShellWords;
 import java.nio.file.Path;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -181,7 +183,7 @@ public record Comparison(String format, String kind, List<Column> bundles, Chang
             for (JsonNode e : j) {
                 String t = e.path("time").asText(null);
                 // the applies made between the two runs: after the first began
-                if (from != null && t != null && t.compareTo(from) < 0) continue;
+                if (earlier(t, from)) continue;
                 // the same command apply printed: the journal, its root, and its directory when that is not the root's default
                 String root = e.path("root").asText("/");
                 String journal = e.path("journal").asText();
@@ -195,6 +197,20 @@ public record Comparison(String format, String kind, List<Column> bundles, Chang
             }
         });
         return new Changes(added, removed, sysctls, iso, nohz, journals);
+    }
+
+    /**
+     * Whether the time {@code t} is known to come before {@code from}, both ISO-8601 with an offset. Compared as
+     * instants, not as text: a time at a whole minute is written without its seconds ("21:45Z"), which as text sorts
+     * after every time within that minute ("21:45:07.1Z"). An absent or unreadable time is not known to be earlier.
+     */
+    static boolean earlier(String t, String from) {
+        if (t == null || from == null) return false;
+        try {
+            return OffsetDateTime.parse(t).toInstant().isBefore(OffsetDateTime.parse(from).toInstant());
+        } catch (DateTimeParseException e) {
+            return false;
+        }
     }
 
     private static String cmdline(Bundle b, Optional<JsonNode> facts) {
