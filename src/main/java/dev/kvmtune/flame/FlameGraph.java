@@ -1,9 +1,7 @@
 package dev.kvmtune.flame;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -14,7 +12,7 @@ import java.util.Map;
 /**
  * An interactive flame graph as one SVG file: each frame a box as wide as its samples, callers
  * below callees (or above with {@code inverted}, an icicle graph), siblings in name order so that
- * equal stacks merge. The embedded script (flamegraph.js) shows a frame's details on hover, zooms
+ * equal stacks merge. The embedded script ({@link FlameScript}) shows a frame's details on hover, zooms
  * into a frame on click, searches frame names by regular expression and shows the matched share,
  * and resets both. Colors come from a hash of the frame name, so the same function has the same
  * color in every graph; annotated frames ({@code _[k]} kernel, {@code _[j]} JIT, {@code _[i]}
@@ -471,10 +469,6 @@ public final class FlameGraph {
     }
 
     private static byte[] script() {
-        try (InputStream in = FlameGraph.class.getResourceAsStream("flamegraph.js")) {
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return FlameScript.JS.getBytes(StandardCharsets.UTF_8);
     }
 }
