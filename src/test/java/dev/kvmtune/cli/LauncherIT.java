@@ -74,6 +74,11 @@ class LauncherIT {
                 "dev.kvmtune.flame.PerfCollapse", "picocli.CommandLine", "java.lang.Object");
         assertThat(sharedClasses(facts, "facts")).contains("dev.kvmtune.facts.HostFactsCollector", "dev.kvmtune.facts.proc.ProcessReader",
                 "picocli.CommandLine", "java.lang.Object").doesNotContain("dev.kvmtune.flame.FlameGraph");
+        // every class of theirs comes from the archive, and nothing else opens the jar: no resource is read (the flame
+        // graph's script is a class constant)
+        assertThat(classLoads(Path.of(System.getProperty("java.home"), "bin", "java"),
+                List.of("-XX:SharedArchiveFile=" + flame, "-Xshare:on"), 0, "flame", "svg", perf))
+                .extracting(Load::name).doesNotContain("java.util.zip.ZipFile$Source");
         assertThat(run("--help").exit()).isZero(); // no command of a set: the set of all
         assertThat(Files.size(facts)).isLessThan(Files.size(archive("all")));
     }
