@@ -15,10 +15,11 @@ class TrainingTest {
     }
 
     @Test
-    void eachSetRunsItsOwnCommandsOnTheLiveHost() {
+    void eachSetRunsItsOwnCommandsOnTheLiveHostAndOnAHostRunningAVm() {
         assertThat(commands("version")).containsExactly("--version");
-        assertThat(commands("facts")).containsExactly("facts");
-        assertThat(commands("audit")).containsExactly("audit");
+        assertThat(commands("facts")).containsExactly("facts", "--snapshot R/roots/firecracker-amd-2cpu-libvirt-vm/snapshot.tar.gz facts");
+        assertThat(commands("audit")).containsExactly("audit",
+                "--snapshot R/roots/firecracker-amd-2cpu-libvirt-vm/snapshot.tar.gz audit --profile realtime-virtual-host");
         assertThat(commands("flame")).containsExactly("flame collapse R/flame/perf-system-cpu-clock.txt",
                 "flame svg R/flame/perf-system-cpu-clock.txt");
     }
