@@ -79,6 +79,10 @@ class LauncherIT {
         assertThat(classLoads(Path.of(System.getProperty("java.home"), "bin", "java"),
                 List.of("-XX:SharedArchiveFile=" + flame, "-Xshare:on"), 0, "flame", "svg", perf))
                 .extracting(Load::name).doesNotContain("java.util.zip.ZipFile$Source");
+        // and the classes that read a VM, though this host runs none: the training read a captured VM host too
+        String vmHost = Path.of("src/test/resources/roots/firecracker-amd-2cpu-libvirt-vm/snapshot.tar.gz").toAbsolutePath().toString();
+        assertThat(sharedClasses(facts, "--snapshot", vmHost, "facts")).contains("dev.kvmtune.facts.vm.DomainXml",
+                "dev.kvmtune.facts.vm.QemuArgs", "com.sun.org.apache.xerces.internal.jaxp.DocumentBuilderFactoryImpl");
         assertThat(run("--help").exit()).isZero(); // no command of a set: the set of all
         assertThat(Files.size(facts)).isLessThan(Files.size(archive("all")));
     }
