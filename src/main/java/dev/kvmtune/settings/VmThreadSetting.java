@@ -170,7 +170,7 @@ final class VmThreadSetting implements Applied {
             cputune.appendChild(s);
         }
         try {
-            javax.xml.transform.TransformerFactory tf = javax.xml.transform.TransformerFactory.newInstance();
+            javax.xml.transform.TransformerFactory tf = javax.xml.transform.TransformerFactory.newDefaultInstance();
             tf.setAttribute(javax.xml.XMLConstants.ACCESS_EXTERNAL_DTD, "");
             tf.setAttribute(javax.xml.XMLConstants.ACCESS_EXTERNAL_STYLESHEET, "");
             javax.xml.transform.Transformer t = tf.newTransformer();

@@ -313,7 +313,7 @@ public final class LibvirtDomainRenderer {
     static String serialize(Document doc) {
         stripWhitespace(doc.getDocumentElement());
         try {
-            TransformerFactory tf = TransformerFactory.newInstance();
+            TransformerFactory tf = TransformerFactory.newDefaultInstance();
             tf.setAttribute(XMLConstants.ACCESS_EXTERNAL_DTD, "");
             tf.setAttribute(XMLConstants.ACCESS_EXTERNAL_STYLESHEET, "");
             Transformer t = tf.newTransformer();
