@@ -1,10 +1,15 @@
 package dev.kvmtune.facts.vm;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.util.Iterator;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import java.io.IOException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -13,9 +18,13 @@ import java.util.Map;
  * '=' is the option's implied key such as -device's driver) or the JSON form that -blockdev,
  * -device, -object and -netdev accept ({@code {"driver":"qcow2","file":{...}}}), whose nested
  * objects become dotted keys ({@code file.driver}) exactly as the dotted command-line form spells them.
+ *
+ * <p>The JSON form is read token by token, not into a tree by Jackson's ObjectMapper: creating that mapper took 55 ms
+ * of a cold {@code kvmtune facts} on a host running one libvirt domain, whose -object arguments are JSON
+ * (bench/README). A key given twice is refused, as QEMU refuses it.
  */
 public final class QemuOpts {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final JsonFactory JSON = JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
     private QemuOpts() {
     }
@@ -68,40 +77,85 @@ public final class QemuOpts {
     }
 
     static Map<String, String> parseJson(String text) throws BadOptsException {
-        JsonNode node;
-        try {
-            node = JSON.readTree(text);
+        Map<String, String> out = new LinkedHashMap<>();
+        try (JsonParser p = JSON.createParser(text)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) throw new BadOptsException("JSON argument is not an object");
+            object(p, "", out);
         } catch (JsonProcessingException e) {
             throw new BadOptsException("not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new BadOptsException("not valid JSON: " + e.getMessage());
         }
-        if (node == null || !node.isObject()) throw new BadOptsException("JSON argument is not an object");
-        Map<String, String> out = new LinkedHashMap<>();
-        flatten("", node, out);
         return out;
     }
 
-    private static void flatten(String prefix, JsonNode node, Map<String, String> out) {
-        if (node.isObject()) {
-            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
-                flatten(prefix + e.getKey() + ".", e.getValue(), out);
-            }
-        } else if (node.isArray() && scalars(node)) {
-            // host-nodes: [0, 1] is the dotted form's host-nodes=0,host-nodes=1
-            StringBuilder sb = new StringBuilder();
-            for (JsonNode n : node) sb.append(sb.length() == 0 ? "" : ",").append(n.asText());
-            out.put(prefix.substring(0, prefix.length() - 1), sb.toString());
-        } else if (node.isArray()) {
-            for (int i = 0; i < node.size(); i++) flatten(prefix + i + ".", node.get(i), out);
-        } else {
-            String key = prefix.substring(0, prefix.length() - 1);
-            out.put(key, node.isBoolean() ? (node.booleanValue() ? "on" : "off") : node.asText());
+    /** The members of the object whose start was just read, through its end, under {@code prefix} ("" or "key."). */
+    private static void object(JsonParser p, String prefix, Map<String, String> out) throws IOException {
+        for (JsonToken t = next(p); t != JsonToken.END_OBJECT; t = next(p)) {
+            String key = prefix + p.currentName() + ".";
+            value(p, next(p), key, out);
         }
     }
 
-    private static boolean scalars(JsonNode array) {
-        for (JsonNode n : array) if (n.isContainerNode()) return false;
-        return true;
+    private static void value(JsonParser p, JsonToken t, String prefix, Map<String, String> out) throws IOException {
+        switch (t) {
+            case START_OBJECT -> object(p, prefix, out);
+            case START_ARRAY -> array(p, prefix, out);
+            default -> out.put(prefix.substring(0, prefix.length() - 1), scalar(p, t));
+        }
+    }
+
+    /**
+     * An array of scalars is one value, comma separated (host-nodes: [0, 1] is the dotted form's
+     * host-nodes=0,host-nodes=1), booleans in it as true and false; in one that holds an object or array every element
+     * is numbered ({@code key.0}) and a boolean is on or off, as elsewhere.
+     */
+    private static void array(JsonParser p, String prefix, Map<String, String> out) throws IOException {
+        List<JsonToken> kinds = new ArrayList<>();
+        List<String> texts = new ArrayList<>();
+        boolean numbered = false;
+        int i = 0;
+        for (JsonToken t = next(p); t != JsonToken.END_ARRAY; t = next(p), i++) {
+            boolean container = t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY;
+            if (container && !numbered) {
+                for (int k = 0; k < texts.size(); k++) out.put(prefix + k, dotted(kinds.get(k), texts.get(k)));
+                numbered = true;
+            }
+            if (container) value(p, t, prefix + i + ".", out);
+            else if (numbered) out.put(prefix + i, dotted(t, text(p, t)));
+            else {
+                kinds.add(t);
+                texts.add(text(p, t));
+            }
+        }
+        if (!numbered) out.put(prefix.substring(0, prefix.length() - 1), String.join(",", texts));
+    }
+
+    /** A scalar as the dotted form writes it: booleans as on/off, the rest as {@link #text}. */
+    private static String scalar(JsonParser p, JsonToken t) throws IOException {
+        return dotted(t, text(p, t));
+    }
+
+    private static String dotted(JsonToken t, String text) {
+        return t == JsonToken.VALUE_TRUE ? "on" : t == JsonToken.VALUE_FALSE ? "off" : text;
+    }
+
+    /** A scalar's text: numbers in Java's spelling, true, false and null as written. */
+    private static String text(JsonParser p, JsonToken t) throws IOException {
+        return switch (t) {
+            case VALUE_TRUE -> "true";
+            case VALUE_FALSE -> "false";
+            case VALUE_NULL -> "null";
+            case VALUE_NUMBER_INT -> p.getNumberValue().toString();
+            case VALUE_NUMBER_FLOAT -> Double.toString(p.getDoubleValue());
+            default -> p.getText();
+        };
+    }
+
+    private static JsonToken next(JsonParser p) throws IOException {
+        JsonToken t = p.nextToken();
+        if (t == null) throw new JsonParseException(p, "Unexpected end-of-input");
+        return t;
     }
 
     /** on/yes/true/y → true, off/no/false/n → false, else null. */
