@@ -8,6 +8,7 @@ import dev.kvmtune.exits.Warnings;
 import dev.kvmtune.facts.snapshot.SnapshotRoot;
 import dev.kvmtune.facts.vm.DomainXml;
 import dev.kvmtune.facts.vm.Qcow2;
+import dev.kvmtune.facts.vm.QemuArgs;
 import dev.kvmtune.flame.PerfCollapse;
 import dev.kvmtune.latency.CyclictestParser;
 import dev.kvmtune.plan.PlanFile;
@@ -94,6 +95,16 @@ class ParsersFuzzTest {
     @FuzzTest(maxDuration = "10s")
     void domainXml(byte[] data) throws Exception {
         refusedOrParsed(() -> DomainXml.parse(text(data), "domain.xml"));
+    }
+
+    /**
+     * A QEMU process's command line as /proc/PID/cmdline holds it (arguments ending in NUL bytes), with its JSON option
+     * arguments: any process on the host can be named qemu-system-x86_64 and carry any arguments.
+     */
+    @FuzzTest(maxDuration = "10s")
+    void qemuArgs(byte[] data) throws Exception {
+        refusedOrParsed(() -> QemuArgs.parse(List.of(text(data).split("\0", -1)), 1, "proc/1/cmdline",
+                path -> new QemuArgs.Mount("hugetlbfs", 2L << 20)));
     }
 
     @FuzzTest(maxDuration = "10s")
