@@ -101,7 +101,7 @@ public final class QemuOpts {
         switch (t) {
             case START_OBJECT -> object(p, prefix, out);
             case START_ARRAY -> array(p, prefix, out);
-            default -> out.put(prefix.substring(0, prefix.length() - 1), scalar(p, t));
+            default -> out.put(prefix.substring(0, prefix.length() - 1), Scalar.of(p, t).dotted());
         }
     }
 
@@ -111,45 +111,41 @@ public final class QemuOpts {
      * is numbered ({@code key.0}) and a boolean is on or off, as elsewhere.
      */
     private static void array(JsonParser p, String prefix, Map<String, String> out) throws IOException {
-        List<JsonToken> kinds = new ArrayList<>();
-        List<String> texts = new ArrayList<>();
+        List<Scalar> scalars = new ArrayList<>();
         boolean numbered = false;
         int i = 0;
         for (JsonToken t = next(p); t != JsonToken.END_ARRAY; t = next(p), i++) {
             boolean container = t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY;
             if (container && !numbered) {
-                for (int k = 0; k < texts.size(); k++) out.put(prefix + k, dotted(kinds.get(k), texts.get(k)));
+                for (int k = 0; k < scalars.size(); k++) out.put(prefix + k, scalars.get(k).dotted());
                 numbered = true;
             }
             if (container) value(p, t, prefix + i + ".", out);
-            else if (numbered) out.put(prefix + i, dotted(t, text(p, t)));
-            else {
-                kinds.add(t);
-                texts.add(text(p, t));
-            }
+            else if (numbered) out.put(prefix + i, Scalar.of(p, t).dotted());
+            else scalars.add(Scalar.of(p, t));
         }
-        if (!numbered) out.put(prefix.substring(0, prefix.length() - 1), String.join(",", texts));
+        if (!numbered) out.put(prefix.substring(0, prefix.length() - 1), String.join(",", scalars.stream().map(Scalar::text).toList()));
     }
 
-    /** A scalar as the dotted form writes it: booleans as on/off, the rest as {@link #text}. */
-    private static String scalar(JsonParser p, JsonToken t) throws IOException {
-        return dotted(t, text(p, t));
-    }
+    /**
+     * A scalar's token and its text: numbers in Java's spelling, true, false and null as written; as the dotted form
+     * writes it, booleans are on and off.
+     */
+    private record Scalar(JsonToken kind, String text) {
+        static Scalar of(JsonParser p, JsonToken t) throws IOException {
+            return new Scalar(t, switch (t) {
+                case VALUE_TRUE -> "true";
+                case VALUE_FALSE -> "false";
+                case VALUE_NULL -> "null";
+                case VALUE_NUMBER_INT -> p.getNumberValue().toString();
+                case VALUE_NUMBER_FLOAT -> Double.toString(p.getDoubleValue());
+                default -> p.getText();
+            });
+        }
 
-    private static String dotted(JsonToken t, String text) {
-        return t == JsonToken.VALUE_TRUE ? "on" : t == JsonToken.VALUE_FALSE ? "off" : text;
-    }
-
-    /** A scalar's text: numbers in Java's spelling, true, false and null as written. */
-    private static String text(JsonParser p, JsonToken t) throws IOException {
-        return switch (t) {
-            case VALUE_TRUE -> "true";
-            case VALUE_FALSE -> "false";
-            case VALUE_NULL -> "null";
-            case VALUE_NUMBER_INT -> p.getNumberValue().toString();
-            case VALUE_NUMBER_FLOAT -> Double.toString(p.getDoubleValue());
-            default -> p.getText();
-        };
+        String dotted() {
+            return kind == JsonToken.VALUE_TRUE ? "on" : kind == JsonToken.VALUE_FALSE ? "off" : text;
+        }
     }
 
     private static JsonToken next(JsonParser p) throws IOException {
