@@ -70,18 +70,16 @@ class LauncherIT {
         Path facts = archive("facts");
         assertThat(facts).isRegularFile();
         // a set's archive holds its command's classes and not another's: facts' has no flame graph, and is smaller
-        assertThat(sharedClasses(flame, "flame", "svg", perf)).contains("dev.kvmtune.flame.FlameGraph", "dev.kvmtune.flame.StackTree",
+        List<Load> svg = archivedRun(flame, "flame", "svg", perf);
+        assertThat(shared(svg)).contains("dev.kvmtune.flame.FlameGraph", "dev.kvmtune.flame.StackTree",
                 "dev.kvmtune.flame.PerfCollapse", "picocli.CommandLine", "java.lang.Object");
-        assertThat(sharedClasses(facts, "facts")).contains("dev.kvmtune.facts.HostFactsCollector", "dev.kvmtune.facts.proc.ProcessReader",
-                "picocli.CommandLine", "java.lang.Object").doesNotContain("dev.kvmtune.flame.FlameGraph");
-        // every class of theirs comes from the archive, and nothing else opens the jar: no resource is read (the flame
-        // graph's script is a class constant)
-        assertThat(classLoads(Path.of(System.getProperty("java.home"), "bin", "java"),
-                List.of("-XX:SharedArchiveFile=" + flame, "-Xshare:on"), 0, "flame", "svg", perf))
-                .extracting(Load::name).doesNotContain("java.util.zip.ZipFile$Source");
+        // and nothing else opens the jar: no resource is read (the flame graph's script is a class constant)
+        assertThat(svg).extracting(Load::name).doesNotContain("java.util.zip.ZipFile$Source");
+        assertThat(shared(archivedRun(facts, "facts"))).contains("dev.kvmtune.facts.HostFactsCollector",
+                "dev.kvmtune.facts.proc.ProcessReader", "picocli.CommandLine", "java.lang.Object").doesNotContain("dev.kvmtune.flame.FlameGraph");
         // and the classes that read a VM, though this host runs none: the training read a captured VM host too
         String vmHost = Path.of("src/test/resources/roots/firecracker-amd-2cpu-libvirt-vm/snapshot.tar.gz").toAbsolutePath().toString();
-        assertThat(sharedClasses(facts, "--snapshot", vmHost, "facts")).contains("dev.kvmtune.facts.vm.DomainXml",
+        assertThat(shared(archivedRun(facts, "--snapshot", vmHost, "facts"))).contains("dev.kvmtune.facts.vm.DomainXml",
                 "dev.kvmtune.facts.vm.QemuArgs", "com.sun.org.apache.xerces.internal.jaxp.DocumentBuilderFactoryImpl");
         assertThat(run("--help").exit()).isZero(); // no command of a set: the set of all
         assertThat(Files.size(facts)).isLessThan(Files.size(archive("all")));
@@ -92,8 +90,7 @@ class LauncherIT {
         assertThat(run("--version").exit()).isZero();
         // a resource is read by opening the jar, which no class of the run needed (about 9 ms of a 0.13 s run): the
         // version is in the jar's manifest, which the class archive keeps
-        List<Load> loads = classLoads(Path.of(System.getProperty("java.home"), "bin", "java"),
-                List.of("-XX:SharedArchiveFile=" + archive("version"), "-Xshare:on"), 0, "--version");
+        List<Load> loads = archivedRun(archive("version"), "--version");
         var built = new java.util.Properties();
         try (var in = Files.newInputStream(Path.of("target/classes/dev/kvmtune/version.properties"))) {
             built.load(in);
@@ -210,11 +207,19 @@ class LauncherIT {
         return classLoads(java, List.of(), exit, args).stream().map(Load::name).toList();
     }
 
-    /** The classes a successful run with the archive required (-Xshare:on) took from it; the run printed something. */
-    private List<String> sharedClasses(Path archive, String... args) throws IOException, InterruptedException {
+    /**
+     * The classes a successful run on this test's JDK with the archive required (-Xshare:on) loaded; the run printed
+     * something.
+     */
+    private List<Load> archivedRun(Path archive, String... args) throws IOException, InterruptedException {
         List<Load> loads = classLoads(Path.of(System.getProperty("java.home"), "bin", "java"),
                 List.of("-XX:SharedArchiveFile=" + archive, "-Xshare:on"), 0, args);
         assertThat(Files.size(tmp.resolve("run.out"))).isPositive();
+        return loads;
+    }
+
+    /** The classes of a run that came from the class archive. */
+    private static List<String> shared(List<Load> loads) {
         return loads.stream().filter(l -> l.source().equals("shared objects file")).map(Load::name).toList();
     }
 }
