@@ -37,7 +37,7 @@ public final class Training {
         // A host's VMs come and go. The classes that read them (a domain's XML through the JDK's XML parser, QEMU's
         // command line with its JSON options, the VM rules) are loaded from a captured host running a libvirt domain
         // too, whatever this host runs now: where they were not in the archive, the run loaded them from the jars and
-        // the runtime image, facts on a host with one VM 0.355 s against 0.275 s (bench/README).
+        // the runtime image: facts on a host with one VM 0.373 s against 0.306 s (bench/README, "A host running VMs").
         boolean vms = Files.isRegularFile(vmHost);
         List<String[]> runs = new ArrayList<>();
         if (all || set.equals("version")) runs.add(new String[] {"--version"});
